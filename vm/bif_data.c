@@ -1,0 +1,1 @@
+/* vm/bif_data.c */

@@ -1,0 +1,1 @@
+/* vm/float_fmt.c */

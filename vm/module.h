@@ -1,0 +1,112 @@
+/* module.h — a loaded module, its serialized form, and the global module table.
+ *
+ * A Module is produced either by the compiler (compiler/codegen.c builds it in
+ * memory) or by the loader from its serialized form (vm/loader.c). Both paths
+ * give the same structure, and module_serialize(module_load(x)) == x.
+ *
+ * Invariants:
+ *  - A module is immutable once registered in the module table. Hot code
+ *    loading (issue 5) replaces the table entry; the old Module stays alive
+ *    while a process runs its code.
+ *  - Literals live in the module's literal area (`lit`, a heap that is never
+ *    collected) and are never written after loading. Process GCs do not copy
+ *    them (heap.h).
+ *  - Every jump target, register, literal, import, lambda and function index in
+ *    `code` was checked by the verifier (or produced by codegen, which the
+ *    tests cross-check by round-tripping through the serializer + verifier).
+ *  - Function i of a module is the i-th in `funcs`; the exported functions are
+ *    those with `exported` set. Lambdas are lifted into ordinary functions
+ *    whose first `arity` registers are the arguments and whose next `nfree`
+ *    registers are the captured variables.
+ */
+#ifndef ACT_MODULE_H
+#define ACT_MODULE_H
+#include "term.h"
+#include "process.h"
+#include "native.h"
+
+typedef struct LineEntry {
+    uint32_t pc;   /* first code word of the instruction */
+    uint32_t line; /* source line */
+} LineEntry;
+
+typedef struct Function {
+    Term name;            /* atom */
+    uint32_t arity;
+    uint32_t nregs;       /* registers the frame needs (>= arity + nfree) */
+    uint32_t *code;
+    uint32_t code_len;    /* in words */
+    LineEntry *lines;     /* sorted by pc */
+    uint32_t nlines;
+    bool exported;        /* def (true) or defp / lambda (false) */
+} Function;
+
+typedef struct Import {
+    Term module, name;    /* atoms */
+    uint32_t arity;
+} Import;
+
+typedef struct FunEntry {
+    struct Module *module;
+    uint32_t func;        /* index of the lifted function in module->funcs */
+    uint32_t arity;       /* arguments the fun takes */
+    uint32_t nfree;       /* captured variables */
+    uint32_t index;       /* lambda index in the module (for printing) */
+} FunEntry;
+
+typedef struct DocEntry {
+    Term name; uint32_t arity; /* name == ATOM_nil: the @moduledoc */
+    const char *text;
+} DocEntry;
+
+typedef struct Module {
+    Term name;            /* atom, e.g. 'Elixir.Bank.Account' */
+    const char *file;     /* source file, for stack traces */
+    Function *funcs;
+    uint32_t nfuncs;
+    Term *literals;
+    uint32_t nliterals;
+    Process *lit;         /* the literal area: a never-collected heap */
+    Import *imports;
+    uint32_t nimports;
+    FunEntry *lambdas;
+    uint32_t nlambdas;
+    DocEntry *docs;
+    uint32_t ndocs;
+    /* Resolved import targets, filled lazily by the interpreter. */
+    struct ExportRef *import_cache;
+} Module;
+
+/* What a {module, name, arity} resolves to: bytecode or a native. */
+typedef struct ExportRef {
+    Module *module;       /* NULL for a native */
+    uint32_t func;
+    NativeFn native;
+} ExportRef;
+
+/* ---- serialized form (loader.c) ---------------------------------------
+ * A serialized module is a byte string starting with the magic "ACTB", a
+ * format version, then sections. module_load verifies everything and returns
+ * NULL with a message in err (never crashes) on malformed input. */
+#define MODULE_MAGIC "ACTB"
+#define MODULE_VERSION 1
+typedef struct ByteBuf { uint8_t *data; size_t len, cap; } ByteBuf;
+bool module_serialize(const Module *m, ByteBuf *out);
+Module *module_load(const uint8_t *bytes, size_t len, char *err, size_t errlen);
+/* Verify an in-memory module (used by the loader and by codegen in debug
+ * builds). Returns false with a message in err. */
+bool module_verify(const Module *m, char *err, size_t errlen);
+void module_free(Module *m);
+
+/* ---- the module table (module.c) -------------------------------------- */
+void module_table_init(void);
+/* Register m as the current version of its module. */
+void module_register(Module *m);
+Module *module_find(Term name);
+/* Resolve {mod, name, arity} to bytecode or a native. false if undefined. */
+bool module_resolve(Term mod, Term name, uint32_t arity, ExportRef *out);
+/* Find the function index by name/arity in m, or -1. */
+int module_func_index(const Module *m, Term name, uint32_t arity);
+/* The source line of code offset pc in function f (0 if unknown). */
+uint32_t function_line(const Function *f, uint32_t pc);
+#endif

@@ -1,0 +1,48 @@
+/* native.h — C functions callable from Act (the BEAM's BIFs).
+ *
+ * A native has the signature `Term fn(Process *p, Term *args)`. args[0..arity)
+ * are its arguments; they live in the caller's registers, so they stay GC roots
+ * while the native runs. A native returns its result, or T_NONE after calling
+ * native_raise (or one of its helpers) to signal an exception.
+ *
+ * Natives never call back into guest code: anything that must call a fun
+ * (Enum.map, ...) is written in Act. Natives may allocate with heap_alloc at
+ * any point (see heap.h): allocation never moves terms.
+ *
+ * Each native is declared once, in natives.def:
+ *   NATIVE(c_function, "Module", "name", arity)
+ * where Module is the full module atom text ("Elixir.Map", "erlang").
+ * The table of natives, the module export tables and the REPL's completion
+ * are generated from that file.
+ */
+#ifndef ACT_NATIVE_H
+#define ACT_NATIVE_H
+#include "term.h"
+#include "process.h"
+
+typedef Term (*NativeFn)(Process *p, Term *args);
+
+typedef struct NativeDef {
+    const char *module;
+    const char *name;
+    unsigned arity;
+    NativeFn fn;
+} NativeDef;
+
+extern const NativeDef native_table[];
+extern const size_t native_count;
+
+#define NATIVE(fn, mod, name, arity) Term fn(Process *p, Term *args);
+#include "natives.def"
+#undef NATIVE
+
+/* Raise an exception of class `cls` (ATOM_error/exit/throw) with `reason`.
+ * Always returns T_NONE so natives can `return native_raise(...)`. */
+Term native_raise(Process *p, Term cls, Term reason);
+/* error:badarg, error:badarith, error:{badkey,K}, error:{badmap,M} ... */
+Term native_badarg(Process *p);
+Term native_badarith(Process *p);
+/* Raise an Elixir exception struct: %<module>{message: msg} (module is the
+ * atom text, e.g. "Elixir.ArgumentError"). */
+Term native_raise_msg(Process *p, const char *module, const char *msg);
+#endif

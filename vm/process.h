@@ -1,0 +1,57 @@
+/* process.h — a process: its heap, its register stack, its exception state.
+ *
+ * Invariants:
+ *  - A process is run by at most one scheduler thread at a time; all fields
+ *    here except those marked (shared) are touched only by that thread.
+ *  - Every live term the process owns is reachable from: stack[0..stack_top),
+ *    dict, exc_class/exc_reason/exc_trace, and (during a native) the native's
+ *    arguments, which live on the stack. See heap.h for the GC contract.
+ *  - heap <= htop <= hend. Words in [htop, hend) are free.
+ */
+#ifndef ACT_PROCESS_H
+#define ACT_PROCESS_H
+#include "term.h"
+
+typedef struct HeapFrag {
+    struct HeapFrag *next;
+    size_t size; /* words in data[] */
+    size_t used; /* words allocated so far */
+    Term data[];
+} HeapFrag;
+
+struct Frame;
+struct Handler;
+struct Module;
+
+typedef struct Process {
+    /* ---- heap ---- */
+    Term *heap, *htop, *hend;
+    size_t heap_words;      /* size of the heap block */
+    HeapFrag *frags;        /* fragments allocated since the last GC */
+    size_t frag_words;      /* total words in frags */
+    Term *off_heap;         /* first REFCBIN (pointer to its header) or NULL */
+    bool gc_wanted;
+    uint64_t gc_count;      /* collections so far (for tests and stats) */
+
+    /* ---- registers and frames (interp.c) ---- */
+    Term *stack;            /* register windows of all frames */
+    size_t stack_cap, stack_top;
+    struct Frame *frames;   /* call frames, innermost last */
+    size_t nframes, frames_cap;
+    struct Handler *handlers; /* try handlers, innermost last */
+    size_t nhandlers, handlers_cap;
+    const uint32_t *pc;     /* saved pc while not running */
+
+    /* ---- exception state (set by native_raise / the interpreter) ---- */
+    Term exc_class;         /* ATOM_error, ATOM_exit, ATOM_throw */
+    Term exc_reason;
+    Term exc_trace;         /* list of {M, F, A, [file: f, line: l]} or T_NIL */
+
+    /* ---- identity and misc ---- */
+    Term pid;
+    Term dict;              /* process dictionary: a list of {k, v} */
+    int64_t reductions;     /* total reductions (for stats) */
+    int fcalls;             /* reductions left in this time slice */
+} Process;
+
+#endif
