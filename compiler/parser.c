@@ -1,1 +1,970 @@
-/* compiler/parser.c */
+/* parser.c — recursive descent with precedence climbing, from the token
+ * array of lexer.c to the tree of ast.h.
+ *
+ * Grammar (informal; each parse_* function documents its own rule):
+ *
+ *   program  := body(EOF)
+ *   body     := { expr EOL } | { clause }           -- statements or stab clauses
+ *   clause   := [expr {, expr}] [when guard] -> body
+ *   expr     := unary { binop expr }                -- precedence climbing
+ *   unary    := (- | + | ! | ^ | not) unary | & expr(=) | postfix
+ *   postfix  := primary { .name [args] | .Alias | .(args) | [key] }
+ *   primary  := literal | ident [args] [do-block] | Alias | @name [value]
+ *             | ( body ) | [ items ] | { items } | %{ map } | %A{ map }
+ *             | << items >> | fn clauses end | string with interpolation
+ *   args     := ( [expr {, expr}] [, kw] )          -- parenthesised call
+ *             | expr {, expr} [, kw]                -- no-paren call (same line)
+ *   do-block := do body {(else|after|rescue|catch) body} end
+ *
+ * Do-blocks bind to the outermost call without parentheses: in
+ * `if foo(x) do ... end` the block belongs to `if`. `no_do` counts the
+ * no-paren argument lists being parsed; a call only takes a do-block when it
+ * is zero, and every bracket resets it.
+ *
+ * Error handling: every parse function returns NULL after recording the
+ * first error in P->err; callers propagate NULL. Recursion depth is bounded
+ * (MAX_DEPTH) so no input can overflow the C stack.
+ */
+#include "parser.h"
+#include "lexer.h"
+#include <string.h>
+#include <stdlib.h>
+
+#define MAX_DEPTH 400
+
+typedef struct Parser {
+    AstArena *a;
+    const char *file;
+    Diag *err;
+    Token *t;
+    size_t n, pos;  /* invariant: pos < n, and t[n-1] is T_EOF */
+    int no_do;
+    int depth;
+} Parser;
+
+/* Body terminators (bit set). EOF always terminates a body. */
+enum { TERM_END = 1, TERM_SECTION = 2, TERM_RPAREN = 4, TERM_INTERP = 8 };
+
+/* Binding powers; higher binds tighter. */
+enum {
+    PREC_MIN = 2,      /* <- \\ */
+    PREC_WHEN = 3,
+    PREC_TYPE = 4,     /* :: */
+    PREC_PIPE_BAR = 5, /* | */
+    PREC_ARROW = 6,    /* => (maps only) */
+    PREC_MATCH = 8,    /* = ; also the operand level of & */
+    PREC_MAPKEY = 7,   /* map keys and values stop at => and | */
+    PREC_RANGE_RHS = 16,
+    PREC_UNARY = 19,
+};
+
+typedef struct BinOp { const char *op; int prec; bool right; } BinOp;
+static const BinOp BINOPS[] = {
+    {"<-", 2, false}, {"\\\\", 2, false}, {"when", 3, true}, {"::", 4, true}, {"|", 5, true},
+    {"=", 8, true}, {"||", 9, false}, {"or", 9, false}, {"&&", 10, false}, {"and", 10, false},
+    {"==", 11, false}, {"!=", 11, false}, {"===", 11, false}, {"!==", 11, false}, {"=~", 11, false},
+    {"<", 12, false}, {">", 12, false}, {"<=", 12, false}, {">=", 12, false},
+    {"|>", 13, false}, {"in", 14, false}, {"not in", 14, false},
+    {"++", 15, true}, {"--", 15, true}, {"<>", 15, true}, {"..", 15, true},
+    {"+", 16, false}, {"-", 16, false}, {"*", 17, false}, {"/", 17, false}, {"**", 18, false},
+    {NULL, 0, false},
+};
+
+/* ===================================================================== */
+/* Token helpers                                                         */
+/* ===================================================================== */
+
+static Token *cur(Parser *P) { return &P->t[P->pos]; }
+static Token *peek(Parser *P, size_t k) { return P->pos + k < P->n ? &P->t[P->pos + k] : &P->t[P->n - 1]; }
+static void next(Parser *P) { if (P->pos + 1 < P->n) P->pos++; }
+static bool is_op(const Token *t, const char *s) { return t->kind == T_OP && !strcmp(t->text, s); }
+static bool is_kw(const Token *t, const char *s) { return t->kind == T_KEYWORD && !strcmp(t->text, s); }
+static void skip_eol(Parser *P) { while (cur(P)->kind == T_EOL) next(P); }
+static bool failed(Parser *P) { return P->err->set; }
+
+static Node *error_at(Parser *P, const Token *t, const char *fmt, const char *arg) {
+    diag_set(P->err, P->file, t->line, t->col, fmt, arg);
+    return NULL;
+}
+
+static Node *unexpected(Parser *P) {
+    Token *t = cur(P);
+    char b[96];
+    if (t->kind == T_EOF) return error_at(P, t, "unexpected end of file%s", "");
+    if (t->kind == T_EOL) return error_at(P, t, "unexpected end of line%s", "");
+    if (t->kind == T_KEYWORD) return error_at(P, t, "unexpected reserved word: %s", t->text);
+    if (t->kind == T_KWKEY) return error_at(P, t, "unexpected keyword list inside expression: %s", lexer_describe(t, b, sizeof b));
+    return error_at(P, t, "unexpected token: %s", lexer_describe(t, b, sizeof b));
+}
+
+static bool is_closer(const Token *t) {
+    return is_op(t, ")") || is_op(t, "]") || is_op(t, "}") || is_op(t, ">>");
+}
+
+/* Expect the closer `close` of a bracket opened by token `open`. */
+static bool expect_close(Parser *P, const char *close, const Token *open) {
+    skip_eol(P);
+    if (is_op(cur(P), close)) { next(P); return true; }
+    if (cur(P)->kind == T_EOF) {
+        char m[160];
+        snprintf(m, sizeof m, "missing terminator: %s (for \"%s\" starting at line %d)", close, open->text, open->line);
+        error_at(P, cur(P), "%s", m);
+        return false;
+    }
+    if (is_closer(cur(P))) {
+        char m[200];
+        snprintf(m, sizeof m, "unexpected token: %s. The \"%s\" at line %d is missing terminator \"%s\"",
+                 cur(P)->text, open->text, open->line, close);
+        error_at(P, cur(P), "%s", m);
+        return false;
+    }
+    unexpected(P);
+    return false;
+}
+
+static Node *node(Parser *P, NodeKind k, const Token *t) { return ast_node(P->a, k, t->line, t->col); }
+
+static Node *atom_node(Parser *P, const Token *t, const char *name) {
+    Node *n = node(P, N_ATOM, t);
+    n->name = name;
+    return n;
+}
+
+static Node *pair(Parser *P, const Token *t, Node *k, Node *v) {
+    Node *n = node(P, N_TUPLE, t);
+    ast_push(P->a, n, k);
+    ast_push(P->a, n, v);
+    return n;
+}
+
+static Node *parse_expr(Parser *P, int min_prec);
+static Node *parse_body(Parser *P, unsigned terms, bool allow_stab, const Token *opener);
+static Node *parse_kw_list(Parser *P);
+static bool parse_do_block(Parser *P, Node *call);
+
+/* ===================================================================== */
+/* Arguments                                                             */
+/* ===================================================================== */
+
+/* Can token t start an argument of a call written without parentheses?
+ * `remote` allows `Mod.f -1` (a unary minus glued to its operand). */
+static bool noparen_start(Parser *P, bool remote) {
+    Token *t = cur(P);
+    if (!t->space_before) return false;
+    switch (t->kind) {
+    case T_INT: case T_FLOAT: case T_ATOM: case T_KWKEY: case T_STRING: case T_STR_BEGIN:
+    case T_CHARLIST: case T_CHAR: case T_IDENT: case T_ALIAS: case T_CAPARG:
+        return true;
+    case T_KEYWORD:
+        return is_kw(t, "fn") || is_kw(t, "not") || is_kw(t, "true") || is_kw(t, "false") || is_kw(t, "nil");
+    case T_OP:
+        if (is_op(t, "[") || is_op(t, "{") || is_op(t, "%") || is_op(t, "<<") || is_op(t, "@") ||
+            is_op(t, "&") || is_op(t, "!") || is_op(t, "^") || is_op(t, "("))
+            return true;
+        if (remote && (is_op(t, "-") || is_op(t, "+")) && !peek(P, 1)->space_before &&
+            peek(P, 1)->kind != T_EOL && peek(P, 1)->kind != T_EOF)
+            return true;
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* args := ( [expr {, expr}] [, kw] ) — cur is `(`. Appends to call. */
+static bool parse_paren_args(Parser *P, Node *call) {
+    Token *open = cur(P);
+    next(P);
+    int saved = P->no_do;
+    P->no_do = 0;
+    skip_eol(P);
+    while (!is_op(cur(P), ")")) {
+        if (cur(P)->kind == T_KWKEY) {
+            Node *kw = parse_kw_list(P);
+            if (!kw) return false;
+            ast_push(P->a, call, kw);
+            break;
+        }
+        Node *e = parse_expr(P, PREC_MIN);
+        if (!e) return false;
+        ast_push(P->a, call, e);
+        skip_eol(P);
+        if (!is_op(cur(P), ",")) break;
+        next(P);
+        skip_eol(P);
+        if (is_op(cur(P), ")")) { unexpected(P); return false; }
+    }
+    P->no_do = saved;
+    return expect_close(P, ")", open);
+}
+
+/* noparen-args := expr {, expr} [, kw] — on the same line as the callee. */
+static bool parse_noparen_args(Parser *P, Node *call) {
+    P->no_do++;
+    for (;;) {
+        if (cur(P)->kind == T_KWKEY) {
+            Node *kw = parse_kw_list(P);
+            if (!kw) return false;
+            ast_push(P->a, call, kw);
+            break;
+        }
+        Node *e = parse_expr(P, PREC_MIN);
+        if (!e) return false;
+        ast_push(P->a, call, e);
+        if (!is_op(cur(P), ",")) break;
+        next(P);
+        skip_eol(P);
+    }
+    P->no_do--;
+    return true;
+}
+
+/* kw := key: expr {, key: expr} — stops before a `,` not followed by a key. */
+static Node *parse_kw_list(Parser *P) {
+    Node *list = node(P, N_LIST, cur(P));
+    list->flags = NF_KW;
+    for (;;) {
+        Token *k = cur(P);
+        if (k->kind != T_KWKEY) return unexpected(P);
+        Node *key = atom_node(P, k, k->text);
+        if (k->quoted) key->flags |= NF_QUOTED_ATOM_KEY;
+        next(P);
+        skip_eol(P);
+        Node *v = parse_expr(P, PREC_MIN);
+        if (!v) return NULL;
+        ast_push(P->a, list, pair(P, k, key, v));
+        /* continue only if `,` then (after newlines) another key */
+        size_t save = P->pos;
+        if (!is_op(cur(P), ",")) break;
+        next(P);
+        skip_eol(P);
+        if (cur(P)->kind != T_KWKEY) {
+            Token *after = cur(P);
+            if (!is_closer(after)) {
+                P->pos = save;
+                return error_at(P, cur(P), "unexpected expression after keyword list. Keyword lists must always come last%s", "");
+            }
+            P->pos = save;
+            break;
+        }
+    }
+    return list;
+}
+
+/* ===================================================================== */
+/* Containers                                                            */
+/* ===================================================================== */
+
+/* list := [ ] | [ items [| tail] [,] ] | [ items, kw [,] ] */
+static Node *parse_list(Parser *P) {
+    Token *open = cur(P);
+    next(P);
+    int saved = P->no_do;
+    P->no_do = 0;
+    Node *list = node(P, N_LIST, open);
+    skip_eol(P);
+    while (!is_op(cur(P), "]")) {
+        if (cur(P)->kind == T_KWKEY) {
+            Node *kw = parse_kw_list(P);
+            if (!kw) return NULL;
+            if (list->nkids == 0) { kw->line = list->line; kw->col = list->col; list = kw; }
+            else for (size_t i = 0; i < kw->nkids; i++) ast_push(P->a, list, kw->kids[i]);
+            skip_eol(P);
+            if (is_op(cur(P), ",")) next(P);
+            break;
+        }
+        Node *e = parse_expr(P, PREC_MIN);
+        if (!e) return NULL;
+        if (e->kind == N_BINOP && !strcmp(e->name, "|")) {
+            ast_push(P->a, list, e->kids[0]);
+            list->tail = e->kids[1];
+            break;
+        }
+        ast_push(P->a, list, e);
+        skip_eol(P);
+        if (!is_op(cur(P), ",")) break;
+        next(P);
+        skip_eol(P);
+    }
+    P->no_do = saved;
+    if (!expect_close(P, "]", open)) return NULL;
+    return list;
+}
+
+/* tuple := { } | { items [, kw] [,] } — a trailing kw is one N_LIST item. */
+static Node *parse_tuple(Parser *P) {
+    Token *open = cur(P);
+    next(P);
+    int saved = P->no_do;
+    P->no_do = 0;
+    Node *tup = node(P, N_TUPLE, open);
+    skip_eol(P);
+    while (!is_op(cur(P), "}")) {
+        if (cur(P)->kind == T_KWKEY) {
+            Node *kw = parse_kw_list(P);
+            if (!kw) return NULL;
+            ast_push(P->a, tup, kw);
+            skip_eol(P);
+            if (is_op(cur(P), ",")) next(P);
+            break;
+        }
+        Node *e = parse_expr(P, PREC_MIN);
+        if (!e) return NULL;
+        ast_push(P->a, tup, e);
+        skip_eol(P);
+        if (!is_op(cur(P), ",")) break;
+        next(P);
+        skip_eol(P);
+    }
+    P->no_do = saved;
+    if (!expect_close(P, "}", open)) return NULL;
+    return tup;
+}
+
+/* map-body := { [base |] [k => v {, k => v}] [, kw] [,] } — cur is `{`. */
+static Node *parse_map_body(Parser *P, const Token *start) {
+    Token *open = cur(P);
+    next(P);
+    int saved = P->no_do;
+    P->no_do = 0;
+    Node *map = node(P, N_MAP, start);
+    skip_eol(P);
+    bool first = true;
+    while (!is_op(cur(P), "}")) {
+        if (cur(P)->kind == T_KWKEY) {
+            Node *kw = parse_kw_list(P);
+            if (!kw) return NULL;
+            for (size_t i = 0; i < kw->nkids; i++) ast_push(P->a, map, kw->kids[i]);
+            skip_eol(P);
+            if (is_op(cur(P), ",")) next(P);
+            break;
+        }
+        Token *kt = cur(P);
+        Node *k = parse_expr(P, PREC_MAPKEY);
+        if (!k) return NULL;
+        skip_eol(P);
+        if (first && is_op(cur(P), "|")) {
+            map->update = k;
+            next(P);
+            skip_eol(P);
+            first = false;
+            continue;
+        }
+        first = false;
+        if (!is_op(cur(P), "=>")) return unexpected(P);
+        next(P);
+        skip_eol(P);
+        Node *v = parse_expr(P, PREC_MAPKEY);
+        if (!v) return NULL;
+        ast_push(P->a, map, pair(P, kt, k, v));
+        skip_eol(P);
+        if (!is_op(cur(P), ",")) break;
+        next(P);
+        skip_eol(P);
+    }
+    P->no_do = saved;
+    if (!expect_close(P, "}", open)) return NULL;
+    return map;
+}
+
+/* map := % { ... } ; struct := % Alias { ... } | % __MODULE__ { ... } */
+static Node *parse_percent(Parser *P) {
+    Token *pct = cur(P);
+    next(P);
+    if (is_op(cur(P), "{") && !cur(P)->space_before) return parse_map_body(P, pct);
+    Node *name;
+    Token *t = cur(P);
+    if (t->kind == T_ALIAS) {
+        name = node(P, N_ALIAS, t);
+        name->name = t->text;
+        next(P);
+        while (is_op(cur(P), ".") && peek(P, 1)->kind == T_ALIAS) {
+            size_t l1 = strlen(name->name), l2 = strlen(peek(P, 1)->text);
+            char *s = ast_alloc(P->a, l1 + l2 + 2);
+            memcpy(s, name->name, l1);
+            s[l1] = '.';
+            memcpy(s + l1 + 1, peek(P, 1)->text, l2 + 1);
+            name->name = s;
+            next(P);
+            next(P);
+        }
+    } else if (t->kind == T_IDENT && !strcmp(t->text, "__MODULE__")) {
+        name = node(P, N_MODULE_REF, t);
+        next(P);
+    } else if (t->kind == T_IDENT) {
+        name = node(P, N_VAR, t);
+        name->name = t->text;
+        next(P);
+    } else {
+        return unexpected(P);
+    }
+    if (!is_op(cur(P), "{")) return unexpected(P);
+    Node *map = parse_map_body(P, cur(P));
+    if (!map) return NULL;
+    Node *s = node(P, N_STRUCT, pct);
+    ast_push(P->a, s, name);
+    ast_push(P->a, s, map);
+    return s;
+}
+
+/* binary := << [expr {, expr}] >> */
+static Node *parse_binary(Parser *P) {
+    Token *open = cur(P);
+    next(P);
+    int saved = P->no_do;
+    P->no_do = 0;
+    Node *bin = node(P, N_BINARY, open);
+    skip_eol(P);
+    while (!is_op(cur(P), ">>")) {
+        Node *e = parse_expr(P, PREC_MIN);
+        if (!e) return NULL;
+        ast_push(P->a, bin, e);
+        skip_eol(P);
+        if (!is_op(cur(P), ",")) break;
+        next(P);
+        skip_eol(P);
+    }
+    P->no_do = saved;
+    if (!expect_close(P, ">>", open)) return NULL;
+    return bin;
+}
+
+/* string := STR_BEGIN { STR_PART | #{ body } } STR_END */
+static Node *parse_interp(Parser *P) {
+    Node *n = node(P, N_INTERP, cur(P));
+    next(P);
+    int saved = P->no_do;
+    P->no_do = 0;
+    for (;;) {
+        Token *t = cur(P);
+        if (t->kind == T_STR_END) { next(P); break; }
+        if (t->kind == T_STR_PART) {
+            Node *s = node(P, N_STRING, t);
+            s->str = t->text;
+            s->len = t->len;
+            ast_push(P->a, n, s);
+            next(P);
+            continue;
+        }
+        if (t->kind == T_INTERP_BEGIN) {
+            next(P);
+            skip_eol(P);
+            Node *e;
+            if (cur(P)->kind == T_INTERP_END) {
+                e = node(P, N_BLOCK, t); /* "#{}" interpolates nil: "" */
+            } else {
+                e = parse_body(P, TERM_INTERP, false, t);
+                if (!e) return NULL;
+            }
+            if (cur(P)->kind != T_INTERP_END) return unexpected(P);
+            next(P);
+            ast_push(P->a, n, e);
+            continue;
+        }
+        return unexpected(P);
+    }
+    P->no_do = saved;
+    return n;
+}
+
+/* 'abc' => [97, 98, 99]: UTF-8 decoded; invalid bytes stand for themselves. */
+static Node *charlist(Parser *P, const Token *t) {
+    Node *l = node(P, N_LIST, t);
+    const unsigned char *s = (const unsigned char *)t->text;
+    size_t i = 0;
+    while (i < t->len) {
+        uint32_t cp = s[i];
+        int n = cp >= 0xF0 ? 4 : cp >= 0xE0 ? 3 : cp >= 0xC0 ? 2 : 1;
+        if (n > 1 && i + (size_t)n <= t->len) {
+            uint32_t v = cp & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+            bool ok = true;
+            for (int k = 1; k < n; k++) {
+                if ((s[i + k] & 0xC0) != 0x80) { ok = false; break; }
+                v = (v << 6) | (s[i + k] & 0x3F);
+            }
+            if (ok) { cp = v; } else n = 1;
+        } else n = 1;
+        Node *c = node(P, N_INT, t);
+        c->ival = cp;
+        ast_push(P->a, l, c);
+        i += (size_t)n;
+    }
+    return l;
+}
+
+/* ===================================================================== */
+/* Bodies, clauses, blocks                                               */
+/* ===================================================================== */
+
+static bool at_term(Parser *P, unsigned terms) {
+    Token *t = cur(P);
+    if (t->kind == T_EOF) return true;
+    if ((terms & TERM_END) && is_kw(t, "end")) return true;
+    if ((terms & TERM_SECTION) && (is_kw(t, "else") || is_kw(t, "after") || is_kw(t, "rescue") || is_kw(t, "catch")))
+        return true;
+    if ((terms & TERM_RPAREN) && is_op(t, ")")) return true;
+    if ((terms & TERM_INTERP) && t->kind == T_INTERP_END) return true;
+    return false;
+}
+
+/* 0 expressions => empty N_BLOCK (nil); 1 => itself; more => N_BLOCK. */
+static Node *finish_block(Node *b) { return b->nkids == 1 ? b->kids[0] : b; }
+
+/* body := { expr EOL } | clause { clause }
+ * clause := [expr {, expr}] -> { expr EOL }, where a trailing `when` on the
+ * last head expression is the guard. Returns N_STAB for clauses; otherwise
+ * the single expression or an N_BLOCK. */
+static Node *parse_body(Parser *P, unsigned terms, bool allow_stab, const Token *opener) {
+    if (++P->depth > MAX_DEPTH) return error_at(P, cur(P), "expression nested too deeply%s", "");
+    Node *plain = node(P, N_BLOCK, opener);
+    Node *stab = NULL, *body = NULL;
+    for (;;) {
+        skip_eol(P);
+        if (at_term(P, terms)) break;
+        Token *start = cur(P);
+        Node *head = NULL;
+        if (is_op(start, "->")) {
+            head = node(P, N_LIST, start);
+        } else {
+            Node *e = parse_expr(P, PREC_MIN);
+            if (!e) return NULL;
+            if (is_op(cur(P), ",") || is_op(cur(P), "->")) {
+                head = node(P, N_LIST, start);
+                ast_push(P->a, head, e);
+                while (is_op(cur(P), ",")) {
+                    next(P);
+                    skip_eol(P);
+                    Node *x = parse_expr(P, PREC_MIN);
+                    if (!x) return NULL;
+                    ast_push(P->a, head, x);
+                }
+                if (!is_op(cur(P), "->")) return unexpected(P);
+            } else {
+                Node *target = body ? body : plain;
+                ast_push(P->a, target, e);
+                if (cur(P)->kind != T_EOL && !at_term(P, terms)) return unexpected(P);
+                continue;
+            }
+        }
+        /* a clause starts at cur `->` */
+        if (!allow_stab || plain->nkids > 0) return unexpected(P);
+        Token *arrow = cur(P);
+        next(P);
+        if (!stab) stab = node(P, N_STAB, start);
+        Node *cl = node(P, N_CLAUSE, start);
+        Node *args = head;
+        if (head->nkids > 0 && head->kids[head->nkids - 1]->kind == N_WHEN) {
+            Node *w = head->kids[head->nkids - 1];
+            head->kids[head->nkids - 1] = w->kids[0];
+            Node *g = node(P, N_WHEN, start);
+            ast_push(P->a, g, head);
+            ast_push(P->a, g, w->kids[1]);
+            args = g;
+        }
+        ast_push(P->a, cl, args);
+        if (body) ast_push(P->a, stab->kids[stab->nkids - 1], finish_block(body));
+        body = node(P, N_BLOCK, arrow);
+        ast_push(P->a, stab, cl);
+    }
+    P->depth--;
+    if (stab) {
+        ast_push(P->a, stab->kids[stab->nkids - 1], finish_block(body));
+        return stab;
+    }
+    return finish_block(plain);
+}
+
+/* do-block := do body {(else|after|rescue|catch) body} end
+ * Appends [do: b, else: b2, ...] to call's arguments. cur is `do`. */
+static bool parse_do_block(Parser *P, Node *call) {
+    Token *dot = cur(P);
+    next(P);
+    int saved = P->no_do;
+    P->no_do = 0;
+    Node *kw = node(P, N_LIST, dot);
+    kw->flags = NF_KW;
+    Token *sect = dot;
+    for (;;) {
+        Node *b = parse_body(P, TERM_END | TERM_SECTION, true, sect);
+        if (!b) return false;
+        ast_push(P->a, kw, pair(P, sect, atom_node(P, sect, sect->text), b));
+        Token *t = cur(P);
+        if (is_kw(t, "end")) { next(P); break; }
+        if (t->kind == T_EOF) {
+            char m[128];
+            snprintf(m, sizeof m, "missing terminator: end (for \"do\" starting at line %d)", dot->line);
+            error_at(P, t, "%s", m);
+            return false;
+        }
+        sect = t;
+        next(P);
+    }
+    P->no_do = saved;
+    ast_push(P->a, call, kw);
+    return true;
+}
+
+/* fn := fn clause {clause} end */
+static Node *parse_fn(Parser *P) {
+    Token *ft = cur(P);
+    next(P);
+    int saved = P->no_do;
+    P->no_do = 0;
+    Node *b = parse_body(P, TERM_END, true, ft);
+    if (!b) return NULL;
+    if (cur(P)->kind == T_EOF) {
+        char m[128];
+        snprintf(m, sizeof m, "missing terminator: end (for \"fn\" starting at line %d)", ft->line);
+        return error_at(P, cur(P), "%s", m);
+    }
+    if (b->kind != N_STAB) return error_at(P, ft, "expected anonymous functions to be defined with -> inside: 'fn'%s", "");
+    next(P); /* end */
+    P->no_do = saved;
+    Node *fn = node(P, N_FN, ft);
+    for (size_t i = 0; i < b->nkids; i++) ast_push(P->a, fn, b->kids[i]);
+    return fn;
+}
+
+/* ( body ) — a parenthesised expression, block, or stab clauses. */
+static Node *parse_parens(Parser *P) {
+    Token *open = cur(P);
+    next(P);
+    int saved = P->no_do;
+    P->no_do = 0;
+    skip_eol(P);
+    Node *b;
+    if (is_op(cur(P), ")")) b = node(P, N_BLOCK, open);
+    else {
+        b = parse_body(P, TERM_RPAREN, true, open);
+        if (!b) return NULL;
+    }
+    P->no_do = saved;
+    if (!expect_close(P, ")", open)) return NULL;
+    return b;
+}
+
+/* ===================================================================== */
+/* Primaries and postfix                                                 */
+/* ===================================================================== */
+
+static bool maybe_do(Parser *P, Node *call) {
+    if (P->no_do == 0 && is_kw(cur(P), "do")) return parse_do_block(P, call);
+    return true;
+}
+
+/* postfix := { .name [args] [do-block] | .Alias | .(args) | [key] } */
+static Node *parse_postfix(Parser *P, Node *n) {
+    for (;;) {
+        Token *t = cur(P);
+        if (is_op(t, ".")) {
+            Token *nt = peek(P, 1);
+            if (nt->kind == T_ALIAS && n->kind == N_ALIAS) {
+                size_t l1 = strlen(n->name), l2 = strlen(nt->text);
+                char *s = ast_alloc(P->a, l1 + l2 + 2);
+                memcpy(s, n->name, l1);
+                s[l1] = '.';
+                memcpy(s + l1 + 1, nt->text, l2 + 1);
+                n->name = s;
+                next(P);
+                next(P);
+                continue;
+            }
+            if (nt->kind == T_IDENT || nt->kind == T_KEYWORD) {
+                next(P);
+                next(P);
+                if (is_op(cur(P), "(") && !cur(P)->space_before) {
+                    Node *r = node(P, N_REMOTE, t);
+                    r->name = nt->text;
+                    ast_push(P->a, r, n);
+                    if (!parse_paren_args(P, r) || !maybe_do(P, r)) return NULL;
+                    n = r;
+                } else if ((n->kind == N_ALIAS || n->kind == N_ATOM || n->kind == N_MODULE_REF) &&
+                           noparen_start(P, true)) {
+                    Node *r = node(P, N_REMOTE, t);
+                    r->name = nt->text;
+                    ast_push(P->a, r, n);
+                    int saved = P->no_do;
+                    if (!parse_noparen_args(P, r)) return NULL;
+                    P->no_do = saved;
+                    if (!maybe_do(P, r)) return NULL;
+                    n = r;
+                } else {
+                    Node *f = node(P, N_FIELD, t);
+                    f->name = nt->text;
+                    ast_push(P->a, f, n);
+                    n = f;
+                }
+                continue;
+            }
+            if (is_op(nt, "(")) {
+                next(P);
+                Node *d = node(P, N_DOTCALL, t);
+                ast_push(P->a, d, n);
+                if (!parse_paren_args(P, d)) return NULL;
+                n = d;
+                continue;
+            }
+            next(P);
+            return unexpected(P);
+        }
+        if (is_op(t, "[") && !t->space_before) {
+            next(P);
+            int saved = P->no_do;
+            P->no_do = 0;
+            skip_eol(P);
+            Node *k = parse_expr(P, PREC_MIN);
+            if (!k) return NULL;
+            P->no_do = saved;
+            if (!expect_close(P, "]", t)) return NULL;
+            Node *acc = node(P, N_ACCESS, t);
+            ast_push(P->a, acc, n);
+            ast_push(P->a, acc, k);
+            n = acc;
+            continue;
+        }
+        return n;
+    }
+}
+
+/* ident := name ( args ) [do-block] | name noparen-args [do-block]
+ *        | name do-block | name        (a variable) */
+static Node *parse_ident(Parser *P) {
+    Token *t = cur(P);
+    next(P);
+    if (!strcmp(t->text, "__MODULE__")) return node(P, N_MODULE_REF, t);
+    if (is_op(cur(P), "(") && !cur(P)->space_before) {
+        Node *c = node(P, N_CALL, t);
+        c->name = t->text;
+        c->flags = NF_PARENS;
+        if (!parse_paren_args(P, c) || !maybe_do(P, c)) return NULL;
+        return c;
+    }
+    if (noparen_start(P, false)) {
+        Node *c = node(P, N_CALL, t);
+        c->name = t->text;
+        if (!parse_noparen_args(P, c) || !maybe_do(P, c)) return NULL;
+        return c;
+    }
+    if (P->no_do == 0 && is_kw(cur(P), "do")) {
+        Node *c = node(P, N_CALL, t);
+        c->name = t->text;
+        if (!parse_do_block(P, c)) return NULL;
+        return c;
+    }
+    Node *v = node(P, N_VAR, t);
+    v->name = t->text;
+    return v;
+}
+
+/* attr := @name [value] — value only when it follows on the same line. */
+static Node *parse_attr(Parser *P) {
+    Token *at = cur(P);
+    next(P);
+    Token *nt = cur(P);
+    if ((nt->kind != T_IDENT && nt->kind != T_KEYWORD) || nt->space_before) return unexpected(P);
+    next(P);
+    Node *a = node(P, N_ATTR, at);
+    a->name = nt->text;
+    if (noparen_start(P, false)) {
+        P->no_do++;
+        Node *v = parse_expr(P, PREC_MIN);
+        P->no_do--;
+        if (!v) return NULL;
+        ast_push(P->a, a, v);
+        return a;
+    }
+    return parse_postfix(P, a);
+}
+
+static Node *parse_primary(Parser *P) {
+    Token *t = cur(P);
+    Node *n;
+    switch (t->kind) {
+    case T_INT:
+        n = node(P, N_INT, t);
+        if (t->big) { n->flags = NF_BIGINT; n->name = t->text; }
+        else n->ival = t->ival;
+        next(P);
+        return n;
+    case T_FLOAT:
+        n = node(P, N_FLOAT, t);
+        n->fval = t->fval;
+        next(P);
+        return n;
+    case T_CHAR:
+        n = node(P, N_INT, t);
+        n->ival = t->ival;
+        next(P);
+        return n;
+    case T_ATOM:
+        n = atom_node(P, t, t->text);
+        next(P);
+        return parse_postfix(P, n);
+    case T_STRING:
+        n = node(P, N_STRING, t);
+        n->str = t->text;
+        n->len = t->len;
+        next(P);
+        return parse_postfix(P, n);
+    case T_STR_BEGIN:
+        n = parse_interp(P);
+        return n ? parse_postfix(P, n) : NULL;
+    case T_CHARLIST:
+        next(P);
+        return parse_postfix(P, charlist(P, t));
+    case T_CAPARG:
+        n = node(P, N_CAPTURE_ARG, t);
+        n->ival = t->ival;
+        next(P);
+        return parse_postfix(P, n);
+    case T_IDENT:
+        n = parse_ident(P);
+        return n ? parse_postfix(P, n) : NULL;
+    case T_ALIAS:
+        n = node(P, N_ALIAS, t);
+        n->name = t->text;
+        next(P);
+        return parse_postfix(P, n);
+    case T_KEYWORD:
+        if (is_kw(t, "true") || is_kw(t, "false") || is_kw(t, "nil")) {
+            n = atom_node(P, t, t->text);
+            next(P);
+            return parse_postfix(P, n);
+        }
+        if (is_kw(t, "fn")) {
+            n = parse_fn(P);
+            return n ? parse_postfix(P, n) : NULL;
+        }
+        return unexpected(P);
+    case T_OP:
+        if (is_op(t, "(")) n = parse_parens(P);
+        else if (is_op(t, "[")) n = parse_list(P);
+        else if (is_op(t, "{")) n = parse_tuple(P);
+        else if (is_op(t, "%")) n = parse_percent(P);
+        else if (is_op(t, "<<")) n = parse_binary(P);
+        else if (is_op(t, "@")) return parse_attr(P);
+        else return unexpected(P);
+        return n ? parse_postfix(P, n) : NULL;
+    default:
+        return unexpected(P);
+    }
+}
+
+/* unary := (- | + | ! | ^ | not) unary | & expr(=) | postfix
+ * A minus applied directly to a number literal is folded into it. */
+static Node *parse_unary(Parser *P) {
+    Token *t = cur(P);
+    if (is_op(t, "-") || is_op(t, "+") || is_op(t, "!") || is_op(t, "^") || is_kw(t, "not")) {
+        next(P);
+        if (++P->depth > MAX_DEPTH) return error_at(P, t, "expression nested too deeply%s", "");
+        Token *ot = cur(P);
+        Node *e = parse_unary(P);
+        P->depth--;
+        if (!e) return NULL;
+        bool lit = (ot->kind == T_INT || ot->kind == T_FLOAT) && (e->kind == N_INT || e->kind == N_FLOAT) &&
+                   e->line == ot->line && e->col == ot->col;
+        if (lit && is_op(t, "-")) {
+            e->line = t->line;
+            e->col = t->col;
+            if (e->kind == N_FLOAT) e->fval = -e->fval;
+            else if (!(e->flags & NF_BIGINT)) e->ival = -e->ival;
+            else if (!strcmp(e->name, "9223372036854775808")) { e->flags &= ~(unsigned)NF_BIGINT; e->ival = INT64_MIN; e->name = NULL; }
+            else {
+                size_t l = strlen(e->name);
+                char *s = ast_alloc(P->a, l + 2);
+                s[0] = '-';
+                memcpy(s + 1, e->name, l + 1);
+                e->name = s;
+            }
+            return e;
+        }
+        Node *u = node(P, N_UNOP, t);
+        u->name = t->text;
+        ast_push(P->a, u, e);
+        return u;
+    }
+    if (is_op(t, "&")) {
+        next(P);
+        Node *e = parse_expr(P, PREC_MATCH);
+        if (!e) return NULL;
+        Node *c = node(P, N_CAPTURE, t);
+        ast_push(P->a, c, e);
+        return c;
+    }
+    return parse_primary(P);
+}
+
+static const BinOp *binop_of(const Token *t) {
+    if (t->kind != T_OP && t->kind != T_KEYWORD) return NULL;
+    for (int i = 0; BINOPS[i].op; i++)
+        if (!strcmp(BINOPS[i].op, t->text)) return &BINOPS[i];
+    return NULL;
+}
+
+/* expr := unary { binop expr } by precedence climbing. `a..b//c` is one
+ * N_RANGE; `when` builds N_WHEN. */
+static Node *parse_expr(Parser *P, int min_prec) {
+    if (++P->depth > MAX_DEPTH) return error_at(P, cur(P), "expression nested too deeply%s", "");
+    Node *left = parse_unary(P);
+    if (!left) return NULL;
+    for (;;) {
+        Token *t = cur(P);
+        const BinOp *op = binop_of(t);
+        if (!op || op->prec < min_prec) break;
+        next(P);
+        skip_eol(P);
+        if (!strcmp(op->op, "..")) {
+            Node *hi = parse_expr(P, PREC_RANGE_RHS);
+            if (!hi) return NULL;
+            Node *r = node(P, N_RANGE, t);
+            r->line = left->line;
+            r->col = left->col;
+            ast_push(P->a, r, left);
+            ast_push(P->a, r, hi);
+            if (is_op(cur(P), "//")) {
+                next(P);
+                skip_eol(P);
+                Node *st = parse_expr(P, PREC_RANGE_RHS);
+                if (!st) return NULL;
+                ast_push(P->a, r, st);
+            }
+            left = r;
+            continue;
+        }
+        Node *right = parse_expr(P, op->right ? op->prec : op->prec + 1);
+        if (!right) return NULL;
+        Node *b = node(P, !strcmp(op->op, "when") ? N_WHEN : N_BINOP, t);
+        b->line = left->line;
+        b->col = left->col;
+        b->name = op->op;
+        ast_push(P->a, b, left);
+        ast_push(P->a, b, right);
+        left = b;
+    }
+    P->depth--;
+    return left;
+}
+
+/* ===================================================================== */
+/* Entry point                                                           */
+/* ===================================================================== */
+
+Node *parse_program(AstArena *arena, const char *file, const char *src, size_t len, Diag *err) {
+    TokenList tl;
+    if (!lexer_run(arena, file, src, len, &tl, err)) {
+        lexer_free(&tl);
+        return NULL;
+    }
+    Parser P = { .a = arena, .file = file, .err = err, .t = tl.toks, .n = tl.n };
+    Node *prog = node(&P, N_BLOCK, cur(&P));
+    prog->line = prog->col = 1;
+    Node *b = parse_body(&P, 0, false, cur(&P));
+    if (b && cur(&P)->kind != T_EOF) b = unexpected(&P);
+    lexer_free(&tl);
+    if (!b || failed(&P)) return NULL;
+    if (b->kind == N_BLOCK && b->nkids != 1) {
+        for (size_t i = 0; i < b->nkids; i++) ast_push(arena, prog, b->kids[i]);
+    } else {
+        ast_push(arena, prog, b);
+    }
+    return prog;
+}

@@ -32,13 +32,19 @@ enum {
 
 void atom_init(void);
 /* The atom for `name`, interning it if new. T_NONE if the table is full or
- * the name is longer than ATOM_MAX_LEN bytes. */
+ * the name is longer than ATOM_MAX_LEN characters (UTF-8 code points, as in
+ * Erlang; was "bytes" in the first draft of this contract: every name the old
+ * rule accepted is still accepted). atom_init must run before any thread
+ * other than the main one interns. */
 Term atom_intern(const char *name, size_t len);
 Term atom_intern_cstr(const char *name);
 /* The atom for `name` if it exists, else T_NONE (String.to_existing_atom). */
 Term atom_lookup(const char *name, size_t len);
 const char *atom_name(Term atom, size_t *len);
 uint32_t atom_count(void);
+/* Tests only: make atom_intern fail (T_NONE) once n atoms exist
+ * (n is clamped to ATOM_LIMIT; pass ATOM_LIMIT to restore). */
+void atom_set_limit_for_test(uint32_t n);
 /* Boolean atoms */
 #define make_bool(b) ((b) ? ATOM_true : ATOM_false)
 #define is_boolean(t) ((t) == ATOM_true || (t) == ATOM_false)

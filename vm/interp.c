@@ -1,1 +1,913 @@
-/* vm/interp.c */
+/* interp.c — the bytecode interpreter.
+ *
+ * One C function, interp_run, executes every instruction of opcodes.def for
+ * one process. Guest calls never recurse on the C stack: a call pushes a
+ * Frame (interp.h) and jumps to the callee's first instruction; a return pops
+ * it. The dispatch is computed goto (ACT_COMPUTED_GOTO) or a switch, both
+ * generated from opcodes.def.
+ *
+ * Local state of the loop (the "cached registers" of the current frame):
+ *   pc    the current instruction (its opcode word). It stays on the
+ *         instruction while it executes, so that a raise or a GC sees the
+ *         exact location; NEXT(n) advances past the n operand words.
+ *   R     p->stack + base: the frame's registers. Re-derived after anything
+ *         that may reallocate the stack (STACK_RELOAD).
+ *   K     the module's literals; code: the function's code (jump targets).
+ *
+ * Points where the loop may leave its straight path are named:
+ *   SAFEPOINT(need)  allocation of `need` words: collects first if the heap
+ *                    lacks room (or GC is wanted / stressed). Terms held in C
+ *                    locals across it are dead: re-read registers after it.
+ *   RAISE_REASON(r)  raise error:r with a fresh stack trace and unwind to the
+ *                    innermost handler (or leave with RUN_ERROR).
+ *   enter / ret_value / invoke   the call machinery below.
+ */
+#include "config.h"
+#include "interp.h"
+#include "opinfo.h"
+#include "heap.h"
+#include "gc.h"
+#include "atom.h"
+#include "native.h"
+#include "arith.h"
+#include "termops.h"
+#include "map.h"
+#include "binary.h"
+#include "inspect.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <limits.h>
+#include <time.h>
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+size_t interp_max_stack_words = (size_t)64 << 20;
+size_t interp_max_frames = (size_t)10 << 20;
+
+#ifdef ACT_GC_STRESS
+#define GC_STRESS 1
+#else
+#define GC_STRESS 0
+#endif
+
+/* ---- the boot function -----------------------------------------------
+ * The bottom frame of a process set up by interp_setup_*: R[0..3) hold
+ * {module, function, argument list} and its only instruction tail-applies
+ * them, so the target replaces it (or, for a native, its result is returned
+ * at once). It belongs to boot_module, which stack traces skip. */
+static const uint32_t boot_code[] = { OPC_TAPPLY, 0 };
+static const Function boot_fn = {
+    .name = ATOMIX_undefined << 6 | IMM_ATOM, .arity = 0, .nregs = 3,
+    .code = (uint32_t *)boot_code, .code_len = 2,
+};
+static Module boot_module = { .name = ATOMIX_erlang << 6 | IMM_ATOM, .file = "" };
+
+/* ---- stack and frame growth ---------------------------------------- */
+
+/* Make room for `need` stack words. False past interp_max_stack_words. */
+static bool stack_reserve(Process *p, size_t need) {
+    if (need <= p->stack_cap) return true;
+    if (need > interp_max_stack_words) return false;
+    size_t cap = p->stack_cap ? p->stack_cap : 256;
+    while (cap < need) cap *= 2;
+    if (cap > interp_max_stack_words) cap = interp_max_stack_words;
+    Term *s = realloc(p->stack, cap * sizeof(Term));
+    if (!s) return false;
+    p->stack = s;
+    p->stack_cap = cap;
+    return true;
+}
+
+static bool frames_grow(Process *p) {
+    if (p->nframes >= interp_max_frames) return false;
+    size_t cap = p->frames_cap ? p->frames_cap * 2 : 64;
+    if (cap > interp_max_frames) cap = interp_max_frames;
+    Frame *f = realloc(p->frames, cap * sizeof(Frame));
+    if (!f) return false;
+    p->frames = f;
+    p->frames_cap = cap;
+    return true;
+}
+
+static void handlers_grow(Process *p) {
+    size_t cap = p->handlers_cap ? p->handlers_cap * 2 : 16;
+    Handler *h = realloc(p->handlers, cap * sizeof(Handler));
+    if (!h) heap_out_of_memory("try handlers", cap * sizeof(Handler));
+    p->handlers = h;
+    p->handlers_cap = cap;
+}
+
+/* ---- stack traces ------------------------------------------------------ */
+
+static Term charlist_of(Process *p, const char *s) {
+    size_t n = strlen(s);
+    Term l = T_NIL;
+    /* Bytes, not code points: file names are ASCII in practice. */
+    while (n > 0) l = make_cons_cell(p, make_small((unsigned char)s[--n]), l);
+    return l;
+}
+
+/* {Mod, Fun, ArityOrArgs, [file: 'f', line: n]} for frame fr at code pc. */
+static Term trace_entry(Process *p, const Frame *fr, const uint32_t *pc, Term arity_or_args) {
+    const Function *fn = fr->fn;
+    Term loc = T_NIL;
+    uint32_t line = 0;
+    if (pc >= fn->code && pc < fn->code + fn->code_len)
+        line = function_line(fn, (uint32_t)(pc - fn->code));
+    if (line) loc = make_cons_cell(p, make_tuple2(p, ATOM_line, make_small(line)), loc);
+    if (fr->mod->file && fr->mod->file[0])
+        loc = make_cons_cell(p, make_tuple2(p, ATOM_file, charlist_of(p, fr->mod->file)), loc);
+    Term e[4] = { fr->mod->name, fn->name, arity_or_args, loc };
+    return make_tuple(p, 4, e);
+}
+
+/* Trace of frames [0, depth): innermost first, top_pc inside the innermost. */
+static Term build_trace(Process *p, size_t depth, const uint32_t *top_pc) {
+    Term entries[INTERP_TRACE_DEPTH];
+    size_t n = 0;
+    const uint32_t *pc = top_pc;
+    for (size_t i = depth; i-- > 0 && n < INTERP_TRACE_DEPTH;) {
+        const Frame *fr = &p->frames[i];
+        if (fr->mod != &boot_module)
+            entries[n++] = trace_entry(p, fr, pc, make_small(fr->fn->arity));
+        /* The caller is suspended inside its call instruction. */
+        pc = fr->ret_pc ? fr->ret_pc - 1 : NULL;
+    }
+    return make_list(p, n, entries);
+}
+
+Term interp_stacktrace(Process *p, const uint32_t *top_pc) {
+    return build_trace(p, p->nframes, top_pc);
+}
+
+/* ---- process set-up ---------------------------------------------------- */
+
+static bool setup(Process *p, Term a, Term b, Term c) {
+    if (p->nframes != 0) return false;
+    if (!stack_reserve(p, 3)) return false;
+    if (p->frames_cap == 0 && !frames_grow(p)) return false;
+    p->stack[0] = a; p->stack[1] = b; p->stack[2] = c;
+    p->stack_top = 3;
+    p->frames[0] = (Frame){ .fn = &boot_fn, .mod = &boot_module, .ret_pc = NULL, .base = 0, .top = 3 };
+    p->nframes = 1;
+    p->nhandlers = 0;
+    p->pc = boot_fn.code;
+    return true;
+}
+
+bool interp_setup_apply(Process *p, Term mod, Term fun, Term args) {
+    return setup(p, mod, fun, args);
+}
+
+bool interp_setup_fun(Process *p, Term fun, Term args) {
+    /* erlang:apply(Fun, Args) traps into the fun call. */
+    Term l = make_list(p, 2, (Term[]){ fun, args });
+    return setup(p, ATOM_erlang, atom_intern_cstr("apply"), l);
+}
+
+Term interp_result(const Process *p) {
+    return p->stack_top ? p->stack[0] : T_NIL;
+}
+
+/* ---- helpers of the loop ----------------------------------------------- */
+
+/* Length of a proper list, or -1. */
+static long list_length(Term l) {
+    long n = 0;
+    while (is_cons(l)) { n++; l = CDR(l); }
+    return is_nil(l) ? n : -1;
+}
+
+static inline Term *alloc_words(Process *p, size_t n) {
+    if ((size_t)(p->hend - p->htop) >= n) {
+        Term *hp = p->htop;
+        p->htop += n;
+        return hp;
+    }
+    return heap_alloc(p, n);
+}
+
+static inline bool is_falsy(Term t) { return t == ATOM_nil || t == ATOM_false; }
+
+/* Sub-binary of bin from byte `off` to its end (bin is any binary). */
+static Term binary_rest(Process *p, Term bin, size_t off) {
+    size_t len;
+    binary_bytes(bin, &len);
+    return binary_sub(p, bin, off, len - off);
+}
+
+/* ---- the loop -----------------------------------------------------------*/
+
+#ifdef ACT_COMPUTED_GOTO
+#define DISPATCH() goto *labels[*pc]
+#define CASE(name) L_##name:
+#else
+#define DISPATCH() goto dispatch
+#define CASE(name) case OPC_##name:
+#endif
+
+#ifdef ACT_TRACE
+#undef DISPATCH
+#define DISPATCH() do { trace_op(p, fn, mod, pc); goto dispatch_traced; } while (0)
+static void trace_op(Process *p, const Function *fn, const Module *mod, const uint32_t *pc) {
+    size_t ln;
+    const char *mn = atom_name(mod->name, &ln);
+    size_t fl;
+    const char *fnn = atom_name(fn->name, &fl);
+    fprintf(stderr, "[%p] %.*s.%.*s/%u @%u: %s\n", (void *)p, (int)ln, mn, (int)fl, fnn, fn->arity,
+            (unsigned)(pc - fn->code), *pc < OPC__COUNT ? op_info[*pc].name : "?");
+}
+#endif
+
+#define NEXT(nops) do { pc += 1 + (nops); DISPATCH(); } while (0)
+#define JUMP_TO(target) do { pc = code + (target); DISPATCH(); } while (0)
+#define A (pc[1])
+#define B (pc[2])
+#define C (pc[3])
+#define D (pc[4])
+#define RA R[pc[1]]
+#define RB R[pc[2]]
+#define RC R[pc[3]]
+#define STACK_RELOAD() (R = p->stack + base)
+
+static inline bool lacks_room(const Process *p, size_t need) { return (size_t)(p->hend - p->htop) < need; }
+#define SAFEPOINT(need) do {                                                  \
+        if (unlikely(GC_STRESS || p->gc_wanted || lacks_room(p, (need)))) {   \
+            gc_collect(p, (need), NULL, 0);                                   \
+        }                                                                     \
+    } while (0)
+
+#define RAISE_REASON(r) do { p->exc_class = ATOM_error; p->exc_reason = (r); goto raise_fresh; } while (0)
+#define RAISE_TUPLE(tag, v) do { Term t_ = make_tuple2(p, (tag), (v)); RAISE_REASON(t_); } while (0)
+/* A slow-path call returned T_NONE: the exception is already set. */
+#define CHECK_NONE(v) do { if (unlikely((v) == T_NONE)) goto raise_fresh; } while (0)
+
+RunStatus interp_run(Process *p, int reductions) {
+#ifdef ACT_COMPUTED_GOTO
+    static const void *const labels[] = {
+#define OP(name, ops, eff, doc) &&L_##name,
+#include "opcodes.def"
+#undef OP
+    };
+#endif
+    if (p->nframes == 0) return RUN_DONE;
+
+    const bool unlimited = reductions <= 0;
+    int fcalls = unlimited ? INT_MAX : reductions;
+    const int budget = fcalls;
+
+    /* Cached state of the innermost frame. */
+    const Function *fn;
+    Module *mod;
+    const uint32_t *code, *pc;
+    const Term *K;
+    uint32_t base;
+    Term *R;
+
+    /* Operands of the call machinery (see `invoke`). */
+    const Function *g;       /* callee (bytecode) */
+    Module *gm;              /* its module */
+    uint32_t nb;             /* absolute stack index of the callee's R[0] */
+    uint32_t nvalid;         /* callee registers already holding arguments */
+    uint32_t nargs;          /* arguments at stack[nb..nb+nargs) */
+    bool tail;               /* tail call: replace the current frame */
+    const uint32_t *rpc;     /* resume pc of a non-tail call */
+    ExportRef tgt;           /* resolved target */
+    Term rv;                 /* value being returned */
+    Term callee;             /* fun being called (call_fun) */
+    Term am, af, al;         /* apply: module, function, argument list */
+
+#define LOAD_FRAME() do {                                                     \
+        Frame *f_ = &p->frames[p->nframes - 1];                               \
+        fn = f_->fn; mod = f_->mod; base = f_->base; code = fn->code;         \
+        K = mod->literals; R = p->stack + base; p->stack_top = f_->top;       \
+    } while (0)
+
+    LOAD_FRAME();
+    pc = p->pc;
+    DISPATCH();
+
+#ifdef ACT_TRACE
+dispatch_traced:
+#ifdef ACT_COMPUTED_GOTO
+    goto *labels[*pc];
+#endif
+#endif
+
+#ifndef ACT_COMPUTED_GOTO
+dispatch:
+    switch (*pc) {
+#endif
+
+    /* ---- moves and constants ---- */
+    CASE(MOVE) { RA = RB; NEXT(2); }
+    CASE(LOADK) { RA = K[B]; NEXT(2); }
+    CASE(LOADI) { RA = make_small((int32_t)B); NEXT(2); }
+    CASE(NOP) { NEXT(0); }
+
+    /* ---- control ---- */
+    CASE(JUMP) { JUMP_TO(A); }
+    CASE(JTRUTHY) { if (!is_falsy(RA)) JUMP_TO(B); NEXT(2); }
+    CASE(JFALSY) { if (is_falsy(RA)) JUMP_TO(B); NEXT(2); }
+
+    /* ---- type tests ---- */
+#define TYPE_TEST(name, cond) CASE(name) { Term x = RA; (void)x; if (!(cond)) JUMP_TO(B); NEXT(2); }
+    TYPE_TEST(IS_INTEGER, is_integer(x))
+    TYPE_TEST(IS_FLOAT, is_float(x))
+    TYPE_TEST(IS_NUMBER, is_number(x))
+    TYPE_TEST(IS_ATOM, is_atom(x))
+    TYPE_TEST(IS_BOOLEAN, is_boolean(x))
+    TYPE_TEST(IS_BINARY, is_binary(x))
+    TYPE_TEST(IS_LIST, is_list(x))
+    TYPE_TEST(IS_CONS, is_cons(x))
+    TYPE_TEST(IS_NIL, is_nil(x))
+    TYPE_TEST(IS_TUPLE, is_tuple(x))
+    TYPE_TEST(IS_MAP, is_map(x))
+    TYPE_TEST(IS_FUN, is_fun(x))
+    TYPE_TEST(IS_PID, is_pid(x))
+    TYPE_TEST(IS_REF, is_ref(x))
+#undef TYPE_TEST
+    CASE(IS_TUPLE_OF) {
+        Term x = RA;
+        if (!is_tuple(x) || tuple_arity(x) != B) JUMP_TO(C);
+        NEXT(3);
+    }
+    CASE(IS_EQX) {
+        Term x = RA, y = RB;
+        if (x != y && !term_eqx(x, y)) JUMP_TO(C);
+        NEXT(3);
+    }
+    CASE(IS_EQX_K) {
+        Term x = RA, y = K[B];
+        if (x != y && !term_eqx(x, y)) JUMP_TO(C);
+        NEXT(3);
+    }
+    /* Two smalls compare as signed words: the tag preserves order. */
+#define CMP(x, y) ((is_small(x) && is_small(y)) ? (((SInt)(x) > (SInt)(y)) - ((SInt)(x) < (SInt)(y))) \
+                                                 : term_compare((x), (y)))
+#define EQ(x, y) ((x) == (y) || (!(is_small(x) && is_small(y)) && term_eq((x), (y))))
+    CASE(TEST_EQ) { if (!EQ(RA, RB)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_NE) { if (EQ(RA, RB)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_LT) { if (!(CMP(RA, RB) < 0)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_LE) { if (!(CMP(RA, RB) <= 0)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_GT) { if (!(CMP(RA, RB) > 0)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_GE) { if (!(CMP(RA, RB) >= 0)) JUMP_TO(C); NEXT(3); }
+
+    /* ---- destructuring ---- */
+    CASE(GET_HD) { RA = CAR(RB); NEXT(2); }
+    CASE(GET_TL) { RA = CDR(RB); NEXT(2); }
+    CASE(GET_ELEM) { RA = tuple_elems(RB)[C]; NEXT(3); }
+    CASE(MAP_GET) {
+        Term v = map_get(RB, RC);
+        if (v == T_NONE) JUMP_TO(D);
+        RA = v;
+        NEXT(4);
+    }
+    CASE(MATCH_PREFIX) {
+        Term bin = RB;
+        size_t blen, plen;
+        if (!is_binary(bin)) JUMP_TO(D);
+        const uint8_t *bb = binary_bytes(bin, &blen);
+        const uint8_t *pb = binary_bytes(K[C], &plen);
+        if (blen < plen || memcmp(bb, pb, plen) != 0) JUMP_TO(D);
+        SAFEPOINT(8);
+        Term rest = binary_rest(p, RB, plen);
+        CHECK_NONE(rest);
+        RA = rest;
+        NEXT(4);
+    }
+
+    /* ---- construction ---- */
+    CASE(CONS) {
+        SAFEPOINT(2);
+        Term *hp = alloc_words(p, 2);
+        hp[0] = RB; hp[1] = RC;
+        RA = make_cons(hp);
+        NEXT(3);
+    }
+    CASE(TUPLE) {
+        uint32_t n = C;
+        SAFEPOINT(1 + n);
+        Term *hp = alloc_words(p, 1 + n);
+        hp[0] = make_header(BOX_TUPLE, n);
+        memcpy(hp + 1, &RB, n * sizeof(Term));
+        RA = make_boxed(hp);
+        NEXT(3);
+    }
+    CASE(MAP_NEW) {
+        uint32_t n = C;
+        SAFEPOINT(2 + 2 * n);
+        Term m = map_from_pairs(p, n, &RB);
+        CHECK_NONE(m);
+        RA = m;
+        NEXT(3);
+    }
+    CASE(MAP_UPDATE) {
+        uint32_t n = D;
+        SAFEPOINT(2 + 2 * (size_t)n);
+        Term m = map_update(p, RB, n, &RC);
+        CHECK_NONE(m);
+        RA = m;
+        NEXT(4);
+    }
+    CASE(CLOSURE) {
+        const FunEntry *fe = &mod->lambdas[B];
+        uint32_t nfree = fe->nfree;
+        SAFEPOINT(2 + nfree);
+        Term *hp = alloc_words(p, 2 + nfree);
+        hp[0] = make_header(BOX_FUN, 1 + nfree);
+        hp[1] = (Term)fe;
+        memcpy(hp + 2, &RC, nfree * sizeof(Term));
+        RA = make_boxed(hp);
+        NEXT(3);
+    }
+    CASE(BIN_CONCAT) {
+        SAFEPOINT(0);
+        Term b = binary_concat(p, C, &RB);
+        CHECK_NONE(b);
+        RA = b;
+        NEXT(3);
+    }
+    CASE(TO_STRING) {
+        Term x = RB;
+        if (!is_binary(x)) {
+            SAFEPOINT(0);
+            x = term_to_string(p, RB);
+            CHECK_NONE(x);
+        }
+        RA = x;
+        NEXT(2);
+    }
+
+    /* ---- arithmetic ---- */
+    CASE(ADD) {
+        Term x = RB, y = RC;
+        SInt r;
+        if (likely(is_small(x) && is_small(y)) && !__builtin_add_overflow((SInt)x, (SInt)(y - 1), &r)) {
+            RA = (Term)r;
+        } else {
+            Term v = arith_add(p, x, y);
+            CHECK_NONE(v);
+            RA = v;
+        }
+        NEXT(3);
+    }
+    CASE(SUB) {
+        Term x = RB, y = RC;
+        SInt r;
+        if (likely(is_small(x) && is_small(y)) && !__builtin_sub_overflow((SInt)x, (SInt)(y - 1), &r)) {
+            RA = (Term)r;
+        } else {
+            Term v = arith_sub(p, x, y);
+            CHECK_NONE(v);
+            RA = v;
+        }
+        NEXT(3);
+    }
+    CASE(MUL) {
+        Term x = RB, y = RC;
+        SInt r;
+        if (likely(is_small(x) && is_small(y)) && !__builtin_mul_overflow(small_val(x), small_val(y), &r)
+            && small_fits(r)) {
+            RA = make_small(r);
+        } else {
+            Term v = arith_mul(p, x, y);
+            CHECK_NONE(v);
+            RA = v;
+        }
+        NEXT(3);
+    }
+    CASE(FDIV) {
+        Term v = arith_fdiv(p, RB, RC);
+        CHECK_NONE(v);
+        RA = v;
+        NEXT(3);
+    }
+    CASE(IDIV) {
+        Term x = RB, y = RC;
+        if (is_small(x) && is_small(y) && y != make_small(0) && !(small_val(x) == SMALL_MIN && small_val(y) == -1)) {
+            RA = make_small(small_val(x) / small_val(y));
+        } else {
+            Term v = arith_idiv(p, x, y);
+            CHECK_NONE(v);
+            RA = v;
+        }
+        NEXT(3);
+    }
+    CASE(REM) {
+        Term x = RB, y = RC;
+        if (is_small(x) && is_small(y) && y != make_small(0) && small_val(y) != -1) {
+            RA = make_small(small_val(x) % small_val(y));
+        } else {
+            Term v = arith_rem(p, x, y);
+            CHECK_NONE(v);
+            RA = v;
+        }
+        NEXT(3);
+    }
+    CASE(NEG) {
+        Term x = RB;
+        if (is_small(x) && small_val(x) != SMALL_MIN) {
+            RA = make_small(-small_val(x));
+        } else {
+            Term v = arith_neg(p, x);
+            CHECK_NONE(v);
+            RA = v;
+        }
+        NEXT(2);
+    }
+    CASE(ADDI) {
+        Term x = RB;
+        SInt r;
+        if (likely(is_small(x)) && !__builtin_add_overflow((SInt)x, (SInt)((uint64_t)(int64_t)(int32_t)C << 1), &r)) {
+            RA = (Term)r;
+        } else {
+            Term v = arith_add(p, x, make_small((int32_t)C));
+            CHECK_NONE(v);
+            RA = v;
+        }
+        NEXT(3);
+    }
+    CASE(EQ) { RA = make_bool(EQ(RB, RC)); NEXT(3); }
+    CASE(NE) { RA = make_bool(!EQ(RB, RC)); NEXT(3); }
+    CASE(EQX) { Term x = RB, y = RC; RA = make_bool(x == y || term_eqx(x, y)); NEXT(3); }
+    CASE(NEX) { Term x = RB, y = RC; RA = make_bool(!(x == y || term_eqx(x, y))); NEXT(3); }
+    CASE(LT) { RA = make_bool(CMP(RB, RC) < 0); NEXT(3); }
+    CASE(LE) { RA = make_bool(CMP(RB, RC) <= 0); NEXT(3); }
+    CASE(GT) { RA = make_bool(CMP(RB, RC) > 0); NEXT(3); }
+    CASE(GE) { RA = make_bool(CMP(RB, RC) >= 0); NEXT(3); }
+    CASE(NOT) {
+        Term x = RB;
+        if (x == ATOM_true) RA = ATOM_false;
+        else if (x == ATOM_false) RA = ATOM_true;
+        else RAISE_REASON(ATOM_badarg);
+        NEXT(2);
+    }
+    CASE(BOOL_CHECK) {
+        Term x = RB;
+        if (unlikely(!is_boolean(x))) {
+            Term op = atom_intern_cstr(A ? "or" : "and");
+            Term t = make_tuple3(p, ATOM_badbool, op, x);
+            RAISE_REASON(t);
+        }
+        NEXT(2);
+    }
+
+    /* ---- calls ---- */
+    CASE(CALL) {
+        tail = false;
+        g = &mod->funcs[B];
+        gm = mod;
+        nb = base + A;
+        nvalid = g->arity;
+        rpc = pc + 3;
+        goto push_enter;
+    }
+    CASE(TCALL) {
+        tail = true;
+        g = &mod->funcs[B];
+        gm = mod;
+        nvalid = g->arity;
+        if (A != 0) memmove(R, R + A, nvalid * sizeof(Term));
+        nb = base;
+        goto enter;
+    }
+    CASE(CALLX) {
+        tail = false;
+        rpc = pc + 3;
+        goto callx;
+    }
+    CASE(TCALLX) {
+        tail = true;
+        rpc = NULL;
+        goto callx;
+    }
+    CASE(CALLF) {
+        tail = false;
+        rpc = pc + 3;
+        goto callf;
+    }
+    CASE(TCALLF) {
+        tail = true;
+        rpc = NULL;
+        goto callf;
+    }
+    CASE(APPLY) {
+        tail = false;
+        rpc = pc + 2;
+        goto apply;
+    }
+    CASE(TAPPLY) {
+        tail = true;
+        rpc = NULL;
+        goto apply;
+    }
+    CASE(RET) {
+        rv = RA;
+        goto ret_value;
+    }
+
+    /* ---- exceptions ---- */
+    CASE(TRY) {
+        if (unlikely(p->nhandlers == p->handlers_cap)) handlers_grow(p);
+        p->handlers[p->nhandlers++] = (Handler){ .pc = code + B, .nframes = (uint32_t)p->nframes, .reg = base + A };
+        NEXT(2);
+    }
+    CASE(TRY_END) {
+        if (p->nhandlers > 0) p->nhandlers--;
+        NEXT(0);
+    }
+    CASE(RAISE) {
+        Term cls = RA;
+        if (cls != ATOM_error && cls != ATOM_exit && cls != ATOM_throw) RAISE_REASON(ATOM_badarg);
+        p->exc_class = cls;
+        p->exc_reason = RB;
+        goto raise_fresh;
+    }
+    CASE(RERAISE) {
+        Term cls = RA;
+        if (cls != ATOM_error && cls != ATOM_exit && cls != ATOM_throw) RAISE_REASON(ATOM_badarg);
+        p->exc_class = cls;
+        p->exc_reason = RB;
+        p->exc_trace = RC;
+        goto unwind;
+    }
+    CASE(BADMATCH) { RAISE_TUPLE(ATOM_badmatch, RA); }
+    CASE(CASE_CLAUSE) { RAISE_TUPLE(ATOM_case_clause, RA); }
+    CASE(WITH_CLAUSE) { RAISE_TUPLE(ATOM_with_clause, RA); }
+    CASE(TRY_CLAUSE) { RAISE_TUPLE(ATOM_try_clause, RA); }
+    CASE(COND_CLAUSE) { RAISE_REASON(ATOM_cond_clause); }
+    CASE(FUNC_CLAUSE) {
+        /* The top entry carries the arguments instead of the arity. */
+        Term args = make_list(p, fn->arity, R);
+        Term tr = build_trace(p, p->nframes, pc);
+        if (is_cons(tr) && mod != &boot_module) tuple_elems(CAR(tr))[2] = args;
+        p->exc_class = ATOM_error;
+        p->exc_reason = ATOM_function_clause;
+        p->exc_trace = tr;
+        goto unwind;
+    }
+
+    /* ---- processes and messages ----
+     * Mailboxes arrive with the scheduler milestone; until then a process's
+     * mailbox is always empty. */
+    CASE(SELF) { RA = p->pid; NEXT(1); }
+    CASE(LOOP_REC) { JUMP_TO(B); }
+    CASE(LOOP_REC_NEXT) { JUMP_TO(A); }
+    CASE(REMOVE_MSG) { NEXT(0); }
+    CASE(TIMEOUT) { NEXT(0); }
+    CASE(WAIT) {
+        native_raise_msg(p, "Elixir.RuntimeError",
+                         "receive without a timeout would wait forever: no other process exists yet");
+        goto raise_fresh;
+    }
+    CASE(WAIT_TIMEOUT) {
+        Term t = RA;
+        if (is_small(t) && small_val(t) >= 0) {
+            SInt ms = small_val(t);
+            struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+            nanosleep(&ts, NULL);
+            NEXT(2);
+        }
+        if (t == ATOM_infinity) {
+            native_raise_msg(p, "Elixir.RuntimeError",
+                             "receive without a timeout would wait forever: no other process exists yet");
+            goto raise_fresh;
+        }
+        /* Erlang: a bad timeout value is error:timeout_value. */
+        RAISE_REASON(atom_intern_cstr("timeout_value"));
+    }
+
+#ifndef ACT_COMPUTED_GOTO
+    default:
+        fprintf(stderr, "act: bad opcode %u\n", *pc);
+        abort();
+    }
+#endif
+
+    /* ================= the call machinery ================= */
+
+    /* Push a frame returning to rpc, then enter g. */
+push_enter:
+    if (unlikely(p->nframes == p->frames_cap) && !frames_grow(p)) RAISE_REASON(ATOM_system_limit);
+    p->frames[p->nframes++].ret_pc = rpc;
+    /* fallthrough */
+
+    /* Enter g (module gm) with base nb in the innermost frame, whose ret_pc
+     * is already set; stack[nb..nb+nvalid) hold its arguments (and captured
+     * values). */
+enter: {
+        uint32_t top = nb + g->nregs;
+        if (unlikely(top > p->stack_cap) && !stack_reserve(p, top)) goto stack_overflow;
+        Term *r = p->stack + nb;
+        for (uint32_t i = nvalid; i < g->nregs; i++) r[i] = T_NIL;
+        Frame *f = &p->frames[p->nframes - 1];
+        uint32_t ptop = p->nframes > 1 ? f[-1].top : 0;
+        if (top < ptop) top = ptop;
+        f->fn = g; f->mod = gm; f->base = nb; f->top = top;
+        p->stack_top = top;
+        fn = g; mod = gm; base = nb; R = r; K = gm->literals; code = g->code; pc = code;
+        if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
+        DISPATCH();
+    }
+
+enter_slow:
+    if (p->gc_wanted || GC_STRESS) gc_collect(p, 0, NULL, 0);
+    if (fcalls <= 0) {
+        if (unlimited) {
+            p->reductions += INT_MAX;
+            fcalls = INT_MAX;
+        } else {
+            p->pc = pc;
+            p->fcalls = 0;
+            p->reductions += budget;
+            return RUN_YIELD;
+        }
+    }
+    DISPATCH();
+
+stack_overflow:
+    /* The frame pushed for a non-tail call is dropped; the caller (still
+     * the cached frame) raises. */
+    if (!tail) p->nframes--;
+    RAISE_REASON(ATOM_system_limit);
+
+ret_value: {
+        Frame *f = &p->frames[--p->nframes];
+        p->stack[f->base] = rv;
+        if (unlikely(f->ret_pc == NULL)) goto done;
+        pc = f->ret_pc;
+        while (unlikely(p->nhandlers) && p->handlers[p->nhandlers - 1].nframes > p->nframes) p->nhandlers--;
+        LOAD_FRAME();
+        DISPATCH();
+    }
+
+done:
+    p->nframes = 0;
+    p->nhandlers = 0;
+    p->stack_top = 1;
+    p->reductions += budget - fcalls;
+    p->fcalls = fcalls;
+    return RUN_DONE;
+
+    /* CALLX/TCALLX: import B with arguments at R[A..). */
+callx: {
+        const Import *imp = &mod->imports[B];
+        ExportRef *cache = mod->import_cache;
+        if (unlikely(!cache)) {
+            cache = mod->import_cache = calloc(mod->nimports ? mod->nimports : 1, sizeof(ExportRef));
+            if (!cache) heap_out_of_memory("import cache", mod->nimports * sizeof(ExportRef));
+        }
+        ExportRef *e = &cache[B];
+        nb = base + A;
+        nargs = nvalid = imp->arity;
+        if (unlikely(!e->native && !e->module)) {
+            if (!module_resolve(imp->module, imp->name, imp->arity, e)) {
+                am = imp->module; af = imp->name;
+                goto raise_undef_regs;
+            }
+        }
+        tgt = *e;
+        goto invoke;
+    }
+
+    /* CALLF/TCALLF: fun R[A], arguments R[A+1..A+B]. */
+callf:
+    callee = RA;
+    nargs = B;
+    memmove(R + A, R + A + 1, nargs * sizeof(Term));
+    nb = base + A;
+    goto call_fun;
+
+    /* APPLY/TAPPLY: module R[A], function R[A+1], argument list R[A+2]. */
+apply:
+    am = RA; af = R[A + 1]; al = R[A + 2];
+    nb = base + A;
+    goto apply_list;
+
+    /* Call am:af(al...) (am == T_NONE: call fun af) with the arguments
+     * unpacked to stack[nb..). */
+apply_list: {
+        long n = list_length(al);
+        if (n < 0 || (am != T_NONE && (!is_atom(am) || !is_atom(af)))) RAISE_REASON(ATOM_badarg);
+        if (!stack_reserve(p, (size_t)nb + (size_t)n + 1)) RAISE_REASON(ATOM_system_limit);
+        STACK_RELOAD();
+        Term *dst = p->stack + nb;
+        for (Term l = al; is_cons(l); l = CDR(l)) *dst++ = CAR(l);
+        nargs = nvalid = (uint32_t)n;
+        if (am == T_NONE) {
+            callee = af;
+            goto call_fun;
+        }
+        if (!module_resolve(am, af, nargs, &tgt)) {
+            Term tr = build_trace(p, p->nframes, pc);
+            Term top = make_tuple(p, 4, (Term[]){ am, af, al, T_NIL });
+            p->exc_class = ATOM_error;
+            p->exc_reason = ATOM_undef;
+            p->exc_trace = make_cons_cell(p, top, tr);
+            goto unwind;
+        }
+        goto invoke;
+    }
+
+    /* Call fun `callee` with the nargs arguments at stack[nb..). */
+call_fun: {
+        Term f = callee;
+        if (unlikely(!is_boxed(f))) goto bad_fun;
+        Term *fp = boxed_ptr(f);
+        unsigned ty = header_type(fp[0]);
+        if (likely(ty == BOX_FUN)) {
+            const FunEntry *fe = (const FunEntry *)fp[1];
+            if (unlikely(fe->arity != nargs)) goto bad_arity;
+            nvalid = nargs + fe->nfree;
+            if (unlikely((size_t)nb + nvalid > p->stack_cap)) {
+                if (!stack_reserve(p, (size_t)nb + nvalid)) RAISE_REASON(ATOM_system_limit);
+                STACK_RELOAD();
+            }
+            memcpy(p->stack + nb + nargs, fp + 2, fe->nfree * sizeof(Term));
+            tgt.module = fe->module;
+            tgt.func = fe->func;
+            tgt.native = NULL;
+            goto invoke;
+        }
+        if (ty == BOX_EXPORT) {
+            if (unlikely((uint32_t)small_val(fp[3]) != nargs)) goto bad_arity;
+            nvalid = nargs;
+            if (!module_resolve(fp[1], fp[2], nargs, &tgt)) {
+                am = fp[1]; af = fp[2];
+                goto raise_undef_regs;
+            }
+            goto invoke;
+        }
+    bad_fun:
+        RAISE_TUPLE(ATOM_badfun, callee);
+    bad_arity: {
+            Term args = make_list(p, nargs, p->stack + nb);
+            Term inner = make_tuple2(p, callee, args);
+            RAISE_TUPLE(ATOM_badarity, inner);
+        }
+    }
+
+    /* Invoke tgt with stack[nb..nb+nvalid) prepared (nargs arguments). */
+invoke:
+    if (tgt.native) {
+        fcalls--;
+        Term r = tgt.native(p, p->stack + nb);
+        if (unlikely(r == T_NONE)) goto raise_fresh;
+        if (unlikely(r == T_TRAP)) {
+            am = p->trap_mod; af = p->trap_fun; al = p->trap_args;
+            goto apply_list;
+        }
+        if (tail) {
+            rv = r;
+            goto ret_value;
+        }
+        p->stack[nb] = r;
+        pc = rpc;
+        if (unlikely(p->gc_wanted || GC_STRESS)) gc_collect(p, 0, NULL, 0);
+        DISPATCH();
+    }
+    g = &tgt.module->funcs[tgt.func];
+    gm = tgt.module;
+    if (tail) {
+        if (nb != base) memmove(R, p->stack + nb, nvalid * sizeof(Term));
+        nb = base;
+        goto enter;
+    }
+    goto push_enter;
+
+    /* undef for am:af with the nargs arguments at stack[nb..). */
+raise_undef_regs: {
+        Term args = make_list(p, nargs, p->stack + nb);
+        Term tr = build_trace(p, p->nframes, pc);
+        Term top = make_tuple(p, 4, (Term[]){ am, af, args, T_NIL });
+        p->exc_class = ATOM_error;
+        p->exc_reason = ATOM_undef;
+        p->exc_trace = make_cons_cell(p, top, tr);
+        goto unwind;
+    }
+
+    /* ================= exceptions ================= */
+raise_fresh:
+    p->exc_trace = build_trace(p, p->nframes, pc);
+    /* fallthrough */
+unwind: {
+        if (p->nhandlers == 0) {
+            p->nframes = 0;
+            p->stack_top = 0;
+            p->reductions += budget - fcalls;
+            p->fcalls = fcalls;
+            return RUN_ERROR;
+        }
+        Handler h = p->handlers[--p->nhandlers];
+        p->nframes = h.nframes;
+        LOAD_FRAME();
+        p->stack[h.reg] = p->exc_class;
+        p->stack[h.reg + 1] = p->exc_reason;
+        p->stack[h.reg + 2] = p->exc_trace;
+        p->exc_class = p->exc_reason = p->exc_trace = T_NIL;
+        pc = h.pc;
+        DISPATCH();
+    }
+}

@@ -105,6 +105,9 @@ void module_register(Module *m);
 Module *module_find(Term name);
 /* Resolve {mod, name, arity} to bytecode or a native. false if undefined. */
 bool module_resolve(Term mod, Term name, uint32_t arity, ExportRef *out);
+/* True if mod is a registered module or names natives ("erlang"): what
+ * Code.ensure_loaded?/1 answers. (Added with module.c.) */
+bool module_available(Term mod);
 /* Find the function index by name/arity in m, or -1. */
 int module_func_index(const Module *m, Term name, uint32_t arity);
 /* The source line of code offset pc in function f (0 if unknown). */

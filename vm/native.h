@@ -45,4 +45,18 @@ Term native_badarith(Process *p);
 /* Raise an Elixir exception struct: %<module>{message: msg} (module is the
  * atom text, e.g. "Elixir.ArgumentError"). */
 Term native_raise_msg(Process *p, const char *module, const char *msg);
+
+/* ---- traps (added with the interpreter) ---------------------------------
+ * A native that must call guest code (apply/2,3) cannot do it from C (see
+ * above); instead it returns native_trap_*(...), which stores the call in
+ * p->trap_* and returns T_TRAP. The interpreter then makes that call in the
+ * native's place: its result becomes the native's result, its errors the
+ * native's errors. T_TRAP is a special constant no program can see. The
+ * argument list must be a proper list. */
+#define T_TRAP ((Term)((0x3Fu << 6) | IMM_SPECIAL))
+Term native_trap_apply(Process *p, Term mod, Term fun, Term args);
+Term native_trap_fun(Process *p, Term fun, Term args);
+
+/* System.argv/0 returns these (set by main before running the script). */
+void native_set_argv(int argc, char **argv);
 #endif

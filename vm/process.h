@@ -41,6 +41,13 @@ typedef struct Process {
     struct Handler *handlers; /* try handlers, innermost last */
     size_t nhandlers, handlers_cap;
     const uint32_t *pc;     /* saved pc while not running */
+    /* A native that must call guest code (apply/2,3) stores the call here
+     * and returns T_TRAP (native.h); the interpreter performs the call in the
+     * native's place. Live only between that return and the interpreter
+     * reading them (no GC in between), so not GC roots. */
+    Term trap_mod;          /* module atom, or T_NONE: trap_fun is a fun */
+    Term trap_fun;          /* function atom, or a fun when trap_mod is T_NONE */
+    Term trap_args;         /* proper list of arguments */
 
     /* ---- exception state (set by native_raise / the interpreter) ---- */
     Term exc_class;         /* ATOM_error, ATOM_exit, ATOM_throw */
@@ -53,5 +60,12 @@ typedef struct Process {
     int64_t reductions;     /* total reductions (for stats) */
     int fcalls;             /* reductions left in this time slice */
 } Process;
+
+/* ---- process.c -------------------------------------------------------- */
+/* A new process with an empty heap of about heap_words words, no frames,
+ * an empty dictionary and a fresh pid. */
+Process *process_new(size_t heap_words);
+/* Free the process, its heap and its stacks. */
+void process_free(Process *p);
 
 #endif

@@ -1,1 +1,1219 @@
-/* vm/string.c */
+/* string.c — the output writer, and the IO, String and Atom natives.
+ *
+ * Strings are UTF-8 binaries. Functions that count or index work on code
+ * points (Act's documented deviation: String.length/slice/graphemes count
+ * code points, not grapheme clusters). Case mapping is one code point to one
+ * (unicode.c); special multi-code-point mappings (ß -> SS) are not done.
+ *
+ * Bad arguments raise what Elixir raises: FunctionClauseError for a wrong
+ * type (Erlang reason function_clause), ArgumentError where Elixir's own
+ * code raises one.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <errno.h>
+#include <pthread.h>
+#include "inspect.h"
+#include "heap.h"
+#include "atom.h"
+#include "native.h"
+#include "map.h"
+#include "binary.h"
+#include "unicode.h"
+
+/* ======================================================================
+ * The output writer
+ *
+ * Invariants:
+ *  - out_buf[0..out_len) are stdout bytes accepted but not yet written;
+ *    they are written before any stderr write, before reading stdin, when the
+ *    buffer would overflow, at exit (atexit) and on io_flush.
+ *  - Every io_write call appends its bytes while holding out_lock, so one
+ *    call (one IO.puts line) is never split by another thread's output.
+ *    Stderr writes take the same lock (they flush stdout first), so the two
+ *    streams keep their relative order.
+ *  - When stdout is a terminal the buffer is flushed after every call, so an
+ *    interactive program's prompts appear at once.
+ * ====================================================================== */
+
+#define OUT_CAP (64 * 1024)
+static char out_buf[OUT_CAP];
+static size_t out_len;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t out_once = PTHREAD_ONCE_INIT;
+static bool out_tty;
+
+static void write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return; /* closed pipe etc.: output is lost, the program goes on */
+        }
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Caller holds out_lock. */
+static void flush_locked(void)
+{
+    if (out_len) write_all(1, out_buf, out_len);
+    out_len = 0;
+}
+
+static void at_exit_flush(void) { io_flush(); }
+
+static void out_setup(void)
+{
+    out_tty = isatty(1);
+    atexit(at_exit_flush);
+}
+
+static void append_locked(IoStream s, const void *bytes, size_t n)
+{
+    if (s == IO_STDERR) {
+        flush_locked();
+        write_all(2, bytes, n);
+        return;
+    }
+    if (out_len + n > OUT_CAP) {
+        flush_locked();
+        if (n > OUT_CAP) {
+            write_all(1, bytes, n);
+            return;
+        }
+    }
+    memcpy(out_buf + out_len, bytes, n);
+    out_len += n;
+}
+
+void io_write(IoStream s, const void *bytes, size_t n)
+{
+    pthread_once(&out_once, out_setup);
+    pthread_mutex_lock(&out_lock);
+    append_locked(s, bytes, n);
+    if (out_tty) flush_locked();
+    pthread_mutex_unlock(&out_lock);
+}
+
+void io_write_line(IoStream s, const void *bytes, size_t n)
+{
+    pthread_once(&out_once, out_setup);
+    pthread_mutex_lock(&out_lock);
+    if (s == IO_STDERR) {
+        /* one write(2) so the line stays whole */
+        flush_locked();
+        char *tmp = malloc(n + 1);
+        if (tmp) {
+            memcpy(tmp, bytes, n);
+            tmp[n] = '\n';
+            write_all(2, tmp, n + 1);
+            free(tmp);
+        } else {
+            write_all(2, bytes, n);
+            write_all(2, "\n", 1);
+        }
+    } else {
+        if (out_len + n + 1 > OUT_CAP) flush_locked();
+        append_locked(s, bytes, n);
+        append_locked(s, "\n", 1);
+    }
+    if (out_tty) flush_locked();
+    pthread_mutex_unlock(&out_lock);
+}
+
+void io_flush(void)
+{
+    pthread_mutex_lock(&out_lock);
+    flush_locked();
+    pthread_mutex_unlock(&out_lock);
+}
+
+bool io_read_line(StrBuf *b)
+{
+    io_flush();
+    /* stdin is read only here, by one process at a time (the caller
+     * serialises IO.gets); byte-at-a-time read keeps no hidden buffer that
+     * could swallow input meant for a later reader. */
+    bool any = false;
+    for (;;) {
+        char c;
+        ssize_t r = read(0, &c, 1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        any = true;
+        strbuf_putc(b, c);
+        if (c == '\n') break;
+    }
+    return any;
+}
+
+/* ======================================================================
+ * Helpers
+ * ====================================================================== */
+
+static Term fc(Process *p) { return native_raise(p, ATOM_error, ATOM_function_clause); }
+
+static bool bin_of(Term t, const uint8_t **s, size_t *n)
+{
+    if (!is_binary(t)) return false;
+    *s = binary_bytes(t, n);
+    return true;
+}
+
+/* Byte length of the code point (or invalid byte) at s[i]: invalid UTF-8
+ * bytes count as one "character" each, as Elixir's grapheme functions do. */
+static size_t cp_len(const uint8_t *s, size_t n, size_t i, uint32_t *cp)
+{
+    uint32_t c;
+    int l = unicode_decode(s + i, n - i, &c);
+    if (!l) {
+        if (cp) *cp = s[i];
+        return 1;
+    }
+    if (cp) *cp = c;
+    return (size_t)l;
+}
+
+static size_t cp_count(const uint8_t *s, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i += cp_len(s, n, i, NULL)) count++;
+    return count;
+}
+
+/* Byte offset of code point index k (n if past the end). */
+static size_t cp_offset(const uint8_t *s, size_t n, size_t k)
+{
+    size_t i = 0;
+    while (k > 0 && i < n) {
+        i += cp_len(s, n, i, NULL);
+        k--;
+    }
+    return i;
+}
+
+static Term list_of(Process *p, Term *items, size_t n) { return make_list(p, n, items); }
+
+/* A growable array of terms on the C heap (items for make_list). */
+typedef struct TermVec { Term *v; size_t n, cap; } TermVec;
+
+static void tv_push(TermVec *tv, Term t)
+{
+    if (tv->n == tv->cap) {
+        tv->cap = tv->cap ? tv->cap * 2 : 16;
+        tv->v = realloc(tv->v, tv->cap * sizeof(Term));
+        if (!tv->v) abort();
+    }
+    tv->v[tv->n++] = t;
+}
+
+static Term tv_list(Process *p, TermVec *tv)
+{
+    Term l = list_of(p, tv->v, tv->n);
+    free(tv->v);
+    tv->v = NULL;
+    tv->n = tv->cap = 0;
+    return l;
+}
+
+/* Patterns: a binary or a non-empty list of binaries (String.split/replace
+ * /contains?...). Fills pats (up to max); false if not a pattern. */
+#define MAX_PATS 64
+typedef struct Pat { const uint8_t *s; size_t n; } Pat;
+
+static bool get_patterns(Term t, Pat *pats, size_t *np)
+{
+    *np = 0;
+    if (is_binary(t)) {
+        pats[0].s = binary_bytes(t, &pats[0].n);
+        *np = 1;
+        return true;
+    }
+    if (!is_cons(t)) return false;
+    for (; is_cons(t); t = CDR(t)) {
+        if (!is_binary(CAR(t)) || *np == MAX_PATS) return false;
+        pats[*np].s = binary_bytes(CAR(t), &pats[*np].n);
+        (*np)++;
+    }
+    return is_nil(t);
+}
+
+/* The longest pattern matching at s[i] (Elixir's :binary.match picks the
+ * longest of the patterns starting at the first position); -1 if none. */
+static long match_at(const uint8_t *s, size_t n, size_t i, const Pat *pats, size_t np)
+{
+    long best = -1;
+    for (size_t k = 0; k < np; k++)
+        if (pats[k].n <= n - i && memcmp(s + i, pats[k].s, pats[k].n) == 0 && (long)pats[k].n > best)
+            best = (long)pats[k].n;
+    return best;
+}
+
+/* Device argument of IO functions. */
+static bool get_device(Term t, IoStream *s)
+{
+    if (!is_atom(t)) return false;
+    size_t n;
+    const char *name = atom_name(t, &n);
+    if ((n == 5 && !memcmp(name, "stdio", 5)) || (n == 11 && !memcmp(name, "standard_io", 11))) {
+        *s = IO_STDOUT;
+        return true;
+    }
+    if ((n == 6 && !memcmp(name, "stderr", 6)) || (n == 14 && !memcmp(name, "standard_error", 14))) {
+        *s = IO_STDERR;
+        return true;
+    }
+    return false;
+}
+
+/* ======================================================================
+ * Kernel: inspect, to_string
+ * ====================================================================== */
+
+Term string_nat_inspect1(Process *p, Term *args)
+{
+    return inspect_term(p, args[0], &inspect_default_opts);
+}
+
+Term string_nat_inspect2(Process *p, Term *args)
+{
+    InspectOpts o = inspect_default_opts;
+    if (!is_list(args[1])) return fc(p);
+    if (!inspect_parse_opts(args[1], &o)) return native_badarg(p);
+    return inspect_term(p, args[0], &o);
+}
+
+Term string_nat_to_string(Process *p, Term *args) { return term_to_string(p, args[0]); }
+
+/* ======================================================================
+ * IO
+ * ====================================================================== */
+
+/* IO.puts/IO.write text: chardata or String.Chars. */
+static bool out_text(Process *p, Term t, StrBuf *b)
+{
+    if (term_to_string_buf(b, t)) return true;
+    Term r = term_to_string(p, t); /* raises the right error */
+    (void)r;
+    return false;
+}
+
+static Term do_write(Process *p, IoStream s, Term data, bool newline)
+{
+    StrBuf b = { 0 };
+    if (!out_text(p, data, &b)) {
+        strbuf_free(&b);
+        return T_NONE;
+    }
+    if (newline) io_write_line(s, b.data ? b.data : "", b.len);
+    else io_write(s, b.data ? b.data : "", b.len);
+    strbuf_free(&b);
+    return ATOM_ok;
+}
+
+Term string_nat_io_puts1(Process *p, Term *args) { return do_write(p, IO_STDOUT, args[0], true); }
+Term string_nat_io_write1(Process *p, Term *args) { return do_write(p, IO_STDOUT, args[0], false); }
+
+Term string_nat_io_puts2(Process *p, Term *args)
+{
+    IoStream s;
+    if (!get_device(args[0], &s)) return native_badarg(p);
+    return do_write(p, s, args[1], true);
+}
+
+Term string_nat_io_write2(Process *p, Term *args)
+{
+    IoStream s;
+    if (!get_device(args[0], &s)) return native_badarg(p);
+    return do_write(p, s, args[1], false);
+}
+
+/* IO.inspect(device, item, opts): "label: " prefix, formatted at
+ * opts.width whatever :pretty says (as Elixir's IO.inspect). */
+static Term do_inspect(Process *p, IoStream s, Term item, Term opts)
+{
+    if (!is_list(opts)) return fc(p);
+    InspectOpts o = inspect_pretty_opts;
+    if (!inspect_parse_opts(opts, &o)) return native_badarg(p);
+    o.pretty = true;
+    StrBuf b = { 0 };
+    for (Term l = opts; is_cons(l); l = CDR(l)) {
+        Term kv = CAR(l);
+        if (tuple_elems(kv)[0] == atom_intern_cstr("label")) {
+            if (!out_text(p, tuple_elems(kv)[1], &b)) {
+                strbuf_free(&b);
+                return T_NONE;
+            }
+            strbuf_puts(&b, ": ");
+            break;
+        }
+    }
+    inspect_to_buf(&b, item, &o);
+    io_write_line(s, b.data, b.len);
+    strbuf_free(&b);
+    return item;
+}
+
+Term string_nat_io_inspect1(Process *p, Term *args) { return do_inspect(p, IO_STDOUT, args[0], T_NIL); }
+Term string_nat_io_inspect2(Process *p, Term *args) { return do_inspect(p, IO_STDOUT, args[0], args[1]); }
+
+Term string_nat_io_inspect3(Process *p, Term *args)
+{
+    IoStream s;
+    if (!get_device(args[0], &s)) return native_badarg(p);
+    return do_inspect(p, s, args[1], args[2]);
+}
+
+static Term do_gets(Process *p, Term prompt)
+{
+    StrBuf b = { 0 };
+    if (!out_text(p, prompt, &b)) {
+        strbuf_free(&b);
+        return T_NONE;
+    }
+    if (b.len) io_write(IO_STDOUT, b.data, b.len);
+    b.len = 0;
+    Term r = io_read_line(&b) ? strbuf_to_binary(p, &b) : atom_intern_cstr("eof");
+    strbuf_free(&b);
+    return r;
+}
+
+Term string_nat_io_gets1(Process *p, Term *args) { return do_gets(p, args[0]); }
+
+Term string_nat_io_gets2(Process *p, Term *args)
+{
+    IoStream s;
+    if (!get_device(args[0], &s)) return native_badarg(p);
+    return do_gets(p, args[1]);
+}
+
+/* IO.read(device \\ :stdio, :line | :eof | :all) */
+static Term do_read(Process *p, Term how)
+{
+    StrBuf b = { 0 };
+    Term r;
+    if (how == atom_intern_cstr("line")) {
+        r = io_read_line(&b) ? strbuf_to_binary(p, &b) : atom_intern_cstr("eof");
+    } else if (how == atom_intern_cstr("eof") || how == atom_intern_cstr("all")) {
+        while (io_read_line(&b)) {}
+        r = b.len || how == atom_intern_cstr("all") ? strbuf_to_binary(p, &b) : atom_intern_cstr("eof");
+    } else {
+        r = native_badarg(p);
+    }
+    strbuf_free(&b);
+    return r;
+}
+
+Term string_nat_io_read1(Process *p, Term *args) { return do_read(p, args[0]); }
+
+Term string_nat_io_read2(Process *p, Term *args)
+{
+    IoStream s;
+    if (!get_device(args[0], &s)) return native_badarg(p);
+    return do_read(p, args[1]);
+}
+
+/* IO.chardata_to_string/1, IO.iodata_to_binary/1 */
+Term string_nat_io_chardata_to_string(Process *p, Term *args)
+{
+    if (is_binary(args[0])) return args[0];
+    if (!is_list(args[0])) return fc(p);
+    return term_to_string(p, args[0]);
+}
+
+/* ======================================================================
+ * String: measuring, case, trimming
+ * ====================================================================== */
+
+Term string_nat_length(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n)) return fc(p);
+    return make_small((SInt)cp_count(s, n));
+}
+
+enum { CASE_UP, CASE_DOWN, CASE_CAP };
+
+/* mode: :default or :ascii (only ASCII letters change); :greek and :turkic
+ * behave as :default. */
+static Term change_case(Process *p, Term str, Term mode, int how)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(str, &s, &n) || !is_atom(mode)) return fc(p);
+    bool ascii = mode == atom_intern_cstr("ascii");
+    StrBuf b = { 0 };
+    strbuf_reserve(&b, n);
+    size_t i = 0;
+    bool first = true;
+    while (i < n) {
+        uint32_t cp;
+        int l = unicode_decode(s + i, n - i, &cp);
+        if (!l) { /* invalid byte: kept as is */
+            strbuf_putc(&b, (char)s[i++]);
+            first = false;
+            continue;
+        }
+        int up = how == CASE_UP || (how == CASE_CAP && first);
+        uint32_t out;
+        if (ascii) {
+            out = cp < 0x80 ? (up ? unicode_upper(cp) : unicode_lower(cp)) : cp;
+        } else if (cp == 0xDF && up) { /* ß -> SS, or Ss when capitalizing */
+            strbuf_puts(&b, how == CASE_CAP ? "Ss" : "SS");
+            i += (size_t)l;
+            first = false;
+            continue;
+        } else {
+            out = how == CASE_CAP && first ? unicode_title(cp) : up ? unicode_upper(cp) : unicode_lower(cp);
+        }
+        strbuf_put_utf8(&b, out);
+        i += (size_t)l;
+        first = false;
+    }
+    Term r = strbuf_to_binary(p, &b);
+    strbuf_free(&b);
+    return r;
+}
+
+static Term default_mode(void) { return atom_intern_cstr("default"); }
+
+Term string_nat_upcase1(Process *p, Term *args) { return change_case(p, args[0], default_mode(), CASE_UP); }
+Term string_nat_upcase2(Process *p, Term *args) { return change_case(p, args[0], args[1], CASE_UP); }
+Term string_nat_downcase1(Process *p, Term *args) { return change_case(p, args[0], default_mode(), CASE_DOWN); }
+Term string_nat_downcase2(Process *p, Term *args) { return change_case(p, args[0], args[1], CASE_DOWN); }
+Term string_nat_capitalize1(Process *p, Term *args) { return change_case(p, args[0], default_mode(), CASE_CAP); }
+Term string_nat_capitalize2(Process *p, Term *args) { return change_case(p, args[0], args[1], CASE_CAP); }
+
+/* Whitespace trimming: how bit 1 = leading, bit 2 = trailing. */
+static Term trim_ws(Process *p, Term str, int how)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(str, &s, &n)) return fc(p);
+    size_t a = 0, z = n;
+    if (how & 1) {
+        while (a < n) {
+            uint32_t cp;
+            size_t l = cp_len(s, n, a, &cp);
+            if (!unicode_is_space(cp) || (l == 1 && s[a] >= 0x80)) break;
+            a += l;
+        }
+    }
+    if (how & 2) {
+        while (z > a) {
+            /* step back to the start of the previous code point */
+            size_t k = z - 1;
+            while (k > a && (s[k] & 0xC0) == 0x80 && z - k < 4) k--;
+            uint32_t cp;
+            size_t l = cp_len(s, z, k, &cp);
+            if (k + l != z || !unicode_is_space(cp) || (l == 1 && s[k] >= 0x80)) break;
+            z = k;
+        }
+    }
+    if (a == 0 && z == n) return str;
+    return binary_sub(p, str, a, z - a);
+}
+
+/* Trimming repeated copies of `what`. */
+static Term trim_str(Process *p, Term str, Term what, int how)
+{
+    const uint8_t *s, *w;
+    size_t n, wn;
+    if (!bin_of(str, &s, &n) || !bin_of(what, &w, &wn)) return fc(p);
+    size_t a = 0, z = n;
+    if (wn == 0) return str;
+    if (how & 1)
+        while (z - a >= wn && memcmp(s + a, w, wn) == 0) a += wn;
+    if (how & 2)
+        while (z - a >= wn && memcmp(s + z - wn, w, wn) == 0) z -= wn;
+    if (a == 0 && z == n) return str;
+    return binary_sub(p, str, a, z - a);
+}
+
+Term string_nat_trim1(Process *p, Term *args) { return trim_ws(p, args[0], 3); }
+Term string_nat_trim_leading1(Process *p, Term *args) { return trim_ws(p, args[0], 1); }
+Term string_nat_trim_trailing1(Process *p, Term *args) { return trim_ws(p, args[0], 2); }
+Term string_nat_trim2(Process *p, Term *args) { return trim_str(p, args[0], args[1], 3); }
+Term string_nat_trim_leading2(Process *p, Term *args) { return trim_str(p, args[0], args[1], 1); }
+Term string_nat_trim_trailing2(Process *p, Term *args) { return trim_str(p, args[0], args[1], 2); }
+
+/* ======================================================================
+ * String: splitting, searching, replacing
+ * ====================================================================== */
+
+Term string_nat_split1(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n)) return fc(p);
+    TermVec tv = { 0 };
+    size_t i = 0, start = 0;
+    bool in_word = false;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = cp_len(s, n, i, &cp);
+        bool sp = unicode_is_split_space(cp) && !(l == 1 && s[i] >= 0x80);
+        if (sp && in_word) {
+            tv_push(&tv, binary_sub(p, args[0], start, i - start));
+            in_word = false;
+        } else if (!sp && !in_word) {
+            start = i;
+            in_word = true;
+        }
+        i += l;
+    }
+    if (in_word) tv_push(&tv, binary_sub(p, args[0], start, n - start));
+    return tv_list(p, &tv);
+}
+
+/* split(s, pattern, parts (< 0: infinity), trim) */
+static Term do_split(Process *p, Term str, Term pattern, long parts, bool trim)
+{
+    const uint8_t *s;
+    size_t n, np;
+    Pat pats[MAX_PATS];
+    if (!bin_of(str, &s, &n)) return fc(p);
+    if (!get_patterns(pattern, pats, &np)) return native_badarg(p);
+    bool empty_pat = false;
+    for (size_t k = 0; k < np; k++)
+        if (pats[k].n == 0) empty_pat = true;
+    TermVec tv = { 0 };
+    size_t pos = 0;
+    long left = parts;
+    if (empty_pat) {
+        /* pieces: "", each code point, "" */
+        if (left < 0 || left > 1) {
+            if (!trim) {
+                tv_push(&tv, make_binary(p, "", 0));
+                if (left > 0) left--;
+            }
+            while (pos < n && (left < 0 || left > 1)) {
+                size_t l = cp_len(s, n, pos, NULL);
+                tv_push(&tv, binary_sub(p, str, pos, l));
+                pos += l;
+                if (left > 0) left--;
+            }
+        }
+        if (!(trim && pos == n)) tv_push(&tv, binary_sub(p, str, pos, n - pos));
+        return tv_list(p, &tv);
+    }
+    size_t i = 0;
+    while ((left < 0 || left > 1) && i < n) {
+        long m = match_at(s, n, i, pats, np);
+        if (m < 0) {
+            i++;
+            continue;
+        }
+        if (!(trim && i == pos)) {
+            tv_push(&tv, binary_sub(p, str, pos, i - pos));
+            if (left > 0) left--;
+        }
+        i += (size_t)m;
+        pos = i;
+    }
+    if (!(trim && pos == n)) tv_push(&tv, binary_sub(p, str, pos, n - pos));
+    return tv_list(p, &tv);
+}
+
+Term string_nat_split2(Process *p, Term *args) { return do_split(p, args[0], args[1], -1, false); }
+
+Term string_nat_split3(Process *p, Term *args)
+{
+    long parts = -1;
+    bool trim = false;
+    Term opts = args[2];
+    if (!is_list(opts)) return fc(p);
+    for (; is_cons(opts); opts = CDR(opts)) {
+        Term kv = CAR(opts);
+        if (!is_tuple(kv) || tuple_arity(kv) != 2) return fc(p);
+        Term k = tuple_elems(kv)[0], v = tuple_elems(kv)[1];
+        if (k == atom_intern_cstr("parts")) {
+            if (v == ATOM_infinity) parts = -1;
+            else if (is_small(v) && small_val(v) > 0) parts = (long)small_val(v);
+            else return fc(p);
+        } else if (k == atom_intern_cstr("trim")) {
+            trim = v != ATOM_false && v != ATOM_nil;
+        }
+    }
+    return do_split(p, args[0], args[1], parts, trim);
+}
+
+Term string_nat_contains(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n, np;
+    Pat pats[MAX_PATS];
+    if (!bin_of(args[0], &s, &n)) return fc(p);
+    if (!get_patterns(args[1], pats, &np)) return native_badarg(p);
+    for (size_t k = 0; k < np; k++)
+        if (pats[k].n == 0) return ATOM_true;
+    for (size_t i = 0; i < n; i++)
+        if (match_at(s, n, i, pats, np) >= 0) return ATOM_true;
+    return ATOM_false;
+}
+
+static Term affix(Process *p, Term *args, bool prefix)
+{
+    const uint8_t *s;
+    size_t n, np;
+    Pat pats[MAX_PATS];
+    if (!bin_of(args[0], &s, &n) || !get_patterns(args[1], pats, &np)) return fc(p);
+    for (size_t k = 0; k < np; k++)
+        if (pats[k].n <= n && memcmp(prefix ? s : s + n - pats[k].n, pats[k].s, pats[k].n) == 0)
+            return ATOM_true;
+    return ATOM_false;
+}
+
+Term string_nat_starts_with(Process *p, Term *args) { return affix(p, args, true); }
+Term string_nat_ends_with(Process *p, Term *args) { return affix(p, args, false); }
+
+static Term do_replace(Process *p, Term str, Term pattern, Term repl, bool global)
+{
+    const uint8_t *s, *r;
+    size_t n, rn, np;
+    Pat pats[MAX_PATS];
+    if (!bin_of(str, &s, &n) || !bin_of(repl, &r, &rn)) return fc(p);
+    if (!get_patterns(pattern, pats, &np)) return native_badarg(p);
+    bool empty_pat = false;
+    for (size_t k = 0; k < np; k++)
+        if (pats[k].n == 0) empty_pat = true;
+    StrBuf b = { 0 };
+    if (empty_pat) {
+        strbuf_put(&b, r, rn);
+        if (!global) {
+            strbuf_put(&b, s, n);
+        } else {
+            for (size_t i = 0; i < n;) {
+                size_t l = cp_len(s, n, i, NULL);
+                strbuf_put(&b, s + i, l);
+                strbuf_put(&b, r, rn);
+                i += l;
+            }
+        }
+    } else {
+        size_t i = 0, pos = 0;
+        bool done = false;
+        while (i < n && !done) {
+            long m = match_at(s, n, i, pats, np);
+            if (m < 0) {
+                i++;
+                continue;
+            }
+            strbuf_put(&b, s + pos, i - pos);
+            strbuf_put(&b, r, rn);
+            i += (size_t)m;
+            pos = i;
+            done = !global;
+        }
+        if (pos == 0 && i >= n && b.len == 0) {
+            strbuf_free(&b);
+            return str; /* nothing matched */
+        }
+        strbuf_put(&b, s + pos, n - pos);
+    }
+    Term res = strbuf_to_binary(p, &b);
+    strbuf_free(&b);
+    return res;
+}
+
+Term string_nat_replace3(Process *p, Term *args) { return do_replace(p, args[0], args[1], args[2], true); }
+
+Term string_nat_replace4(Process *p, Term *args)
+{
+    bool global = true;
+    Term opts = args[3];
+    if (!is_list(opts)) return fc(p);
+    for (; is_cons(opts); opts = CDR(opts)) {
+        Term kv = CAR(opts);
+        if (is_tuple(kv) && tuple_arity(kv) == 2 && tuple_elems(kv)[0] == ATOM_global)
+            global = tuple_elems(kv)[1] != ATOM_false && tuple_elems(kv)[1] != ATOM_nil;
+    }
+    return do_replace(p, args[0], args[1], args[2], global);
+}
+
+/* replace_prefix/suffix(s, match, replacement): once, at that end. */
+static Term replace_end(Process *p, Term *args, bool prefix)
+{
+    const uint8_t *s, *m, *r;
+    size_t n, mn, rn;
+    if (!bin_of(args[0], &s, &n) || !bin_of(args[1], &m, &mn) || !bin_of(args[2], &r, &rn)) return fc(p);
+    if (mn > n || memcmp(prefix ? s : s + n - mn, m, mn) != 0) return args[0];
+    StrBuf b = { 0 };
+    if (prefix) {
+        strbuf_put(&b, r, rn);
+        strbuf_put(&b, s + mn, n - mn);
+    } else {
+        strbuf_put(&b, s, n - mn);
+        strbuf_put(&b, r, rn);
+    }
+    Term res = strbuf_to_binary(p, &b);
+    strbuf_free(&b);
+    return res;
+}
+
+Term string_nat_replace_prefix(Process *p, Term *args) { return replace_end(p, args, true); }
+Term string_nat_replace_suffix(Process *p, Term *args) { return replace_end(p, args, false); }
+
+/* replace_leading/trailing(s, match, replacement): every repetition. */
+static Term replace_rep(Process *p, Term *args, bool leading)
+{
+    const uint8_t *s, *m, *r;
+    size_t n, mn, rn;
+    if (!bin_of(args[0], &s, &n) || !bin_of(args[1], &m, &mn) || !bin_of(args[2], &r, &rn)) return fc(p);
+    if (mn == 0) {
+        return native_raise_msg(p, "Elixir.ArgumentError",
+                                leading ? "cannot use an empty string as the match to replace"
+                                        : "cannot use an empty string as the match to replace");
+    }
+    size_t count = 0, a = 0, z = n;
+    if (leading)
+        while (z - a >= mn && memcmp(s + a, m, mn) == 0) { a += mn; count++; }
+    else
+        while (z - a >= mn && memcmp(s + z - mn, m, mn) == 0) { z -= mn; count++; }
+    StrBuf b = { 0 };
+    if (!leading) strbuf_put(&b, s, z);
+    for (size_t k = 0; k < count; k++) strbuf_put(&b, r, rn);
+    if (leading) strbuf_put(&b, s + a, n - a);
+    Term res = strbuf_to_binary(p, &b);
+    strbuf_free(&b);
+    return res;
+}
+
+Term string_nat_replace_leading(Process *p, Term *args) { return replace_rep(p, args, true); }
+Term string_nat_replace_trailing(Process *p, Term *args) { return replace_rep(p, args, false); }
+
+/* ======================================================================
+ * String: code points, slicing, padding
+ * ====================================================================== */
+
+Term string_nat_reverse(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n)) return fc(p);
+    uint8_t *out;
+    Term r = make_binary_uninit(p, n, &out);
+    s = binary_bytes(args[0], &n); /* unchanged: allocation never moves terms */
+    size_t i = 0;
+    while (i < n) {
+        size_t l = cp_len(s, n, i, NULL);
+        memcpy(out + n - i - l, s + i, l);
+        i += l;
+    }
+    return r;
+}
+
+static Term cp_list(Process *p, Term str, bool as_ints)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(str, &s, &n)) return T_NONE;
+    TermVec tv = { 0 };
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t l = cp_len(s, n, i, &cp);
+        tv_push(&tv, as_ints ? make_small(cp) : binary_sub(p, str, i, l));
+        i += l;
+    }
+    return tv_list(p, &tv);
+}
+
+Term string_nat_codepoints(Process *p, Term *args)
+{
+    Term r = cp_list(p, args[0], false);
+    return r == T_NONE ? fc(p) : r;
+}
+
+Term string_nat_to_charlist(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n)) return fc(p);
+    if (!unicode_valid(s, n)) {
+        /* Elixir: UnicodeConversionError "invalid encoding starting at <<...>>" */
+        size_t i = 0;
+        uint32_t cp;
+        while (i < n) {
+            int l = unicode_decode(s + i, n - i, &cp);
+            if (!l) break;
+            i += (size_t)l;
+        }
+        StrBuf m = { 0 };
+        strbuf_puts(&m, "invalid encoding starting at ");
+        Term rest = binary_sub(p, args[0], i, n - i);
+        inspect_to_buf(&m, rest, &inspect_default_opts);
+        Term r = native_raise_msg(p, "Elixir.UnicodeConversionError", m.data);
+        strbuf_free(&m);
+        return r;
+    }
+    return cp_list(p, args[0], true);
+}
+
+/* Slice code points [start, start + len) (start, len >= 0). */
+static Term slice_cp(Process *p, Term str, size_t start, size_t len)
+{
+    const uint8_t *s;
+    size_t n;
+    s = binary_bytes(str, &n);
+    size_t a = cp_offset(s, n, start);
+    size_t z = a;
+    while (len > 0 && z < n) {
+        z += cp_len(s, n, z, NULL);
+        len--;
+    }
+    return binary_sub(p, str, a, z - a);
+}
+
+Term string_nat_slice3(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n) || !is_integer(args[1]) || !is_integer(args[2])) return fc(p);
+    if (!is_small(args[2]) || small_val(args[2]) < 0) {
+        if (is_small(args[2]) || box_type(args[2]) == BOX_BIG_NEG) return fc(p);
+        return slice_cp(p, args[0], is_small(args[1]) && small_val(args[1]) >= 0 ? (size_t)small_val(args[1]) : 0,
+                        SIZE_MAX);
+    }
+    size_t len = (size_t)small_val(args[2]);
+    if (!is_small(args[1])) return box_type(args[1]) == BOX_BIG_POS ? make_binary(p, "", 0) : slice_cp(p, args[0], 0, len);
+    SInt start = small_val(args[1]);
+    if (start < 0) {
+        SInt total = (SInt)cp_count(s, n);
+        start = total + start < 0 ? 0 : total + start;
+    }
+    return slice_cp(p, args[0], (size_t)start, len);
+}
+
+static bool small_field(Term m, Term key, SInt *out)
+{
+    Term v = map_get(m, key);
+    if (v == T_NONE || !is_small(v)) return false;
+    *out = small_val(v);
+    return true;
+}
+
+Term string_nat_slice2(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    Term r = args[1];
+    if (!bin_of(args[0], &s, &n) || !is_map(r) || map_get(r, ATOM___struct__) != ATOM_Elixir_Range) return fc(p);
+    SInt first, last, step;
+    if (!small_field(r, ATOM_first, &first) || !small_field(r, ATOM_last, &last)) return fc(p);
+    if (!small_field(r, ATOM_step, &step)) step = first <= last ? 1 : -1;
+    if (step < 0) {
+        if (step == -1 && first > last) {
+            step = 1;
+        } else {
+            StrBuf m = { 0 };
+            strbuf_puts(&m, "String.slice/2 does not accept ranges with negative steps, got: ");
+            inspect_to_buf(&m, r, &inspect_default_opts);
+            Term e = native_raise_msg(p, "Elixir.ArgumentError", m.data);
+            strbuf_free(&m);
+            return e;
+        }
+    }
+    SInt total = (SInt)cp_count(s, n);
+    if (first < 0) first += total;
+    if (last < 0) last += total;
+    if (first < 0) first = 0;
+    if (last >= total) last = total - 1;
+    if (first > last || first >= total) return make_binary(p, "", 0);
+    if (step == 1) return slice_cp(p, args[0], (size_t)first, (size_t)(last - first + 1));
+    StrBuf b = { 0 };
+    size_t i = cp_offset(s, n, (size_t)first);
+    for (SInt k = first; k <= last && i < n; k++) {
+        size_t l = cp_len(s, n, i, NULL);
+        if ((k - first) % step == 0) strbuf_put(&b, s + i, l);
+        i += l;
+    }
+    Term res = strbuf_to_binary(p, &b);
+    strbuf_free(&b);
+    return res;
+}
+
+Term string_nat_at(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n) || !is_integer(args[1])) return fc(p);
+    if (!is_small(args[1])) return ATOM_nil;
+    SInt k = small_val(args[1]);
+    if (k < 0) {
+        k += (SInt)cp_count(s, n);
+        if (k < 0) return ATOM_nil;
+    }
+    size_t a = cp_offset(s, n, (size_t)k);
+    if (a >= n) return ATOM_nil;
+    return binary_sub(p, args[0], a, cp_len(s, n, a, NULL));
+}
+
+Term string_nat_first(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n)) return fc(p);
+    if (n == 0) return ATOM_nil;
+    return binary_sub(p, args[0], 0, cp_len(s, n, 0, NULL));
+}
+
+Term string_nat_last(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n)) return fc(p);
+    if (n == 0) return ATOM_nil;
+    size_t i = 0, last = 0;
+    while (i < n) {
+        last = i;
+        i += cp_len(s, n, i, NULL);
+    }
+    return binary_sub(p, args[0], last, n - last);
+}
+
+Term string_nat_split_at(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n) || !is_integer(args[1])) return fc(p);
+    SInt k;
+    SInt total = (SInt)cp_count(s, n);
+    if (!is_small(args[1])) k = box_type(args[1]) == BOX_BIG_POS ? total : 0;
+    else {
+        k = small_val(args[1]);
+        if (k < 0) k = total + k < 0 ? 0 : total + k;
+    }
+    size_t a = cp_offset(s, n, (size_t)k);
+    Term l = binary_sub(p, args[0], 0, a);
+    Term r = binary_sub(p, args[0], a, n - a);
+    return make_tuple2(p, l, r);
+}
+
+Term string_nat_next_codepoint(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n)) return fc(p);
+    if (n == 0) return ATOM_nil;
+    size_t l = cp_len(s, n, 0, NULL);
+    Term a = binary_sub(p, args[0], 0, l);
+    Term b = binary_sub(p, args[0], l, n - l);
+    return make_tuple2(p, a, b);
+}
+
+static Term pad(Process *p, Term str, Term count, Term padding, bool leading)
+{
+    const uint8_t *s, *ps;
+    size_t n, pn;
+    if (!bin_of(str, &s, &n) || !is_integer(count) || !bin_of(padding, &ps, &pn) || pn == 0) return fc(p);
+    if (!is_small(count) || small_val(count) < 0) {
+        if (!is_small(count) && box_type(count) == BOX_BIG_POS) return native_raise(p, ATOM_error, ATOM_system_limit);
+        return fc(p);
+    }
+    size_t len = cp_count(s, n), want = (size_t)small_val(count);
+    if (want <= len) return str;
+    size_t fill = want - len; /* code points of padding to add */
+    size_t plen = cp_count(ps, pn);
+    StrBuf b = { 0 };
+    if (!leading) strbuf_put(&b, s, n);
+    while (fill >= plen) {
+        strbuf_put(&b, ps, pn);
+        fill -= plen;
+    }
+    strbuf_put(&b, ps, cp_offset(ps, pn, fill));
+    if (leading) strbuf_put(&b, s, n);
+    Term r = strbuf_to_binary(p, &b);
+    strbuf_free(&b);
+    return r;
+}
+
+Term string_nat_pad_leading2(Process *p, Term *args)
+{
+    Term sp = make_binary(p, " ", 1);
+    return pad(p, args[0], args[1], sp, true);
+}
+Term string_nat_pad_leading3(Process *p, Term *args) { return pad(p, args[0], args[1], args[2], true); }
+Term string_nat_pad_trailing2(Process *p, Term *args)
+{
+    Term sp = make_binary(p, " ", 1);
+    return pad(p, args[0], args[1], sp, false);
+}
+Term string_nat_pad_trailing3(Process *p, Term *args) { return pad(p, args[0], args[1], args[2], false); }
+
+Term string_nat_duplicate(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n) || !is_integer(args[1])) return fc(p);
+    if (!is_small(args[1]) || small_val(args[1]) < 0) {
+        if (!is_small(args[1]) && box_type(args[1]) == BOX_BIG_POS && n > 0)
+            return native_raise(p, ATOM_error, ATOM_system_limit);
+        if (!is_small(args[1]) && box_type(args[1]) == BOX_BIG_POS) return make_binary(p, "", 0);
+        return native_raise_msg(p, "Elixir.ArgumentError",
+                                "errors were found at the given arguments:\n\n  * 2nd argument: out of range\n");
+    }
+    size_t times = (size_t)small_val(args[1]);
+    if (n && times > ((size_t)1 << 40) / n) return native_raise(p, ATOM_error, ATOM_system_limit);
+    uint8_t *out;
+    Term r = make_binary_uninit(p, n * times, &out);
+    s = binary_bytes(args[0], &n);
+    for (size_t k = 0; k < times; k++) memcpy(out + k * n, s, n);
+    return r;
+}
+
+Term string_nat_valid(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n)) return fc(p);
+    return make_bool(unicode_valid(s, n));
+}
+
+static bool printable_str(const uint8_t *s, size_t n, long limit)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (limit == 0) return true;
+        uint32_t c;
+        int l = unicode_decode(s + i, n - i, &c);
+        if (!l) return false;
+        bool ok = (c >= 0x20 && c <= 0x7E) || (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+                  (c >= 0x10000 && c <= 0x10FFFF) || c == '\n' || c == '\r' || c == '\t' || c == '\v' ||
+                  c == '\b' || c == '\f' || c == 27 || c == 127 || c == 7;
+        if (!ok) return false;
+        i += (size_t)l;
+        if (limit > 0) limit--;
+    }
+    return true;
+}
+
+Term string_nat_printable1(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n)) return fc(p);
+    return make_bool(printable_str(s, n, -1));
+}
+
+Term string_nat_printable2(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    long limit;
+    if (!bin_of(args[0], &s, &n)) return fc(p);
+    if (args[1] == ATOM_infinity) limit = -1;
+    else if (is_small(args[1]) && small_val(args[1]) >= 0) limit = (long)small_val(args[1]);
+    else return fc(p);
+    return make_bool(printable_str(s, n, limit));
+}
+
+/* ======================================================================
+ * Atoms
+ * ====================================================================== */
+
+static Term to_atom(Process *p, Term str, bool existing)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(str, &s, &n)) return native_badarg(p);
+    Term a = existing ? atom_lookup((const char *)s, n) : atom_intern((const char *)s, n);
+    if (a != T_NONE) return a;
+    if (existing)
+        return native_raise_msg(p, "Elixir.ArgumentError",
+                                "errors were found at the given arguments:\n\n  * 1st argument: not an already existing atom\n");
+    return native_raise(p, ATOM_error, ATOM_system_limit);
+}
+
+Term string_nat_to_atom(Process *p, Term *args)
+{
+    if (!is_binary(args[0])) return fc(p);
+    return to_atom(p, args[0], false);
+}
+
+Term string_nat_to_existing_atom(Process *p, Term *args)
+{
+    if (!is_binary(args[0])) return fc(p);
+    return to_atom(p, args[0], true);
+}
+
+Term string_nat_binary_to_atom(Process *p, Term *args) { return to_atom(p, args[0], false); }
+Term string_nat_binary_to_existing_atom(Process *p, Term *args) { return to_atom(p, args[0], true); }
+
+Term string_nat_binary_to_atom2(Process *p, Term *args)
+{
+    if (!is_atom(args[1])) return native_badarg(p);
+    return to_atom(p, args[0], false);
+}
+
+Term string_nat_binary_to_existing_atom2(Process *p, Term *args)
+{
+    if (!is_atom(args[1])) return native_badarg(p);
+    return to_atom(p, args[0], true);
+}
+
+Term string_nat_atom_to_binary(Process *p, Term *args)
+{
+    if (!is_atom(args[0])) return native_badarg(p);
+    size_t n;
+    const char *s = atom_name(args[0], &n);
+    return make_binary(p, s, n);
+}
+
+Term string_nat_atom_to_string(Process *p, Term *args)
+{
+    if (!is_atom(args[0])) return native_badarg(p);
+    size_t n;
+    const char *s = atom_name(args[0], &n);
+    return make_binary(p, s, n);
+}
+
+Term string_nat_atom_to_binary2(Process *p, Term *args)
+{
+    if (!is_atom(args[1])) return native_badarg(p);
+    return string_nat_atom_to_binary(p, args);
+}
+
+Term string_nat_atom_to_charlist(Process *p, Term *args)
+{
+    if (!is_atom(args[0])) return fc(p);
+    size_t n;
+    const char *s = atom_name(args[0], &n);
+    Term bin = make_binary(p, s, n);
+    return cp_list(p, bin, true);
+}
+
+Term string_nat_atom_to_list(Process *p, Term *args)
+{
+    if (!is_atom(args[0])) return native_badarg(p);
+    return string_nat_atom_to_charlist(p, args);
+}
+
+Term string_nat_list_to_atom(Process *p, Term *args)
+{
+    StrBuf b = { 0 };
+    Term bad;
+    if (!is_list(args[0]) || chardata_to_buf(&b, args[0], &bad) != 0) {
+        strbuf_free(&b);
+        return native_badarg(p);
+    }
+    Term a = atom_intern(b.data ? b.data : "", b.len);
+    strbuf_free(&b);
+    return a == T_NONE ? native_raise(p, ATOM_error, ATOM_system_limit) : a;
+}
+
+/* :erlang.float_to_binary(f) / (f, [:short]) and Kernel-level helpers. */
+Term string_nat_float_to_binary2(Process *p, Term *args)
+{
+    /* only the [:short] form; other formats belong to Float/arith */
+    if (!is_float(args[0]) || !is_cons(args[1]) || CAR(args[1]) != atom_intern_cstr("short") ||
+        !is_nil(CDR(args[1])))
+        return native_badarg(p);
+    char buf[FLOAT_BUF_SIZE];
+    size_t n = float_to_shortest(float_val(args[0]), buf);
+    return make_binary(p, buf, n);
+}

@@ -1,0 +1,33 @@
+/* bif_data.h — helpers shared by the data natives (bif_data.c: Kernel data
+ * functions and tuples; bif_map.c: Map and :maps; bif_list.c: List, :lists,
+ * Keyword). Not a contract for other parts of the VM.
+ *
+ * Errors follow what Elixir 1.14 on OTP 25 raises for the same call:
+ *  - bad arguments of :erlang BIFs (and of the Kernel functions that are
+ *    those BIFs) raise %ArgumentError{} with OTP's extended message,
+ *    "errors were found at the given arguments:\n\n  * 1st argument: not a
+ *    tuple\n". The position is the position in the *Erlang* BIF, as Elixir
+ *    shows it (elem(t, i) is :erlang.element(i + 1, t): the tuple is the 2nd);
+ *  - plain badarg where OTP has no extended message ("argument error");
+ *  - {badmap, T}, {badkey, K, T} and function_clause as Erlang reasons, which
+ *    the stdlib turns into BadMapError, KeyError, FunctionClauseError.
+ */
+#ifndef ACT_BIF_DATA_H
+#define ACT_BIF_DATA_H
+#include "term.h"
+#include "process.h"
+
+/* %ArgumentError{} "errors were found at the given arguments: * Nth
+ * argument: <what>". Returns T_NONE. */
+Term bif_arg_error(Process *p, int argno, const char *what);
+/* error {badmap, t}; error {badkey, key, term}; error function_clause. */
+Term bif_badmap(Process *p, Term t);
+Term bif_badkey(Process *p, Term key, Term term);
+Term bif_function_clause(Process *p);
+/* Length of a proper list, or -1 when t is not one. */
+long bif_list_length(Term t);
+/* The n elements of a proper list into a new C-heap array (NULL for n = 0). */
+Term *bif_list_to_array(Term list, size_t n);
+/* A list of n terms followed by tail. */
+Term bif_list_with_tail(Process *p, size_t n, const Term *elems, Term tail);
+#endif

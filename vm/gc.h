@@ -1,0 +1,70 @@
+/* gc.h — the copying collector, and the heap internals that heap.c, gc.c and
+ * binary.c share.
+ *
+ * The collector (gc.c) is a Cheney copying collector over one process heap:
+ *  - from-space is the heap block [heap, htop) plus every fragment's
+ *    [data, data + used); everything else a pointer may point at (module
+ *    literal areas, C statics) is left alone.
+ *  - roots: stack[0..stack_top), dict, exc_class, exc_reason, exc_trace and
+ *    the caller's extra roots, which are updated in place.
+ *  - forwarding: a copied boxed object's header is replaced by a boxed
+ *    pointer to its copy (a header word is never boxed-tagged); a copied cons
+ *    cell gets T_NONE in its head and the copy in its tail. No live cons cell
+ *    has T_NONE as its head: T_NONE is never a value (term.h) and
+ *    make_cons_cell refuses it.
+ *  - every REFCBIN on the old off-heap list that was not copied is dead and
+ *    loses its reference (binary_decref).
+ *  - the collector never recurses on the C stack; its cost is proportional to
+ *    the live data (plus the number of REFCBINs on the old off-heap list).
+ *
+ * Heap sizing: heap sizes follow a Fibonacci-like series (233, 377, 610, ...
+ * like the BEAM's) up to ~4M words, then grow by 20% per step. After a
+ * collection with L live words and a request for `need` more:
+ *  - grow when L + need > 3/4 of the heap: to the smallest size holding
+ *    (L + need) at <= 75% occupancy;
+ *  - shrink when L + need < 1/4 of a heap bigger than the minimum: to the
+ *    smallest size holding (L + need) at <= 50% occupancy;
+ *  - otherwise keep the size.
+ */
+#ifndef ACT_GC_H
+#define ACT_GC_H
+#include "term.h"
+#include "process.h"
+
+/* Collect p's heap. On return every live term (reachable from the roots)
+ * is in one contiguous block, fragments are gone, gc_wanted is false,
+ * gc_count was incremented and p->htop + need <= p->hend.
+ * extra_roots[0..nextra) are roots too, updated in place. Call only at a safe
+ * point: no C local may hold a heap term other than through a root. */
+void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra);
+
+/* Words in use on p's heap: heap block + fragments. */
+size_t gc_heap_used(const Process *p);
+
+/* Check the heap's structure: walks [heap, htop) and every fragment (which
+ * must be parseable: every allocated word initialised, as right after
+ * gc_collect) and the roots. Every pointer must point at a well-formed
+ * object inside the heap block or a fragment, or outside the process's heap
+ * memory entirely (a literal area); no pointer may point into the free part
+ * [htop, hend) or at a forwarded object; every REFCBIN must be on the
+ * off-heap list. Prints up to 10 problems to stderr and returns their count
+ * (0: heap is sound). In ACT_GC_STRESS builds, gc_collect runs it after each
+ * collection and aborts on a problem. */
+size_t gc_verify_heap(Process *p);
+
+/* The heap size (in words) of the series that is >= words. */
+size_t gc_heap_size_for(size_t words);
+#define GC_MIN_HEAP 233
+
+/* Tests only: when set, every collection moves the heap to a new block in its
+ * resize step, exercising the pointer-relocation path. */
+extern bool gc_force_move_for_test;
+
+/* ---- heap internals (heap.c) ------------------------------------------- */
+/* Print "act: out of memory" with the request and abort. Out of memory is
+ * fatal for the whole VM, as on the BEAM. */
+_Noreturn void heap_out_of_memory(const char *what, size_t bytes);
+/* malloc that aborts via heap_out_of_memory. */
+void *heap_xmalloc(const char *what, size_t bytes);
+
+#endif
