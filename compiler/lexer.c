@@ -303,7 +303,7 @@ static void lex_escape(Lexer *L) {
             if (nd != 4) { lex_error(L, line, col, "invalid Unicode escape, expected \\uHHHH%s", ""); return; }
         }
         if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            lex_error(L, line, col, "invalid Unicode code point in escape%s", "");
+            diag_set(L->err, L->file, line, col, "invalid or reserved Unicode code point \\u{%X}", (unsigned)cp);
             return;
         }
         buf_utf8(L, cp);

@@ -139,7 +139,7 @@ static Node *pair(Parser *P, const Token *t, Node *k, Node *v) {
 
 static Node *parse_expr(Parser *P, int min_prec);
 static Node *parse_body(Parser *P, unsigned terms, bool allow_stab, const Token *opener);
-static Node *parse_kw_list(Parser *P);
+static Node *parse_kw_list(Parser *P, bool in_call);
 static bool parse_do_block(Parser *P, Node *call);
 
 /* ===================================================================== */
@@ -179,7 +179,7 @@ static bool parse_paren_args(Parser *P, Node *call) {
     skip_eol(P);
     while (!is_op(cur(P), ")")) {
         if (cur(P)->kind == T_KWKEY) {
-            Node *kw = parse_kw_list(P);
+            Node *kw = parse_kw_list(P, true);
             if (!kw) return false;
             ast_push(P->a, call, kw);
             break;
@@ -202,7 +202,7 @@ static bool parse_noparen_args(Parser *P, Node *call) {
     P->no_do++;
     for (;;) {
         if (cur(P)->kind == T_KWKEY) {
-            Node *kw = parse_kw_list(P);
+            Node *kw = parse_kw_list(P, true);
             if (!kw) return false;
             ast_push(P->a, call, kw);
             break;
@@ -219,7 +219,7 @@ static bool parse_noparen_args(Parser *P, Node *call) {
 }
 
 /* kw := key: expr {, key: expr} — stops before a `,` not followed by a key. */
-static Node *parse_kw_list(Parser *P) {
+static Node *parse_kw_list(Parser *P, bool in_call) {
     Node *list = node(P, N_LIST, cur(P));
     list->flags = NF_KW;
     for (;;) {
@@ -241,7 +241,8 @@ static Node *parse_kw_list(Parser *P) {
             Token *after = cur(P);
             if (!is_closer(after)) {
                 P->pos = save;
-                return error_at(P, cur(P), "unexpected expression after keyword list. Keyword lists must always come last%s", "");
+                return error_at(P, cur(P), "unexpected expression after keyword list. Keyword lists must always come %s",
+                                in_call ? "as the last argument" : "last in lists and maps");
             }
             P->pos = save;
             break;
@@ -264,7 +265,7 @@ static Node *parse_list(Parser *P) {
     skip_eol(P);
     while (!is_op(cur(P), "]")) {
         if (cur(P)->kind == T_KWKEY) {
-            Node *kw = parse_kw_list(P);
+            Node *kw = parse_kw_list(P, false);
             if (!kw) return NULL;
             if (list->nkids == 0) { kw->line = list->line; kw->col = list->col; list = kw; }
             else for (size_t i = 0; i < kw->nkids; i++) ast_push(P->a, list, kw->kids[i]);
@@ -300,7 +301,7 @@ static Node *parse_tuple(Parser *P) {
     skip_eol(P);
     while (!is_op(cur(P), "}")) {
         if (cur(P)->kind == T_KWKEY) {
-            Node *kw = parse_kw_list(P);
+            Node *kw = parse_kw_list(P, false);
             if (!kw) return NULL;
             ast_push(P->a, tup, kw);
             skip_eol(P);
@@ -331,7 +332,7 @@ static Node *parse_map_body(Parser *P, const Token *start) {
     bool first = true;
     while (!is_op(cur(P), "}")) {
         if (cur(P)->kind == T_KWKEY) {
-            Node *kw = parse_kw_list(P);
+            Node *kw = parse_kw_list(P, false);
             if (!kw) return NULL;
             for (size_t i = 0; i < kw->nkids; i++) ast_push(P->a, map, kw->kids[i]);
             skip_eol(P);
@@ -948,6 +949,72 @@ static Node *parse_expr(Parser *P, int min_prec) {
 /* Entry point                                                           */
 /* ===================================================================== */
 
+static const char *closer_of(const Token *t) {
+    if (t->kind == T_OP) {
+        if (!strcmp(t->text, "(")) return ")";
+        if (!strcmp(t->text, "[")) return "]";
+        if (!strcmp(t->text, "{")) return "}";
+        if (!strcmp(t->text, "<<")) return ">>";
+        return NULL;
+    }
+    if (t->kind == T_KEYWORD && (!strcmp(t->text, "do") || !strcmp(t->text, "fn"))) return "end";
+    if (t->kind == T_INTERP_BEGIN) return "}";
+    return NULL;
+}
+
+static bool is_closing(const Token *t) {
+    return is_closer(t) || is_kw(t, "end") || t->kind == T_INTERP_END;
+}
+
+/* Check that brackets, do/fn ... end and interpolations nest properly before
+ * parsing, as Elixir's tokenizer does: this gives the precise "missing
+ * terminator" errors (the innermost unclosed opener) whatever the parser
+ * would have tripped on first. Sets the error and returns false if not. */
+static bool check_terminators(Parser *P) {
+    size_t cap = 64, depth = 0;
+    const Token **stack = malloc(cap * sizeof *stack);
+    if (!stack) abort();
+    bool ok = true;
+    char m[200], b[96];
+    for (size_t i = 0; i < P->n && ok; i++) {
+        const Token *t = &P->t[i];
+        if (closer_of(t)) {
+            if (depth == cap) {
+                cap *= 2;
+                const Token **ns = realloc(stack, cap * sizeof *stack);
+                if (!ns) abort();
+                stack = ns;
+            }
+            stack[depth++] = t;
+        } else if (is_closing(t)) {
+            const char *want = depth ? closer_of(stack[depth - 1]) : NULL;
+            const char *got = t->kind == T_INTERP_END ? "}" : t->text;
+            bool match = want && !strcmp(want, got) &&
+                         (t->kind == T_INTERP_END) == (stack[depth - 1]->kind == T_INTERP_BEGIN);
+            if (match) { depth--; continue; }
+            lexer_describe(t, b, sizeof b);
+            if (!depth) {
+                snprintf(m, sizeof m, "unexpected %s: %s", t->kind == T_KEYWORD ? "reserved word" : "token", b);
+            } else {
+                const Token *o = stack[depth - 1];
+                snprintf(m, sizeof m, "unexpected %s: %s. The \"%s\" at line %d is missing terminator \"%s\"",
+                         t->kind == T_KEYWORD ? "reserved word" : "token", b,
+                         o->kind == T_INTERP_BEGIN ? "#{" : o->text, o->line, want);
+            }
+            error_at(P, t, "%s", m);
+            ok = false;
+        } else if (t->kind == T_EOF && depth) {
+            const Token *o = stack[depth - 1];
+            snprintf(m, sizeof m, "missing terminator: %s (for \"%s\" starting at line %d)", closer_of(o),
+                     o->kind == T_INTERP_BEGIN ? "#{" : o->text, o->line);
+            error_at(P, t, "%s", m);
+            ok = false;
+        }
+    }
+    free(stack);
+    return ok;
+}
+
 Node *parse_program(AstArena *arena, const char *file, const char *src, size_t len, Diag *err) {
     TokenList tl;
     if (!lexer_run(arena, file, src, len, &tl, err)) {
@@ -957,7 +1024,7 @@ Node *parse_program(AstArena *arena, const char *file, const char *src, size_t l
     Parser P = { .a = arena, .file = file, .err = err, .t = tl.toks, .n = tl.n };
     Node *prog = node(&P, N_BLOCK, cur(&P));
     prog->line = prog->col = 1;
-    Node *b = parse_body(&P, 0, false, cur(&P));
+    Node *b = check_terminators(&P) ? parse_body(&P, 0, false, cur(&P)) : NULL;
     if (b && cur(&P)->kind != T_EOF) b = unexpected(&P);
     lexer_free(&tl);
     if (!b || failed(&P)) return NULL;

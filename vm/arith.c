@@ -735,3 +735,182 @@ Term arith_nat_math_ceil(Process *p, Term *args) { return math1(p, args[0], ceil
 Term arith_nat_math_pow(Process *p, Term *args) { return math2(p, args[0], args[1], pow); }
 Term arith_nat_math_atan2(Process *p, Term *args) { return math2(p, args[0], args[1], atan2); }
 Term arith_nat_math_fmod(Process *p, Term *args) { return math2(p, args[0], args[1], fmod); }
+
+/* ---- :erlang.float_to_binary / Integer.to_charlist --------------------------------- */
+
+/* erts's find_first_trailing_zero: drops trailing '0's of b (from byte
+ * `from` on), but keeps one right after a '.'. */
+static void trim_zeros(StrBuf *b, size_t from)
+{
+    while (b->len > from && b->data[b->len - 1] == '0') b->len--;
+    if (b->len > 0 && b->data[b->len - 1] == '.') b->len++;
+    b->data[b->len] = '\0';
+}
+
+/* float_to_binary(F, [{decimals, D}]) as OTP 25's sys_double_to_chars_fast
+ * computes it, quirks included (checked against 20000 random cases):
+ *  - |f| <= 2^53 and D < 19: the fraction is scaled by 10^D in floating
+ *    point and rounded half away from zero (0.125 -> "0.13", but 2.675 ->
+ *    "2.67"); compact drops trailing zeros but one, only after a point.
+ *  - otherwise the exact value is printed with "%.*f" (ties to even), and
+ *    compact drops trailing zeros even without a point (1.0e20 -> "1").
+ * Appends to b; returns false if the text would not fit the BEAM's
+ * 256-byte buffer (measured before compacting). */
+static bool fixed_decimals(StrBuf *b, double d, int decimals, bool compact)
+{
+    static const double pow10[19] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+                                     1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+    double a = fabs(d);
+    size_t start = b->len;
+    if (a > 9007199254740992.0 || decimals >= 19) {
+        if (a >= 1e255) return false; /* at least 256 integer digits */
+        strbuf_printf(b, "%.*f", decimals, d);
+        if (b->len - start > 255) return false;
+        if (compact) trim_zeros(b, start);
+        return true;
+    }
+    if (signbit(d)) strbuf_putc(b, '-');
+    if (decimals == 0) {
+        strbuf_printf(b, "%llu", (unsigned long long)round(a));
+        return true;
+    }
+    double ip = floor(a), fp = round((a - ip) * pow10[decimals]);
+    unsigned long long ipart = (unsigned long long)ip, fpart = (unsigned long long)fp;
+    if (fp >= pow10[decimals]) { /* the fraction rounded up to 1 */
+        ipart++;
+        fpart = 0;
+    }
+    strbuf_printf(b, "%llu.%0*llu", ipart, decimals, fpart);
+    if (compact) trim_zeros(b, start);
+    return true;
+}
+
+/* float_to_binary(F, Options): the last of {decimals, 0..253},
+ * {scientific, 0..249} and short decides the format; compact trims the
+ * zeros of a decimals format. The default is {scientific, 20}. */
+Term arith_float_to_binary(Process *p, Term f, Term opts)
+{
+    if (!is_float(f)) return arg_error(p, "  * 1st argument: not a float\n");
+    enum { SCI, DEC, SHORT } fmt = SCI;
+    long digits = 20;
+    bool compact = false;
+    Term l = opts;
+    for (; is_cons(l); l = CDR(l)) {
+        Term o = CAR(l);
+        if (o == ATOM_compact) {
+            compact = true;
+        } else if (o == ATOM_short) {
+            fmt = SHORT;
+        } else if (is_tuple(o) && tuple_arity(o) == 2 && is_small(tuple_elems(o)[1]) &&
+                   tuple_elems(o)[0] == ATOM_decimals &&
+                   small_val(tuple_elems(o)[1]) >= 0 && small_val(tuple_elems(o)[1]) <= 253) {
+            fmt = DEC;
+            digits = small_val(tuple_elems(o)[1]);
+        } else if (is_tuple(o) && tuple_arity(o) == 2 && is_small(tuple_elems(o)[1]) &&
+                   tuple_elems(o)[0] == ATOM_scientific &&
+                   small_val(tuple_elems(o)[1]) >= 0 && small_val(tuple_elems(o)[1]) <= 249) {
+            fmt = SCI;
+            digits = small_val(tuple_elems(o)[1]);
+        } else {
+            return arg_error(p, "  * 2nd argument: invalid option in list\n");
+        }
+    }
+    if (!is_nil(l))
+        return arg_error(p, is_cons(opts) ? "  * 2nd argument: not a proper list\n"
+                                          : "  * 2nd argument: not a list\n");
+    double d = float_val(f);
+    StrBuf b = {0};
+    if (fmt == SHORT) {
+        char buf[FLOAT_BUF_SIZE];
+        strbuf_put(&b, buf, float_to_shortest(d, buf));
+    } else if (fmt == SCI) {
+        strbuf_printf(&b, "%.*e", (int)digits, d);
+    } else {
+        if (!fixed_decimals(&b, d, (int)digits, compact)) {
+            strbuf_free(&b);
+            return arg_error(p, "  * 2nd argument: invalid option in list\n");
+        }
+    }
+    Term t = make_binary(p, b.data, b.len);
+    strbuf_free(&b);
+    return t;
+}
+
+Term arith_nat_float_to_binary1(Process *p, Term *args)
+{
+    return arith_float_to_binary(p, args[0], T_NIL);
+}
+
+Term arith_nat_float_to_binary2(Process *p, Term *args)
+{
+    return arith_float_to_binary(p, args[0], args[1]);
+}
+
+/* A binary's bytes as a list of integers (the charlist forms). */
+static Term bytes_to_list(Process *p, Term bin)
+{
+    if (bin == T_NONE) return T_NONE;
+    size_t len;
+    const uint8_t *s = binary_bytes(bin, &len);
+    Term l = T_NIL;
+    for (size_t k = len; k > 0; k--) l = make_cons_cell(p, make_small(s[k - 1]), l);
+    return l;
+}
+
+Term arith_nat_int_to_charlist1(Process *p, Term *args)
+{
+    return bytes_to_list(p, int_to_binary(p, args[0], make_small(10)));
+}
+
+Term arith_nat_int_to_charlist2(Process *p, Term *args)
+{
+    return bytes_to_list(p, int_to_binary(p, args[0], args[1]));
+}
+
+/* ---- Bitwise / :erlang bit operators ------------------------------------------------- */
+
+/* Any non-integer operand is error:badarith, as on the BEAM. */
+Term arith_nat_band(Process *p, Term *args)
+{
+    if (!is_integer(args[0]) || !is_integer(args[1])) return badarith(p);
+    return bignum_band(p, args[0], args[1]);
+}
+
+Term arith_nat_bor(Process *p, Term *args)
+{
+    if (!is_integer(args[0]) || !is_integer(args[1])) return badarith(p);
+    return bignum_bor(p, args[0], args[1]);
+}
+
+Term arith_nat_bxor(Process *p, Term *args)
+{
+    if (!is_integer(args[0]) || !is_integer(args[1])) return badarith(p);
+    return bignum_bxor(p, args[0], args[1]);
+}
+
+Term arith_nat_bnot(Process *p, Term *args)
+{
+    if (!is_integer(args[0])) return badarith(p);
+    return bignum_bnot(p, args[0]);
+}
+
+/* a bsl n (dir = 1) or a bsr n (dir = -1). A shift count beyond int64 can
+ * only shift everything out, or overflow. */
+static Term shift_by(Process *p, Term a, Term n, int dir)
+{
+    if (!is_integer(a) || !is_integer(n)) return badarith(p);
+    int64_t k;
+    if (!bignum_to_int64(n, &k)) k = bignum_is_neg(n) ? INT64_MIN + 1 : INT64_MAX;
+    if (dir < 0) k = -k;
+    if (a == make_small(0)) return a;
+    return bignum_shift(p, a, k);
+}
+
+Term arith_nat_bsl(Process *p, Term *args) { return shift_by(p, args[0], args[1], 1); }
+Term arith_nat_bsr(Process *p, Term *args) { return shift_by(p, args[0], args[1], -1); }
+
+Term arith_nat_math_asinh(Process *p, Term *args) { return math1(p, args[0], asinh); }
+Term arith_nat_math_acosh(Process *p, Term *args) { return math1(p, args[0], acosh); }
+Term arith_nat_math_atanh(Process *p, Term *args) { return math1(p, args[0], atanh); }
+Term arith_nat_math_erf(Process *p, Term *args) { return math1(p, args[0], erf); }
+Term arith_nat_math_erfc(Process *p, Term *args) { return math1(p, args[0], erfc); }

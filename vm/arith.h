@@ -38,6 +38,11 @@ Term arith_int_pow(Process *p, Term a, Term b);
  * 2**53 + 1 > 9007199254740992.0); 0.0 == -0.0. */
 int arith_compare_numbers(Term a, Term b);
 
+/* :erlang.float_to_binary(f, opts) with every option of OTP 25 (decimals,
+ * scientific, short, compact): exact, as the BEAM formats. T_NONE after
+ * raising the ArgumentError Elixir shows for a bad argument. */
+Term arith_float_to_binary(Process *p, Term f, Term opts);
+
 /* A number as a double; false if not a number or a bignum overflows. */
 bool arith_to_double(Term t, double *out);
 /* A float term for d, or T_NONE after badarith if d is infinite or NaN. */

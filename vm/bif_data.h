@@ -28,6 +28,12 @@ Term bif_function_clause(Process *p);
 long bif_list_length(Term t);
 /* The n elements of a proper list into a new C-heap array (NULL for n = 0). */
 Term *bif_list_to_array(Term list, size_t n);
+/* :lists.sort(list) exactly as OTP 25 orders equal terms (bif_sort.c);
+ * T_NONE without raising when list is not a proper list. */
+Term bif_lists_sort(Process *p, Term list);
+/* :lists.keysort(pos, list) likewise (pos >= 1); T_NONE without raising when
+ * list is not a proper list of tuples of at least pos elements. */
+Term bif_lists_keysort(Process *p, size_t pos, Term list);
 /* A list of n terms followed by tail. */
 Term bif_list_with_tail(Process *p, size_t n, const Term *elems, Term tail);
 #endif

@@ -179,7 +179,10 @@ static Term sorted_list(Process *p, Term list, bool unique) {
     return r;
 }
 
-Term list_nat_sort(Process *p, Term *args) { return sorted_list(p, args[0], false); }
+Term list_nat_sort(Process *p, Term *args) {
+    Term r = bif_lists_sort(p, args[0]);
+    return r != T_NONE ? r : bif_function_clause(p);
+}
 Term list_nat_usort(Process *p, Term *args) { return sorted_list(p, args[0], true); }
 
 Term list_nat_member(Process *p, Term *args) {
@@ -463,27 +466,11 @@ Term list_nat_keytake(Process *p, Term *args) {
     return make_tuple3(p, ATOM_value, t, replace_index(p, args[2], i, T_NONE));
 }
 
-/* Stable sort of tuples by their pos-th element. */
+/* :lists.keysort as OTP orders equal keys (bif_sort.c). */
 static Term keysort(Process *p, Term list, size_t pos) {
-    TermVec v = {0};
-    if (!tv_from_list(&v, list)) return bif_function_clause(p);
-    Term *recs = malloc((2 * v.n + 1) * sizeof *recs);
-    if (!recs) { fprintf(stderr, "act: out of memory\n"); abort(); }
-    for (size_t i = 0; i < v.n; i++) {
-        if (!is_tuple(v.a[i]) || tuple_arity(v.a[i]) < pos) {
-            free(recs);
-            tv_free(&v);
-            return native_badarg(p);
-        }
-        recs[2 * i] = tuple_elems(v.a[i])[pos - 1];
-        recs[2 * i + 1] = v.a[i];
-    }
-    term_sort_records(recs, v.n, 2, false);
-    for (size_t i = 0; i < v.n; i++) v.a[i] = recs[2 * i + 1];
-    free(recs);
-    Term r = tv_to_list(p, &v, T_NIL);
-    tv_free(&v);
-    return r;
+    if (bif_list_length(list) < 0) return bif_function_clause(p);
+    Term r = bif_lists_keysort(p, pos, list);
+    return r != T_NONE ? r : native_badarg(p);
 }
 
 Term list_nat_keysort(Process *p, Term *args) {

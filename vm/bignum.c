@@ -440,6 +440,53 @@ Term bignum_gcd(Process *p, Term a, Term b)
     return from_mpz(p, r);
 }
 
+/* ---- bitwise ----------------------------------------------------------------- */
+
+typedef void (*MpzLogic)(mpz_ptr, mpz_srcptr, mpz_srcptr);
+
+/* mpz's logical functions already work on infinite two's complement. */
+static Term logic(Process *p, Term a, Term b, MpzLogic fn)
+{
+    if (is_small(a) && is_small(b)) {
+        SInt x = small_val(a), y = small_val(b);
+        if (fn == mpz_and) return make_small(x & y);
+        if (fn == mpz_ior) return make_small(x | y);
+        return make_small(x ^ y);
+    }
+    Mag ma, mb;
+    mpz_t va, vb, r;
+    mpz_srcptr za = mpz_view(va, &ma, a), zb = mpz_view(vb, &mb, b);
+    mpz_init(r);
+    fn(r, za, zb);
+    return from_mpz(p, r);
+}
+
+Term bignum_band(Process *p, Term a, Term b) { return logic(p, a, b, mpz_and); }
+Term bignum_bor(Process *p, Term a, Term b) { return logic(p, a, b, mpz_ior); }
+Term bignum_bxor(Process *p, Term a, Term b) { return logic(p, a, b, mpz_xor); }
+
+Term bignum_bnot(Process *p, Term a)
+{
+    /* bnot(a) = -a - 1 */
+    if (is_small(a)) return make_small(~small_val(a));
+    return bignum_sub(p, bignum_neg(p, a), make_small(1));
+}
+
+Term bignum_shift(Process *p, Term a, int64_t shift)
+{
+    Mag m;
+    mpz_t v, r;
+    mpz_srcptr z = mpz_view(v, &m, a);
+    if (m.n == 0) return make_small(0);
+    if (shift > 0 && (uint64_t)shift > (uint64_t)BIGNUM_MAX_LIMBS * 64) return raise_limit(p);
+    if (shift < 0 && (uint64_t)-(shift + 1) >= (uint64_t)m.n * 64) /* every bit shifted out */
+        return make_small(m.neg ? -1 : 0);
+    mpz_init(r);
+    if (shift >= 0) mpz_mul_2exp(r, z, (mp_bitcnt_t)shift);
+    else mpz_fdiv_q_2exp(r, z, (mp_bitcnt_t)-shift);
+    return from_mpz(p, r);
+}
+
 /* ---- text ------------------------------------------------------------------ */
 
 static const char DIGITS[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";

@@ -79,6 +79,16 @@ Term bignum_pow(Process *p, Term base, uint64_t exp);
 /* Non-negative greatest common divisor; gcd(0, 0) = 0. */
 Term bignum_gcd(Process *p, Term a, Term b);
 
+/* ---- bitwise (two's complement of unbounded width, as Erlang's) -------- */
+
+Term bignum_band(Process *p, Term a, Term b);
+Term bignum_bor(Process *p, Term a, Term b);
+Term bignum_bxor(Process *p, Term a, Term b);
+Term bignum_bnot(Process *p, Term a);
+/* a * 2^shift for shift >= 0, floor(a / 2^-shift) for shift < 0. T_NONE
+ * after system_limit if the result is too large. */
+Term bignum_shift(Process *p, Term a, int64_t shift);
+
 /* ---- text ------------------------------------------------------------- */
 
 /* Upper bound on the characters (sign included, NUL excluded) of an integer

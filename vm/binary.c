@@ -28,13 +28,42 @@
 
 static _Atomic long blob_count;
 
-Binary *binary_blob_new(size_t size) {
-    if (size > SIZE_MAX - sizeof(Binary)) heap_out_of_memory("binary", SIZE_MAX);
-    Binary *b = heap_xmalloc("binary", sizeof(Binary) + size);
+static Binary *blob_new(size_t used, size_t cap) {
+    if (cap > SIZE_MAX - sizeof(Binary)) heap_out_of_memory("binary", SIZE_MAX);
+    Binary *b = heap_xmalloc("binary", sizeof(Binary) + cap);
     atomic_init(&b->refc, 1);
-    b->size = size;
+    b->size = cap;
+    b->used = used;
+    atomic_init(&b->writer, NULL);
     atomic_fetch_add_explicit(&blob_count, 1, memory_order_relaxed);
     return b;
+}
+
+Binary *binary_blob_new(size_t size) { return blob_new(size, size); }
+
+/* A REFCBIN handle for the first len bytes of b, owning one reference that
+ * the caller hands over. */
+static Term handle_new(Process *p, Binary *b, size_t len) {
+    Term *h = heap_alloc(p, 4);
+    h[0] = make_header(BOX_REFCBIN, 3);
+    h[1] = len;
+    h[2] = (Term)b;
+    h[3] = (Term)p->off_heap;
+    p->off_heap = h;
+    return make_boxed(h);
+}
+
+Term binary_new_refc(Process *p, size_t len, size_t cap, uint8_t **out) {
+    Binary *b = blob_new(len, cap);
+    atomic_store_explicit(&b->writer, p, memory_order_relaxed);
+    if (cap >= p->bin_budget) {
+        p->bin_budget = 0;
+        p->gc_wanted = true;
+    } else {
+        p->bin_budget -= cap;
+    }
+    *out = b->data;
+    return handle_new(p, b, len);
 }
 
 void binary_incref(Binary *b) {
@@ -67,12 +96,35 @@ Term binary_concat(Process *p, size_t n, const Term *bins) {
         total += (size_t)len;
     }
     if (n == 1) return bins[0];
-    /* Copy the sources' byte pointers first: make_binary_uninit may allocate a
-     * fragment, but never moves terms, so the pointers stay valid; `bins` may
-     * alias registers, which also stay valid. */
+    /* Allocation never moves terms, so the sources' bytes stay put while the
+     * result is built (a source may even lie in the blob being appended to:
+     * it is then within [0, used), and writes go after used). */
+    size_t i = 0;
     uint8_t *dst;
-    Term out = make_binary_uninit(p, total, &dst);
-    for (size_t i = 0; i < n; i++) {
+    Term out;
+    Term *h0 = n ? boxed_ptr(bins[0]) : NULL;
+    if (n >= 2 && header_type(h0[0]) == BOX_REFCBIN) {
+        Binary *b = (Binary *)h0[2];
+        size_t len0 = h0[1];
+        bool mine = atomic_load_explicit(&b->writer, memory_order_relaxed) == p;
+        if (mine && b->used == len0 && total <= b->size) {
+            binary_incref(b); /* the new handle's reference */
+            b->used = total;
+            out = handle_new(p, b, total);
+            dst = b->data + len0;
+            i = 1;
+            goto copy;
+        }
+        if (mine && b->used == len0) {
+            /* Appending to the end of a full blob: leave room to go on. */
+            size_t cap = total <= SIZE_MAX / 2 ? 2 * total : total;
+            out = binary_new_refc(p, total, cap, &dst);
+            goto copy;
+        }
+    }
+    out = make_binary_uninit(p, total, &dst);
+copy:
+    for (; i < n; i++) {
         size_t len;
         const uint8_t *src = binary_bytes(bins[i], &len);
         if (len) memcpy(dst, src, len);

@@ -18,14 +18,25 @@
 #include "heap.h"
 
 /* ---- off-heap blobs ---- */
-/* A new blob of `size` uninitialised bytes with refc 1. */
+/* A new blob of `size` uninitialised bytes (used = size, no writer) with
+ * refc 1. */
 Binary *binary_blob_new(size_t size);
+/* A REFCBIN on p's heap for a new blob of capacity cap >= len whose first
+ * len bytes (*out) the caller fills; p is its writer. Charges cap bytes to
+ * p's binary budget (asking for a GC when it runs out). */
+Term binary_new_refc(Process *p, size_t len, size_t cap, uint8_t **out);
+/* Initial binary budget of a heap; after a GC the budget is the bytes of the
+ * REFCBINs that survived, but at least this. */
+#define BIN_BUDGET_MIN ((size_t)256 * 1024)
 /* Blobs currently alive in the whole VM (for tests and leak checks). */
 long binary_blob_count(void);
 
 /* ---- building and slicing ---- */
 /* The concatenation of bins[0..n). T_NONE + badarg if one is not a binary.
- * bins may point into a root (registers): it is read before any allocation. */
+ * bins may point into registers (they do not move). When bins[0] is the
+ * longest handle of a blob p may append to (heap.h), the other bytes are
+ * appended in place if they fit, and otherwise the result gets spare
+ * capacity (2x), so building a binary by repeated appends is linear. */
 Term binary_concat(Process *p, size_t n, const Term *bins);
 /* bytes [off, off + len) of bin. The caller checks the range (returns T_NONE
  * + badarg if out of range or bin is not a binary). Short slices (<= 2 words

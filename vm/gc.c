@@ -28,6 +28,7 @@
 #include "atom.h"
 #include "config.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -113,6 +114,7 @@ typedef struct Gc {
     Term *top;                  /* to-space allocation pointer */
     Term *limit;                /* end of to-space (checked in debug builds) */
     Term *off_heap;             /* new off-heap list */
+    size_t bin_live;            /* bytes of the REFCBINs copied */
 } Gc;
 
 static int range_cmp(const void *a, const void *b) {
@@ -181,6 +183,7 @@ static inline Term evacuate(Gc *g, Term t) {
         if (header_type(h) == BOX_REFCBIN) {
             n[3] = (Term)g->off_heap;
             g->off_heap = n;
+            g->bin_live += n[1];
         }
         o[0] = make_boxed(n);
         return make_boxed(n);
@@ -318,6 +321,7 @@ void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra) {
     p->frags = NULL;
     p->frag_words = 0;
     p->off_heap = g.off_heap;
+    p->bin_budget = g.bin_live > BIN_BUDGET_MIN ? g.bin_live : BIN_BUDGET_MIN;
     p->gc_wanted = false;
     p->gc_count++;
 
@@ -327,6 +331,99 @@ void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra) {
         abort();
     }
 #endif
+}
+
+/* ---- copying terms between heaps ----------------------------------------
+ * Size first, then one heap_alloc and a Cheney pass inside the new block
+ * with no forwarding: every pointer slot in the block gets its own copy, in
+ * the same breadth-first order the size pass counted. */
+
+/* Words of the object t points at (0 for immediates). */
+static inline size_t object_words(Term t) {
+    if (is_cons(t)) return 2;
+    if (is_boxed(t)) return 1 + header_arity(boxed_ptr(t)[0]);
+    return 0;
+}
+
+size_t gc_copy_size(Term t) {
+    size_t total = 0, n = 0, cap = 256;
+    Term *st = heap_xmalloc("term copy", cap * sizeof(Term));
+    st[n++] = t;
+    while (n) {
+        t = st[--n];
+        size_t lo = 0, hi = 0;
+        const Term *o;
+        if (is_cons(t)) {
+            o = cons_ptr(t), lo = 0, hi = 2;
+        } else if (is_boxed(t) && t != 0) {
+            o = boxed_ptr(t);
+            term_slots(o[0], &lo, &hi);
+        } else {
+            continue;
+        }
+        total += object_words(t);
+        for (size_t i = lo; i < hi; i++) {
+            if (!is_cons(o[i]) && !(is_boxed(o[i]) && o[i] != 0)) continue;
+            if (n == cap) {
+                cap *= 2;
+                Term *bigger = realloc(st, cap * sizeof(Term));
+                if (!bigger) heap_out_of_memory("term copy", cap * sizeof(Term));
+                st = bigger;
+            }
+            st[n++] = o[i];
+        }
+    }
+    free(st);
+    return total;
+}
+
+/* Copy the object t points at to *top; return the new term. */
+static Term copy_out(Process *to, Term t, Term **top) {
+    size_t w = object_words(t);
+    if (!w || t == 0) return t;
+    Term *n = *top;
+    *top += w;
+    if (is_cons(t)) {
+        n[0] = CAR(t);
+        n[1] = CDR(t);
+        return make_cons(n);
+    }
+    memcpy(n, boxed_ptr(t), w * sizeof(Term));
+    if (header_type(n[0]) == BOX_REFCBIN) {
+        Binary *b = (Binary *)n[2];
+        binary_incref(b);
+        if (atomic_load_explicit(&b->writer, memory_order_relaxed))
+            atomic_store_explicit(&b->writer, NULL, memory_order_relaxed);
+        n[3] = (Term)to->off_heap;
+        to->off_heap = n;
+        to->bin_budget = to->bin_budget > n[1] ? to->bin_budget - n[1] : 0;
+        if (!to->bin_budget) to->gc_wanted = true;
+    }
+    return make_boxed(n);
+}
+
+Term gc_copy_term(Process *to, Term t) {
+    size_t words = gc_copy_size(t);
+    if (!words) return t;
+    Term *block = heap_alloc(to, words);
+    Term *top = block;
+    Term root = copy_out(to, t, &top);
+    for (Term *scan = block; scan < top;) {
+        Term w = *scan;
+        if (!is_header(w)) {
+            *scan++ = copy_out(to, w, &top);
+            continue;
+        }
+        size_t lo, hi;
+        term_slots(w, &lo, &hi);
+        for (size_t i = lo; i < hi; i++) scan[i] = copy_out(to, scan[i], &top);
+        scan += 1 + header_arity(w);
+    }
+    if (top != block + words) {
+        fprintf(stderr, "act: internal error: gc_copy_term size mismatch\n");
+        abort();
+    }
+    return root;
 }
 
 /* ---- verification (debug) ----------------------------------------------

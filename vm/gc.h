@@ -25,6 +25,11 @@
  *  - shrink when L + need < 1/4 of a heap bigger than the minimum: to the
  *    smallest size holding (L + need) at <= 50% occupancy;
  *  - otherwise keep the size.
+ * Binary budget: off-heap blobs are only freed by a collection, so creating
+ * them spends p->bin_budget (binary.h) and asks for a collection when it is
+ * spent; a collection resets it to the bytes of the surviving REFCBINs (at
+ * least BIN_BUDGET_MIN). Binary garbage thus stays within about twice the
+ * live binary data, whatever the heap size.
  */
 #ifndef ACT_GC_H
 #define ACT_GC_H
@@ -37,6 +42,17 @@
  * extra_roots[0..nextra) are roots too, updated in place. Call only at a safe
  * point: no C local may hold a heap term other than through a root. */
 void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra);
+
+/* A copy of t on `to`'s heap, for messages and spawn arguments: every
+ * object t reaches is copied (from any heap or literal area), so the copy
+ * shares nothing with t's heap but off-heap blobs, whose REFCBINs gain a
+ * reference and lose their writer (no more appends in place: the blob is now
+ * visible to two processes). Shared subterms are copied once per path, as on
+ * the BEAM. Allocates with heap_alloc (never collects): the caller must own
+ * `to`, and t must not change meanwhile. No C recursion. */
+Term gc_copy_term(Process *to, Term t);
+/* The words gc_copy_term(_, t) allocates. */
+size_t gc_copy_size(Term t);
 
 /* Words in use on p's heap: heap block + fragments. */
 size_t gc_heap_used(const Process *p);

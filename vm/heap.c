@@ -16,8 +16,10 @@
  *    (at least FRAG_MIN words, at least the request), so a native that
  *    allocates a lot between two safe points makes O(log n) fragments.
  *  - frag_words is the sum of the fragments' sizes (not of their use).
- *  - Every REFCBIN built here is pushed on p->off_heap (term.h layout: word
- *    [2] of the payload links to the next REFCBIN's header, or NULL).
+ *  - Binaries above HEAPBIN_MAX bytes are REFCBINs, built by binary.c
+ *    (binary_new_refc), which pushes each on p->off_heap (term.h layout: word
+ *    [2] of the payload links to the next REFCBIN's header, or NULL) and
+ *    charges its blob to p->bin_budget.
  *
  * Out of memory (malloc failing, or a request so large that its byte size
  * overflows) is fatal for the VM: heap_out_of_memory prints what was asked
@@ -62,6 +64,7 @@ void heap_init(Process *p, size_t words) {
     p->off_heap = NULL;
     p->gc_wanted = false;
     p->gc_count = 0;
+    p->bin_budget = BIN_BUDGET_MIN;
 }
 
 void heap_free(Process *p) {
@@ -179,15 +182,7 @@ Term make_binary_uninit(Process *p, size_t len, uint8_t **out) {
         *out = (uint8_t *)(b + 2);
         return make_boxed(b);
     }
-    Binary *blob = binary_blob_new(len);
-    Term *b = heap_alloc(p, 4);
-    b[0] = make_header(BOX_REFCBIN, 3);
-    b[1] = len;
-    b[2] = (Term)blob;
-    b[3] = (Term)p->off_heap;
-    p->off_heap = b;
-    *out = blob->data;
-    return make_boxed(b);
+    return binary_new_refc(p, len, len, out);
 }
 
 Term make_binary(Process *p, const void *bytes, size_t len) {

@@ -55,10 +55,24 @@ const uint8_t *binary_bytes(Term bin, size_t *len);
 
 /* Off-heap binary blob. refc is atomic: a blob is shared by every heap that
  * holds a REFCBIN for it (after messages, several processes). The last
- * decrement (acq_rel) frees it. */
+ * decrement (acq_rel) frees it.
+ * Appending in place (binary_concat, like the BEAM's writable binaries): a
+ * REFCBIN handle sees only bytes [0, its own size). `used` is the end of the
+ * longest handle; bytes [used, size) are spare capacity. binary_concat may
+ * write past `used` (and make a longer handle) only when its left operand is
+ * a handle of exactly `used` bytes and `writer` is the calling process, so
+ * no existing handle ever sees its bytes change. `used` is touched only by
+ * the writer's thread. Whoever makes a blob visible to another process
+ * (gc_copy_term, for messages) sets writer = NULL first.
+ * (used and writer were added to the first draft of this contract.) */
 typedef struct Binary {
     _Atomic long refc;
-    size_t size;
+    size_t size;            /* capacity of data[] */
+    size_t used;            /* bytes written; <= size */
+    /* The only process that may append, or NULL. Atomic (relaxed) only so
+     * that clearing it while other processes copy the same blob is not a
+     * data race; it orders nothing. */
+    struct Process *_Atomic writer;
     uint8_t data[];
 } Binary;
 void binary_incref(Binary *b);

@@ -722,14 +722,14 @@ enum {
     F_MAP,      /* map or struct fields */
     F_PAIR,     /* key/value of a map or keyword entry: 2 steps */
     F_IMPROPER, /* [left | right] at the end of a list: key = left, val = right */
-    F_RANGE,    /* first..last//step: 3 steps */
+    F_RANGE,    /* first..last or first..last//step */
 };
 
 typedef struct Frame {
     int kind;
     Term t;            /* the container (or the tail cursor of a list) */
-    long limit;        /* container_each counter (< 0: infinity) */
-    long item_limit;   /* limit given to the current items */
+    long limit;        /* container_each counter (< 0: infinity); F_PAIR,
+                          F_IMPROPER, F_RANGE: the limit of their parts */
     size_t ds_base;    /* first item document on ds */
     size_t idx, n;     /* tuple / map / pair / range progress */
     bool keyword;      /* list/map: keyword items; pair: keyword form */
@@ -739,7 +739,7 @@ typedef struct Frame {
     Term struct_name;  /* F_MAP: struct module atom or T_NONE */
     Term *kv;          /* F_MAP: 2n words: k0 v0 k1 v1 ..., C heap */
     Term key, val;     /* F_PAIR */
-    Term r[3];         /* F_RANGE: first, last, step (T_NONE: no step) */
+    Term r[3];         /* F_RANGE: first, last, step; n = 2 parts or 3 */
 } Frame;
 
 typedef struct Builder {
@@ -827,7 +827,7 @@ static bool codepoint_list(Term l)
     return is_nil(l);
 }
 
-static void build_binary(Builder *B, Term t)
+static void build_binary(Builder *B, Term t, long limit)
 {
     size_t n;
     const uint8_t *s = binary_bytes(t, &n);
@@ -842,7 +842,7 @@ static void build_binary(Builder *B, Term t)
         return;
     }
     /* <<1, 2, ...>>: each_bit, a chain of flex glues. */
-    long counter = B->o->limit;
+    long counter = limit;
     int32_t inner = -1, *items = malloc((n + 1) * sizeof(int32_t));
     if (!items) abort();
     size_t ni = 0;
@@ -893,13 +893,37 @@ static void build_fun(Builder *B, Term t)
         inspect_remote_name(&d->text, w[1]);
         strbuf_printf(&d->text, "/%ld", (long)small_val(w[2]));
     } else {
+        /* Elixir: #Function<INDEX.UNIQ/ARITY in Mod.outer/arity>, or for
+         * top-level script code #Function<INDEX.UNIQ in file:FILE>. Act has
+         * no uniq hash and prints 0. Lambdas are lifted into functions named
+         * "-outer/arity-fun-N-" (compiler/forms.c). */
         const FunEntry *fe = (const FunEntry *)boxed_ptr(t)[1];
-        strbuf_printf(&d->text, "#Function<%u.0/%u", fe ? fe->index : 0, fe ? fe->arity : 0);
-        if (fe && fe->module) {
-            strbuf_puts(&d->text, " in ");
-            inspect_atom_to_buf(&d->text, fe->module->name);
+        const Module *m = fe ? fe->module : NULL;
+        const char *outer = NULL;
+        size_t olen = 0;
+        if (m && fe->func < m->nfuncs) {
+            size_t n;
+            const char *nm = atom_name(m->funcs[fe->func].name, &n);
+            const char *end = n > 6 ? strstr(nm, "-fun-") : NULL;
+            if (nm[0] == '-' && end) {
+                outer = nm + 1;
+                olen = (size_t)(end - outer);
+            }
         }
-        strbuf_putc(&d->text, '>');
+        if (outer && olen > 11 && memcmp(outer, "__script__/", 11) == 0 && m->file) {
+            strbuf_printf(&d->text, "#Function<%u.0 in file:%s>", fe->index, m->file);
+        } else {
+            strbuf_printf(&d->text, "#Function<%u.0/%u", fe ? fe->index : 0, fe ? fe->arity : 0);
+            if (m) {
+                strbuf_puts(&d->text, " in ");
+                inspect_atom_to_buf(&d->text, m->name);
+                if (outer) {
+                    strbuf_putc(&d->text, '.');
+                    strbuf_put(&d->text, outer, olen);
+                }
+            }
+            strbuf_putc(&d->text, '>');
+        }
     }
     ds_push(B, doc_from_text(d, start));
 }
@@ -953,7 +977,7 @@ static void build_item(Builder *B, Term t, long limit)
         strbuf_printf(&d->text, "#PID<0.%lu.0>", (unsigned long)pid_val(t));
         ds_push(B, doc_from_text(d, start));
     } else if (is_binary(t)) {
-        build_binary(B, t);
+        build_binary(B, t, limit);
     } else if (is_tuple(t)) {
         if (tuple_arity(t) == 0) {
             ds_push(B, doc_str(d, "{}"));
@@ -964,7 +988,7 @@ static void build_item(Builder *B, Term t, long limit)
         f->simple = true; /* break: :flex, so flex? regardless */
     } else if (is_map(t)) {
         Term first, last, step;
-        if (is_range(t, &first, &last, &step)) {
+        if (!B->o->no_structs && is_range(t, &first, &last, &step)) {
             /* Inspect.Range: first..last when step is 1 and first <= last
              * (a missing step means 1 or -1 by direction), else with //step */
             bool up = term_compare(first, last) <= 0;
@@ -974,11 +998,10 @@ static void build_item(Builder *B, Term t, long limit)
             f->r[1] = last;
             f->r[2] = step;
             f->n = step == make_small(1) && up ? 2 : 3;
-            f->item_limit = limit;
             return;
         }
         size_t n = map_size(t);
-        Term sname = n > 0 ? map_get(t, ATOM___struct__) : T_NONE;
+        Term sname = n > 0 && !B->o->no_structs ? map_get(t, ATOM___struct__) : T_NONE;
         if (sname != T_NONE && !is_atom(sname)) sname = T_NONE;
         if (sname != T_NONE) {
             /* Like Inspect.Any: a loaded module without __struct__/0 means
@@ -1197,7 +1220,7 @@ static void step(Builder *B)
         if (f->idx < f->n) {
             if (f->idx > 0) ds_push(B, doc_str(d, f->idx == 1 ? ".." : "//"));
             Term x = f->r[f->idx++];
-            build_item(B, x, f->item_limit);
+            build_item(B, x, f->limit);
             return;
         }
         size_t cnt = B->nds - f->ds_base;
@@ -1272,6 +1295,9 @@ bool inspect_parse_opts(Term opts, InspectOpts *o)
         } else if (name_is(name, n, "pretty")) {
             if (!is_boolean(v)) return false;
             o->pretty = v == ATOM_true;
+        } else if (name_is(name, n, "structs")) {
+            if (!is_boolean(v)) return false;
+            o->no_structs = v == ATOM_false;
         } else if (name_is(name, n, "charlists")) {
             if (!is_atom(v)) return false;
             const char *cv = atom_name(v, &n);
@@ -1369,24 +1395,6 @@ bool term_to_string_buf(StrBuf *b, Term t)
     return false;
 }
 
-/* The Elixir type name Protocol.UndefinedError reports. */
-static void type_name(StrBuf *b, Term t)
-{
-    if (is_tuple(t)) strbuf_puts(b, "Tuple");
-    else if (is_map(t)) {
-        Term s = map_size(t) ? map_get(t, ATOM___struct__) : T_NONE;
-        if (s != T_NONE && is_atom(s)) {
-            inspect_atom_to_buf(b, s);
-            strbuf_puts(b, " (a struct)");
-        } else {
-            strbuf_puts(b, "Map");
-        }
-    } else if (is_pid(t)) strbuf_puts(b, "PID");
-    else if (is_ref(t)) strbuf_puts(b, "Reference");
-    else if (is_fun(t)) strbuf_puts(b, "Function");
-    else strbuf_puts(b, "Any");
-}
-
 Term term_to_string(Process *p, Term t)
 {
     if (is_binary(t)) return t;
@@ -1422,13 +1430,30 @@ Term term_to_string(Process *p, Term t)
             strbuf_putc(&m, '\n');
         }
     } else {
-        exc = "Elixir.Protocol.UndefinedError";
-        strbuf_puts(&m, "protocol String.Chars not implemented for ");
-        inspect_to_buf(&m, t, &inspect_default_opts);
-        strbuf_puts(&m, " of type ");
-        type_name(&m, t);
+        /* %Protocol.UndefinedError{protocol: String.Chars, value: t,
+         * description: ""}: stdlib/exception.act gives its message. */
+        strbuf_free(&m);
+        Term kv[10] = {
+            ATOM___exception__, ATOM_true,
+            ATOM___struct__, atom_intern_cstr("Elixir.Protocol.UndefinedError"),
+            atom_intern_cstr("protocol"), atom_intern_cstr("Elixir.String.Chars"),
+            ATOM_value, t,
+            atom_intern_cstr("description"), make_binary(p, "", 0),
+        };
+        return native_raise(p, ATOM_error, map_from_pairs(p, 5, kv));
     }
-    native_raise_msg(p, exc, m.data);
+    if (!strcmp(exc, "Elixir.ArgumentError")) {
+        native_raise_msg(p, exc, m.data);
+        strbuf_free(&m);
+        return T_NONE;
+    }
+    /* %UnicodeConversionError{encoded: "", message: ...} as Elixir */
+    Term kv[8] = {
+        ATOM___exception__, ATOM_true,
+        ATOM___struct__, atom_intern_cstr(exc),
+        atom_intern_cstr("encoded"), make_binary(p, "", 0),
+        ATOM_message, make_binary(p, m.data, m.len),
+    };
     strbuf_free(&m);
-    return T_NONE;
+    return native_raise(p, ATOM_error, map_from_pairs(p, 4, kv));
 }

@@ -47,6 +47,7 @@ typedef struct InspectOpts {
     bool pretty;          /* wrap lines (IO.inspect sets it) */
     int charlists;        /* 0 :as_lists (Act's default), 1 :infer,
                              2 :as_charlists */
+    bool no_structs;      /* structs: false (print structs as maps) */
 } InspectOpts;
 
 /* inspect/1: limit 50, printable_limit 4096, width 80, not pretty. */

@@ -306,9 +306,14 @@ static bool rd_u32(Reader *r, uint32_t *out, uint64_t max, const char *what) {
 }
 /* A count of items each taking at least `min_bytes` bytes: bounded by the input left. */
 static bool rd_count(Reader *r, uint32_t *out, size_t min_bytes, const char *what) {
-    uint64_t max = left(r) / (min_bytes ? min_bytes : 1);
+    uint64_t v;
+    *out = 0;
+    if (!rd_var(r, &v, what)) return false;
+    uint64_t max = left(r) / (min_bytes ? min_bytes : 1); /* what is left after the count itself */
     if (max > UINT32_MAX) max = UINT32_MAX;
-    return rd_u32(r, out, max, what);
+    if (v > max) return fail(r, "%s %llu exceeds the remaining input", what, (unsigned long long)v);
+    *out = (uint32_t)v;
+    return true;
 }
 static bool rd_atom(Reader *r, Term *out, const char *what) {
     uint64_t i;

@@ -513,7 +513,7 @@ Term map_update(Process *p, Term map, size_t n, const Term *kv) {
     if (!is_map(map)) return native_raise(p, ATOM_error, make_tuple2(p, ATOM_badmap, map));
     for (size_t i = 0; i < n; i++) {
         if (!map_lookup_ref(map, kv[2 * i]))
-            return native_raise(p, ATOM_error, make_tuple3(p, ATOM_badkey, kv[2 * i], map));
+            return native_raise(p, ATOM_error, make_tuple2(p, ATOM_badkey, kv[2 * i]));
     }
     if (is_flat(map)) {
         /* one fresh copy, then replace values in place */

@@ -64,8 +64,9 @@ Term map_new(Process *p);
  * BEAM's rule). kv is not modified. Used by the MAP_NEW opcode. */
 Term map_from_pairs(Process *p, size_t n, const Term *kv);
 /* %{map | k1 => v1, ...}: every key must already exist. On failure raises
- * error {badmap, map} (map is not a map) or {badkey, K, map} and returns
- * T_NONE. Used by the MAP_UPDATE opcode. */
+ * error {badmap, map} (map is not a map) or {badkey, K} and returns T_NONE.
+ * Used by the MAP_UPDATE opcode. ({badkey, K} without the map, as the BEAM:
+ * Elixir then reports "key :b not found", not "... not found in: %{...}".) */
 Term map_update(Process *p, Term map, size_t n, const Term *kv);
 /* Every pair of b put into a (b's values win). */
 Term map_merge(Process *p, Term a, Term b);

@@ -30,6 +30,11 @@ typedef struct Process {
     HeapFrag *frags;        /* fragments allocated since the last GC */
     size_t frag_words;      /* total words in frags */
     Term *off_heap;         /* first REFCBIN (pointer to its header) or NULL */
+    /* Bytes of off-heap binary blobs this heap may still create before it
+     * asks for a collection (the BEAM's "binary virtual heap"): dead blobs are
+     * only freed by a GC, so blob bytes must trigger one too, not just heap
+     * words. Set by heap_init and gc_collect (added by the memory engineer). */
+    size_t bin_budget;
     bool gc_wanted;
     uint64_t gc_count;      /* collections so far (for tests and stats) */
 

@@ -463,12 +463,15 @@ static Term change_case(Process *p, Term str, Term mode, int how)
         uint32_t out;
         if (ascii) {
             out = cp < 0x80 ? (up ? unicode_upper(cp) : unicode_lower(cp)) : cp;
-        } else if (cp == 0xDF && up) { /* ß -> SS, or Ss when capitalizing */
-            strbuf_puts(&b, how == CASE_CAP ? "Ss" : "SS");
-            i += (size_t)l;
-            first = false;
-            continue;
         } else {
+            int which = how == CASE_CAP && first ? 2 : up ? 0 : 1;
+            const char *full = unicode_case_full(cp, which);
+            if (full) { /* ß -> "SS", ŉ -> "ʼN" ... */
+                strbuf_puts(&b, full);
+                i += (size_t)l;
+                first = false;
+                continue;
+            }
             out = how == CASE_CAP && first ? unicode_title(cp) : up ? unicode_upper(cp) : unicode_lower(cp);
         }
         strbuf_put_utf8(&b, out);
@@ -1120,7 +1123,7 @@ static Term to_atom(Process *p, Term str, bool existing)
 {
     const uint8_t *s;
     size_t n;
-    if (!bin_of(str, &s, &n)) return native_badarg(p);
+    if (!bin_of(str, &s, &n) || !unicode_valid(s, n)) return native_badarg(p);
     Term a = existing ? atom_lookup((const char *)s, n) : atom_intern((const char *)s, n);
     if (a != T_NONE) return a;
     if (existing)

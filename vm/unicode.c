@@ -1,10 +1,8 @@
-/* unicode.c — UTF-8 and simple case mapping (see unicode.h).
+/* unicode.c — UTF-8, case mapping and whitespace (see unicode.h).
  *
- * Case pairs are described by ranges rather than tables: in each range
- * [lo, hi] either upper = lower - delta (offset ranges) or the code points
- * alternate upper/lower starting at lo (paired ranges). The ranges are
- * disjoint; every mapping is its own inverse except the few listed
- * one-way specials (µ, ſ, ς, ı, İ, ϐ ...).
+ * Case mapping is table driven (unicode_case.h, generated from elixir's own
+ * String functions), so String.upcase/downcase/capitalize agree with
+ * Elixir 1.14 code point by code point, multi-code-point results included.
  */
 #include "unicode.h"
 
@@ -55,87 +53,63 @@ bool unicode_valid(const uint8_t *s, size_t n)
     return true;
 }
 
-/* Offset ranges: lower-case lo..hi maps to upper by subtracting delta. */
-static const struct { uint32_t lo, hi, delta; } offsets[] = {
-    { 0x61, 0x7A, 32 },
-    { 0xE0, 0xF6, 32 },
-    { 0xF8, 0xFE, 32 },
-    { 0x3B1, 0x3C1, 32 },
-    { 0x3C3, 0x3CB, 32 },
-    { 0x3AD, 0x3AF, 37 },
-    { 0x3CD, 0x3CE, 63 },
-    { 0x430, 0x44F, 32 },
-    { 0x450, 0x45F, 80 },
-};
-
-/* Paired ranges: lo is upper, lo + 1 lower, lo + 2 upper ... up to hi. */
-static const struct { uint32_t lo, hi; } pairs[] = {
-    { 0x100, 0x12F }, { 0x132, 0x137 }, { 0x139, 0x148 }, { 0x14A, 0x177 },
-    { 0x179, 0x17E }, { 0x1CD, 0x1DC }, { 0x1DE, 0x1EF }, { 0x1F8, 0x21F },
-    { 0x3D8, 0x3EF }, { 0x460, 0x481 }, { 0x48A, 0x4BF }, { 0x4C1, 0x4CE },
-    { 0x4D0, 0x52F },
-};
-
-/* One-off pairs {upper, lower}, both directions. */
-static const uint32_t singles[][2] = {
-    { 0x178, 0xFF }, { 0x386, 0x3AC }, { 0x38C, 0x3CC }, { 0x4C0, 0x4CF },
-    { 0x1C4, 0x1C6 }, { 0x1C7, 0x1C9 }, { 0x1CA, 0x1CC }, { 0x1F1, 0x1F3 },
-};
-
-/* Lower-to-upper only. */
-static const uint32_t to_upper_only[][2] = {
-    { 0xB5, 0x39C }, { 0x17F, 0x53 }, { 0x131, 0x49 }, { 0x3C2, 0x3A3 },
-    { 0x1C5, 0x1C4 }, { 0x1C8, 0x1C7 }, { 0x1CB, 0x1CA }, { 0x1F2, 0x1F1 },
-    { 0x3D0, 0x392 }, { 0x3D1, 0x398 }, { 0x3D5, 0x3A6 }, { 0x3D6, 0x3A0 },
-    { 0x3F0, 0x39A }, { 0x3F1, 0x3A1 },
-};
-
-/* Upper-to-lower only. */
-static const uint32_t to_lower_only[][2] = {
-    { 0x130, 0x69 }, { 0x1C5, 0x1C6 }, { 0x1C8, 0x1C9 }, { 0x1CB, 0x1CC }, { 0x1F2, 0x1F3 },
-};
+#include "unicode_case.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-uint32_t unicode_upper(uint32_t cp)
+/* The case_map entry of cp, or NULL when every mapping is the identity. */
+static const CaseMap *find_map(uint32_t cp)
 {
-    if (cp < 0x80) return cp >= 'a' && cp <= 'z' ? cp - 32 : cp;
-    for (size_t i = 0; i < COUNT(to_upper_only); i++)
-        if (to_upper_only[i][0] == cp) return to_upper_only[i][1];
-    for (size_t i = 0; i < COUNT(offsets); i++)
-        if (cp >= offsets[i].lo && cp <= offsets[i].hi) return cp - offsets[i].delta;
-    for (size_t i = 0; i < COUNT(pairs); i++)
-        if (cp > pairs[i].lo && cp <= pairs[i].hi) return ((cp - pairs[i].lo) & 1) ? cp - 1 : cp;
-    for (size_t i = 0; i < COUNT(singles); i++)
-        if (singles[i][1] == cp) return singles[i][0];
-    return cp;
+    size_t lo = 0, hi = COUNT(case_map);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (case_map[mid].cp == cp) return &case_map[mid];
+        if (case_map[mid].cp < cp) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
 }
 
-uint32_t unicode_lower(uint32_t cp)
+static int special_index(uint32_t cp)
 {
-    if (cp < 0x80) return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
-    for (size_t i = 0; i < COUNT(to_lower_only); i++)
-        if (to_lower_only[i][0] == cp) return to_lower_only[i][1];
-    for (size_t i = 0; i < COUNT(offsets); i++) {
-        uint32_t lo = offsets[i].lo - offsets[i].delta, hi = offsets[i].hi - offsets[i].delta;
-        if (cp >= lo && cp <= hi) return cp + offsets[i].delta;
+    size_t lo = 0, hi = COUNT(case_special);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (case_special[mid].cp == cp) return (int)mid;
+        if (case_special[mid].cp < cp) lo = mid + 1;
+        else hi = mid;
     }
-    for (size_t i = 0; i < COUNT(pairs); i++)
-        if (cp >= pairs[i].lo && cp < pairs[i].hi) return ((cp - pairs[i].lo) & 1) ? cp : cp + 1;
-    for (size_t i = 0; i < COUNT(singles); i++)
-        if (singles[i][0] == cp) return singles[i][1];
-    return cp;
+    return -1;
 }
 
-uint32_t unicode_title(uint32_t cp)
+/* which: 0 upper, 1 lower, 2 title. */
+static uint32_t map_one(uint32_t cp, int which)
 {
-    switch (cp) {
-    case 0x1C4: case 0x1C5: case 0x1C6: return 0x1C5;
-    case 0x1C7: case 0x1C8: case 0x1C9: return 0x1C8;
-    case 0x1CA: case 0x1CB: case 0x1CC: return 0x1CB;
-    case 0x1F1: case 0x1F2: case 0x1F3: return 0x1F2;
+    if (cp < 0x80) {
+        if (which != 1 && cp >= 'a' && cp <= 'z') return cp - 32;
+        if (which == 1 && cp >= 'A' && cp <= 'Z') return cp + 32;
+        return cp;
     }
-    return unicode_upper(cp);
+    const CaseMap *e = find_map(cp);
+    if (!e) return cp;
+    uint32_t r = which == 0 ? e->upper : which == 1 ? e->lower : e->title;
+    return r ? r : cp;
+}
+
+uint32_t unicode_upper(uint32_t cp) { return map_one(cp, 0); }
+uint32_t unicode_lower(uint32_t cp) { return map_one(cp, 1); }
+uint32_t unicode_title(uint32_t cp) { return map_one(cp, 2); }
+
+const char *unicode_case_full(uint32_t cp, int which)
+{
+    if (cp < 0x80) return NULL;
+    int k = special_index(cp);
+    if (k < 0) return NULL;
+    const char *r = which == 0 ? case_special[k].upper : which == 1 ? case_special[k].lower : case_special[k].title;
+    /* only when that mapping really is several code points */
+    const CaseMap *e = find_map(cp);
+    uint32_t single = !e ? cp : which == 0 ? e->upper : which == 1 ? e->lower : e->title;
+    return single ? NULL : r;
 }
 
 bool unicode_is_space(uint32_t c)

@@ -1,11 +1,10 @@
 /* unicode.h — the Unicode facts the String natives need: UTF-8 decoding,
  * simple (one code point to one) case mapping, whitespace.
  *
- * Case mapping covers ASCII, Latin-1, Latin Extended-A, the Latin
- * Extended-B digraphs (DŽ Dž dž ...), Greek and Cyrillic (basic and
- * extended). Other code points map to themselves. Mappings that produce
- * several code points are not done, except ß -> "SS" in upcase (see
- * string.c); İ downcases to i (Elixir gives "i̇"). Documented deviation.
+ * Case mapping is Elixir 1.14's String.upcase/downcase/capitalize applied
+ * to one code point (Unicode 14, default mode), for every code point up to
+ * U+1FFFF. It is context free: Elixir's default mode has no context rules
+ * (no final-sigma), so mapping a string code point by code point matches.
  */
 #ifndef ACT_UNICODE_H
 #define ACT_UNICODE_H
@@ -22,11 +21,15 @@ int unicode_encode(uint32_t cp, uint8_t *out); /* out has room for 4 */
 /* True if s[0..n) is entirely valid UTF-8. */
 bool unicode_valid(const uint8_t *s, size_t n);
 
+/* The single code point cp maps to; cp itself when the mapping is the
+ * identity or gives several code points (see unicode_case_full). */
 uint32_t unicode_upper(uint32_t cp);
 uint32_t unicode_lower(uint32_t cp);
-/* Titlecase (capitalize's first letter): upper, except for the digraphs
- * (ǆ -> ǅ). */
+/* Titlecase (capitalize's first letter): ǆ -> ǅ, ß -> "Ss". */
 uint32_t unicode_title(uint32_t cp);
+/* When mapping cp (which: 0 upper, 1 lower, 2 title) gives several code
+ * points, their UTF-8 text (ß -> "SS"); else NULL. */
+const char *unicode_case_full(uint32_t cp, int which);
 
 /* Unicode White_Space (String.trim). */
 bool unicode_is_space(uint32_t cp);

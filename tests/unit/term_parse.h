@@ -170,7 +170,7 @@ static Term parse_map_body(Term sname)
         kv[2 * n] = ATOM___struct__;
         kv[2 * n + 1] = sname;
         n++;
-        if (atom_name(sname, &(size_t){0})[7] != 'R' || strstr(atom_name(sname, &(size_t){0}), "Error")) {
+        if (strstr(atom_name(sname, &(size_t){0}), "Error")) { /* exceptions */
             kv[2 * n] = ATOM___exception__;
             kv[2 * n + 1] = ATOM_true;
             n++;

@@ -843,6 +843,147 @@ static void test_kernel_natives(void)
           tuple_elems(r)[1] == make_small(2251799813685248));
 }
 
+/* :erlang.float_to_binary/2 against OTP 25: {x bits, option, text}. The
+ * option is h (short), dN ({decimals, N}), cN (compact + decimals N), sN
+ * ({scientific, N}). Random cases generated with elixir, then edge cases. */
+static const struct { uint64_t x; const char *opt, *text; } f2b_cases[] = {
+    {4714137725985585713ull, "d15", "14670408.113705726340413"},
+    {14208531502426622921ull, "h", "-1.864418959463874e25"},
+    {13822393933129997877ull, "c14", "-0.297"},
+    {13831207477600761938ull, "s19", "-1.1450000000000000178e+00"},
+    {4636130154777673728ull, "h", "91.3720703125"},
+    {13914056066958949091ull, "d11", "-403985.47652046214"},
+    {8159491360368683137ull, "s0", "3e+237"},
+    {13837028380119138304ull, "d18", "-2.875000000000000000"},
+    {13825157283226698912ull, "h", "-0.4503967451228821"},
+    {7359131698637874015ull, "d0", "8969778669739006877769294492463420987715511570232454193810197690620089186019548894872441842920272858213716435888445236352787336372603356281629173104424252681251594072551540533216935936"},
+    {13813296661882709475ull, "s14", "-7.30000000000000e-02"},
+    {13854353164935679181ull, "d12", "-41.100000000000"},
+    {4660673879393645363ull, "s15", "3.845100000000000e+03"},
+    {4625837007954771968ull, "h", "18.2744140625"},
+    {4523867283417040497ull, "d7", "0.0000029"},
+    {4667276776571928576ull, "d3", "11007.000"},
+    {13538666725830902242ull, "d183", "-0.000000000000000000032198211891573355259632459944099547987045511692776918058825352808582920260960236191749572753906250000000000000000000000000000000000000000000000000000000000000000000"},
+    {4671958863586874709ull, "s11", "2.26633333333e+04"},
+    {4661228156949102592ull, "d45", "4098.312500000000000000000000000000000000000000000"},
+    {4646263460097687552ull, "s5", "4.29500e+02"},
+    {13850187335280361472ull, "h", "-21.75"},
+    {4965661753683462679ull, "h", "9.661748980366313e23"},
+    {4328453530539052623ull, "s15", "2.406395666284563e-19"},
+    {13808060955870572800ull, "d16", "-0.0314199914697344"},
+    {13843502304583483392ull, "h", "-7.5"},
+    {4706819089547652360ull, "h", "4713496.726802118"},
+    {13850299925271045734ull, "h", "-22.15"},
+    {4690095832884247244ull, "h", "369747.89219276304"},
+    {4662115009284171366ull, "s19", "4.9048999999999996362e+03"},
+    {4868986444615943209ull, "d116", "326326211571681856.00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"},
+    {4559336229303143393ull, "d7", "0.0006719"},
+    {13827379066073776128ull, "c13", "-0.6474609375"},
+    {13827492007908181279ull, "d0", "-1"},
+    {4422332572510715205ull, "d16", "0.0000000000004445"},
+    {2383200021380510882ull, "d173", "0.00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000002300650002571845600191538"},
+    {8860647760921429622ull, "h", "2.169604441596468e284"},
+    {13832018125533688627ull, "d10", "-1.3250000000"},
+    {3031662882543980402ull, "d6", "0.000000"},
+    {4656779051866783744ull, "c4", "2073.9375"},
+    {4987553247493691726ull, "h", "2.8226781143522054e25"},
+    {1001198958295496318ull, "d14", "0.00000000000000"},
+    {4751430935743213890ull, "h", "4422119612.418276"},
+    {4816185541912584929ull, "c13", "99080310638987.515625"},
+    {14182300112515650145ull, "d122", "-333429421284302958624768.00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"},
+    {13840361043843392471ull, "d10", "-4.7100000000"},
+    {13821564848586096640ull, "d89", "-0.25097656250000000000000000000000000000000000000000000000000000000000000000000000000000000"},
+    {13837692661064175452ull, "d121", "-3.1699999999999999289457264239899814128875732421875000000000000000000000000000000000000000000000000000000000000000000000000"},
+    {7131696449719550673ull, "s7", "5.8674572e+168"},
+    {14227841416914484473ull, "s3", "-3.762e+26"},
+    {13854500939298452275ull, "h", "-42.15"},
+    {4359378522194789689ull, "s17", "2.74291933528695322e-17"},
+    {4623060466216730624ull, "d16", "12.2050781250000000"},
+    {4096298213346839154ull, "d5", "0.00000"},
+    {13614871054162935282ull, "s11", "-3.93876691921e-15"},
+    {13833842083382773678ull, "c0", "-2"},
+    {8361330361085177981ull, "d3", "90974151728848471460449253272108850010036394484345572064764126036298237277953888122203056215976523687430801404464927179998026725770894694562228766414701858851179592944768686934307736647265788224333134168440576613597382295120734168850538625560741937152.000"},
+    {13838931150961702339ull, "d16", "-3.7200000000000002"},
+    {13844324211515478508ull, "d175", "-8.4600000000000008526512829121202230453491210937500000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"},
+    {596093100204321002ull, "c1", "0.0"},
+    {14209285320553421575ull, "h", "-2.1183190277175613e25"},
+    {0x8000000000000000ull, "d0", "-0"},
+    {0x3fefef9db22d0e56ull, "d2", "1.00"},      /* 0.998: rounds into the integer */
+    {0x4023000000000000ull, "d0", "10"},        /* 9.5: half away from zero */
+    {0x3fc0000000000000ull, "d2", "0.13"},      /* 0.125 */
+    {0x4005666666666666ull, "d2", "2.67"},  /* 2.675 is below the tie */
+    {0x4415af1d78b58c40ull, "c0", "1"},          /* 1.0e20: %.0f, then trimmed */
+    {0x4415af1d78b58c40ull, "c2", "100000000000000000000.0"},
+    {0x3ff4000000000000ull, "s1", "1.2e+00"},    /* 1.25: tie to even */
+    {0x3ff8000000000000ull, "c4", "1.5"},
+};
+
+static Term f2b_opts(const char *opt)
+{
+    if (opt[0] == 'h') return make_cons_cell(p, atom_intern_cstr("short"), T_NIL);
+    Term tup = make_tuple2(p, atom_intern_cstr(opt[0] == 's' ? "scientific" : "decimals"),
+                           make_small(atoi(opt + 1)));
+    Term o = make_cons_cell(p, tup, T_NIL);
+    return opt[0] == 'c' ? make_cons_cell(p, atom_intern_cstr("compact"), o) : o;
+}
+
+static void test_float_to_binary(void)
+{
+    unsigned long bad = 0;
+    for (size_t k = 0; k < sizeof f2b_cases / sizeof f2b_cases[0]; k++) {
+        Term r = arith_float_to_binary(p, flt(from_bits(f2b_cases[k].x)), f2b_opts(f2b_cases[k].opt));
+        if (!binary_is(r, f2b_cases[k].text)) {
+            if (bad++ < 5) fprintf(stderr, "float_to_binary %s: want %s\n", f2b_cases[k].opt, f2b_cases[k].text);
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    Term a[1] = {flt(3.14159)};
+    CHECK(binary_is(arith_nat_float_to_binary1(p, a), "3.14158999999999988262e+00"));
+    /* too long for the BEAM's buffer, bad options, not a float */
+    CHECK(arith_float_to_binary(p, flt(1e300), f2b_opts("d2")) == T_NONE && is_map(proc.exc_reason));
+    CHECK(arith_float_to_binary(p, flt(-1.5), f2b_opts("d253")) == T_NONE && is_map(proc.exc_reason));
+    CHECK(arith_float_to_binary(p, flt(1.5), f2b_opts("d254")) == T_NONE && is_map(proc.exc_reason));
+    CHECK(arith_float_to_binary(p, flt(1.5), ATOM_ok) == T_NONE && is_map(proc.exc_reason));
+    CHECK(arith_float_to_binary(p, make_small(1), T_NIL) == T_NONE && is_map(proc.exc_reason));
+    /* the last format option wins */
+    Term o = make_cons_cell(p, make_tuple2(p, atom_intern_cstr("decimals"), make_small(1)), f2b_opts("s3"));
+    CHECK(binary_is(arith_float_to_binary(p, flt(1.25), o), "1.250e+00"));
+    o = make_cons_cell(p, make_tuple2(p, atom_intern_cstr("scientific"), make_small(3)), f2b_opts("d1"));
+    CHECK(binary_is(arith_float_to_binary(p, flt(1.25), o), "1.3"));
+}
+
+static void test_bitwise_natives(void)
+{
+    Term a[2] = {make_small(12), make_small(10)};
+    CHECK(arith_nat_band(p, a) == make_small(8));
+    CHECK(arith_nat_bor(p, a) == make_small(14));
+    CHECK(arith_nat_bxor(p, a) == make_small(6));
+    CHECK(arith_nat_bnot(p, a) == make_small(-13));
+    a[0] = make_small(1);
+    a[1] = make_small(100);
+    CHECK(int_is(arith_nat_bsl(p, a), "1267650600228229401496703205376"));
+    a[0] = arith_neg(p, bignum_pow(p, make_small(2), 100));
+    a[1] = make_small(98);
+    CHECK(arith_nat_bsr(p, a) == make_small(-4));
+    a[0] = make_small(-1);
+    a[1] = make_small(1);
+    CHECK(arith_nat_bsr(p, a) == make_small(-1));
+    a[0] = make_small(5);
+    a[1] = make_small(-1);
+    CHECK(arith_nat_bsl(p, a) == make_small(2));
+    a[1] = num("-100000000000000000000000");
+    CHECK(arith_nat_bsl(p, a) == make_small(0));
+    a[0] = make_small(0);
+    a[1] = num("100000000000000000000000");
+    CHECK(arith_nat_bsl(p, a) == make_small(0));
+    a[0] = make_small(1);
+    CHECK(raised(arith_nat_bsl(p, a), ATOM_system_limit));
+    a[0] = flt(1.0);
+    CHECK(raised(arith_nat_band(p, a), ATOM_badarith));
+    a[0] = ATOM_ok;
+    CHECK(raised(arith_nat_bnot(p, a), ATOM_badarith));
+}
+
 int main(void)
 {
     heap_init(&proc, 1024);
@@ -857,5 +998,7 @@ int main(void)
     RUN(test_parsers);
     RUN(test_integer_natives);
     RUN(test_kernel_natives);
+    RUN(test_float_to_binary);
+    RUN(test_bitwise_natives);
     return unit_summary();
 }

@@ -359,6 +359,35 @@ static void test_pow_gcd(void)
     mpz_clear(want);
 }
 
+static void test_bitwise(void)
+{
+    check_binop("band", bignum_band, mpz_and);
+    check_binop("bor", bignum_bor, mpz_ior);
+    check_binop("bxor", bignum_bxor, mpz_xor);
+    mpz_t want;
+    mpz_init(want);
+    unsigned long bad = 0;
+    for (size_t i = 0; i < nvals; i++) {
+        Term t = term_of_mpz(vals[i]);
+        mpz_com(want, vals[i]);
+        if (!equals_mpz(bignum_bnot(&proc, t), want)) bad++;
+        for (int64_t k = -460; k <= 460; k += 23) {
+            if (k >= 0) mpz_mul_2exp(want, vals[i], (mp_bitcnt_t)k);
+            else mpz_fdiv_q_2exp(want, vals[i], (mp_bitcnt_t)-k);
+            if (!equals_mpz(bignum_shift(&proc, t, k), want)) {
+                if (bad++ < 5) gmp_fprintf(stderr, "shift(%Zd, %lld) wrong\n", vals[i], (long long)k);
+            }
+        }
+        /* shifting everything out gives 0 or -1 */
+        mpz_set_si(want, mpz_sgn(vals[i]) < 0 ? -1 : 0);
+        if (!equals_mpz(bignum_shift(&proc, t, INT64_MIN + 1), want)) bad++;
+    }
+    CHECK_EQ_INT(bad, 0);
+    proc.exc_reason = T_NIL;
+    CHECK(bignum_shift(&proc, make_small(1), INT64_MAX) == T_NONE && proc.exc_reason == ATOM_system_limit);
+    mpz_clear(want);
+}
+
 static void test_strings(void)
 {
     unsigned long bad = 0;
@@ -422,6 +451,7 @@ int main(void)
     RUN(test_compare_double);
     RUN(test_to_double);
     RUN(test_pow_gcd);
+    RUN(test_bitwise);
     RUN(test_strings);
     RUN(test_parse_edges);
     return unit_summary();

@@ -18,6 +18,7 @@
 #define STRESS 0
 #endif
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -428,6 +429,23 @@ static void test_sizing(void) {
     proc_free(&p);
 }
 
+#ifdef __SANITIZE_ADDRESS__
+#define ASAN 1
+#else
+#define ASAN 0
+#endif
+
+/* Resident set size in KB (Linux). */
+static long rss_kb(void) {
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        fclose(f);
+    }
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 /* Simulates the interpreter: allocate gigabytes in total, keep a small live
  * set (the last list built plus a ring of binaries), collect whenever the
  * heap asks for it, and check the heap never grows past a small bound and
@@ -439,6 +457,7 @@ static void test_bounded_memory(void) {
     const SInt len = 1000;
     size_t allocated = 0, peak = 0, collections = 0, bad = 0;
     long blobs0 = binary_blob_count();
+    long rss0 = rss_kb();
     char chunk[256];
     memset(chunk, 'q', sizeof chunk);
     p.stack[0] = T_NIL;
@@ -471,10 +490,103 @@ static void test_bounded_memory(void) {
     }
     CHECK_EQ_INT(bad, 0);
     CHECK(collections > 1000);
+    /* The process itself grew < 64 MB (not checked under ASan, whose
+     * quarantine keeps freed memory resident). */
+    CHECK(ASAN || rss_kb() - rss0 < 64 * 1024);
     /* Live set ~2.1K words (plus tuple and ring): the footprint stays tiny. */
     CHECK(peak < 64 * 1024);
     CHECK_EQ_INT(p.gc_count, collections);
     proc_free(&p);
+    CHECK_EQ_INT(binary_blob_count(), blobs0);
+}
+
+/* Big binaries that die quickly trigger collections through the binary
+ * budget even though they use only 4 heap words each, so dead blobs never
+ * pile up, even with a big heap. */
+static void test_binary_budget(void) {
+    Process p;
+    proc_init(&p);
+    long blobs0 = binary_blob_count();
+    p.stack[0] = int_list(&p, 0, 200000); /* a big live set: a big heap */
+    p.stack_top = 2;
+    gc_collect(&p, 0, NULL, 0);
+    size_t heap_words = p.heap_words;
+    static char mb[1 << 20];
+    long peak = 0;
+    size_t bad = 0;
+    for (int i = 0; i < 500; i++) {
+        mb[0] = (char)i;
+        p.stack[1] = make_binary(&p, mb, sizeof mb);
+        long live = binary_blob_count() - blobs0;
+        if (live > peak) peak = live;
+        if (heap_gc_wanted(&p)) gc_collect(&p, 0, NULL, 0);
+        size_t len;
+        const uint8_t *d = binary_bytes(p.stack[1], &len);
+        if (len != sizeof mb || d[0] != (uint8_t)(char)i) bad++;
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(peak <= 2);
+    CHECK(p.heap_words <= 2 * heap_words); /* not the heap that triggered */
+    /* The budget tracks the live binary bytes: 8 live MB allow 8 more. */
+    Term keep[8];
+    for (int i = 0; i < 8; i++) keep[i] = make_binary(&p, mb, sizeof mb);
+    p.stack[1] = make_tuple(&p, 8, keep);
+    gc_collect(&p, 0, NULL, 0);
+    CHECK_EQ_UINT(p.bin_budget, 8 * sizeof mb);
+    CHECK_EQ_INT(binary_blob_count() - blobs0, 8);
+    proc_free(&p);
+    CHECK_EQ_INT(binary_blob_count(), blobs0);
+}
+
+/* Copying a term to another process's heap: equal contents, nothing shared
+ * with the source heap but blobs (which gain a reference and lose their
+ * writer), and the copy survives the source heap's destruction. */
+static void test_copy_term(void) {
+    Process p, q;
+    proc_init(&p);
+    proc_init(&q);
+    long blobs0 = binary_blob_count();
+    char data[300];
+    memset(data, 'c', sizeof data);
+    Term refc = make_binary(&p, data, sizeof data);
+    Term l = int_list(&p, 0, 1000);
+    Term *fun = heap_alloc(&p, 3);
+    fun[0] = make_header(BOX_FUN, 2);
+    fun[1] = (Term)&data;
+    fun[2] = l;
+    Term elems[] = {l, l, refc, binary_sub(&p, refc, 10, 200), make_cstring(&p, "small"),
+                    make_float(&p, 6.5), make_int(&p, INT64_MAX), make_ref(&p), make_boxed(fun),
+                    ATOM_ok, make_small(-3), T_NIL};
+    Term t = make_tuple(&p, sizeof elems / sizeof elems[0], elems);
+    Buf before = serialize(t);
+    size_t words = gc_copy_size(t);
+    /* tuple 13 + list 2000 (three paths: 6000) + refc 4 + sub 4 + its refc 4
+     * + heapbin 3 + float 2 + big 2 + ref 2 + fun 3 */
+    CHECK_EQ_UINT(words, 13 + 6000 + 4 + 8 + 3 + 2 + 2 + 2 + 3);
+    size_t used0 = gc_heap_used(&q);
+    q.stack[0] = gc_copy_term(&q, t);
+    q.stack_top = 1;
+    CHECK_EQ_UINT(gc_heap_used(&q) - used0, words);
+    CHECK(same(&before, q.stack[0]));
+    Binary *blob = (Binary *)boxed_ptr(refc)[2];
+    CHECK_EQ_INT(atomic_load(&blob->refc), 3); /* p's handle, q's two */
+    CHECK(atomic_load(&blob->writer) == NULL);
+    CHECK(gc_copy_term(&q, ATOM_ok) == ATOM_ok);
+    CHECK(gc_copy_term(&q, T_NIL) == T_NIL);
+    proc_free(&p); /* the copy must not depend on p */
+    CHECK(same(&before, q.stack[0]));
+    CHECK_EQ_INT(gc_verify_heap(&q), 0);
+    gc_collect(&q, 0, NULL, 0);
+    CHECK(same(&before, q.stack[0]));
+    CHECK_EQ_INT(gc_verify_heap(&q), 0);
+    /* q may not append in place to the now shared blob. */
+    Term qrefc = tuple_elems(q.stack[0])[2];
+    Term parts[2] = {qrefc, make_cstring(&q, "x")};
+    Term app = binary_concat(&q, 2, parts);
+    CHECK((Binary *)boxed_ptr(app)[2] != (Binary *)boxed_ptr(qrefc)[2]);
+    CHECK_EQ_INT(binary_blob_count(), blobs0 + 2);
+    free(before.d);
+    proc_free(&q);
     CHECK_EQ_INT(binary_blob_count(), blobs0);
 }
 
@@ -541,6 +653,8 @@ int main(void) {
     }
     gc_force_move_for_test = false;
     RUN(test_bounded_memory);
+    RUN(test_binary_budget);
+    RUN(test_copy_term);
     RUN(test_cons_none_refused);
     return unit_summary();
 }

@@ -213,11 +213,69 @@ static void test_natives(void) {
     heap_free(&p);
 }
 
+/* Appending in place: repeated appends share one blob (amortised linear),
+ * every intermediate handle keeps seeing its own bytes, and appending twice to
+ * the same binary (branching) copies instead of overwriting. */
+static void test_append_in_place(void) {
+    Process p = {0};
+    heap_init(&p, 0);
+    long blobs0 = binary_blob_count();
+    char expect[20000];
+    for (int i = 0; i < 20000; i++) expect[i] = (char)('A' + i % 50);
+    Term acc = make_binary(&p, "", 0);
+    Term snapshots[4] = {0};
+    size_t blob_changes = 0;
+    const Binary *last = NULL;
+    for (int i = 0; i < 20000; i++) {
+        Term parts[2] = {acc, make_binary(&p, expect + i, 1)};
+        acc = binary_concat(&p, 2, parts);
+        if (box_type(acc) == BOX_REFCBIN && (const Binary *)boxed_ptr(acc)[2] != last) {
+            last = (const Binary *)boxed_ptr(acc)[2];
+            blob_changes++;
+        }
+        if (i == 99) snapshots[0] = acc;
+        if (i == 4999) snapshots[1] = acc;
+    }
+    size_t len;
+    const uint8_t *d = binary_bytes(acc, &len);
+    CHECK(len == 20000 && memcmp(d, expect, len) == 0);
+    CHECK(blob_changes < 16); /* doubling: log2(20000 / 65) + 1 blobs */
+    d = binary_bytes(snapshots[0], &len);
+    CHECK(len == 100 && memcmp(d, expect, len) == 0);
+    d = binary_bytes(snapshots[1], &len);
+    CHECK(len == 5000 && memcmp(d, expect, len) == 0);
+    /* Branching: x <> "1" and x <> "2" from the same x. */
+    Term x = snapshots[1];
+    Term one[2] = {x, make_cstring(&p, "1")}, two[2] = {x, make_cstring(&p, "2")};
+    Term x1 = binary_concat(&p, 2, one);
+    Term x2 = binary_concat(&p, 2, two);
+    d = binary_bytes(x1, &len);
+    CHECK(len == 5001 && d[5000] == '1' && memcmp(d, expect, 5000) == 0);
+    d = binary_bytes(x2, &len);
+    CHECK(len == 5001 && d[5000] == '2' && memcmp(d, expect, 5000) == 0);
+    Term x1a[2] = {x1, x1}; /* self-append */
+    Term xx = binary_concat(&p, 2, x1a);
+    d = binary_bytes(xx, &len);
+    CHECK(len == 10002 && memcmp(d, d + 5001, 5001) == 0 && d[5000] == '1');
+    d = binary_bytes(x1, &len);
+    CHECK(len == 5001 && d[5000] == '1');
+    /* Another process may not append to a blob it does not write. */
+    Process q = {0};
+    heap_init(&q, 0);
+    Term y[2] = {acc, make_cstring(&q, "!")};
+    Term qy = binary_concat(&q, 2, y);
+    CHECK((const Binary *)boxed_ptr(qy)[2] != (const Binary *)boxed_ptr(acc)[2]);
+    heap_free(&q);
+    heap_free(&p);
+    CHECK_EQ_INT(binary_blob_count(), blobs0);
+}
+
 int main(void) {
     atom_init();
     RUN(test_bump_and_fragments);
     RUN(test_constructors);
     RUN(test_binaries);
     RUN(test_natives);
+    RUN(test_append_in_place);
     return unit_summary();
 }

@@ -515,7 +515,11 @@ static void test_imports_natives_apply(void) {
     Term a2[2] = { fun, make_list(p, 1, (Term[]){ make_small(40) }) };
     REQUIRE(run(p, "Elixir.Imp", "ap2", 2, a2) == RUN_DONE);
     CHECK_EQ_INT(small_val(interp_result(p)), 1042);
-    /* interp_setup_fun runs a fun directly */
+    /* interp_setup_fun runs a fun directly (a fresh fun: `fun` is stale
+     * after the run above, which may have collected) */
+    REQUIRE(interp_setup_apply(p, A_("Elixir.T"), A_("adder"), make_list(p, 1, (Term[]){ make_small(2) })));
+    REQUIRE(interp_run(p, 0) == RUN_DONE);
+    fun = interp_result(p);
     REQUIRE(interp_setup_fun(p, fun, make_list(p, 1, (Term[]){ make_small(5) })));
     REQUIRE(interp_run(p, 0) == RUN_DONE);
     CHECK_EQ_INT(small_val(interp_result(p)), 7);
