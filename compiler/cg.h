@@ -120,9 +120,11 @@ Process *cg_litheap(Cg *c);
 Node *cg_node(Cg *c, NodeKind k, const Node *at);
 Node *cg_var(Cg *c, const char *name, const Node *at);
 const char *cg_fresh(Cg *c, const char *prefix);
-/* Start / finish a function being emitted; cg_fn_end appends it to funcs
+/* Start / finish a function being emitted (FnStates and ModStates live on
+ * the heap so that the error path, after longjmp, can free them); cg_fn_end
+ * frees the FnState and appends the function to funcs
  * (at index `slot` when slot < nfuncs, else at the end) and returns its index. */
-void cg_fn_begin(Cg *c, FnState *fs, uint32_t arity, uint32_t nfree);
+FnState *cg_fn_begin(Cg *c, uint32_t arity, uint32_t nfree);
 uint32_t cg_fn_end(Cg *c, Term name, bool exported, uint32_t slot);
 
 /* ---- expr.c ---- */

@@ -204,13 +204,14 @@ StructDef *cg_find_struct(Cg *c, const char *module_text) {
  * Functions
  * ====================================================================== */
 
-void cg_fn_begin(Cg *c, FnState *fs, uint32_t arity, uint32_t nfree) {
-    memset(fs, 0, sizeof *fs);
+FnState *cg_fn_begin(Cg *c, uint32_t arity, uint32_t nfree) {
+    FnState *fs = calloc(1, sizeof *fs);
     fs->parent = c->fn;
     fs->arity = arity;
     fs->nfree = nfree;
     fs->top = arity + nfree;
     c->fn = fs;
+    return fs;
 }
 
 /* Registers [0, n) that instruction at code[pc] touches. */
@@ -276,6 +277,7 @@ uint32_t cg_fn_end(Cg *c, Term name, bool exported, uint32_t slot) {
     free(f->fix);
     free(f->vars);
     c->fn = f->parent;
+    free(f);
     if (slot < ms->nfuncs) {
         ms->funcs[slot] = fn;
         return slot;
@@ -532,22 +534,21 @@ static void add_doc(Cg *c, Term name, uint32_t arity, const char *text, size_t l
 }
 
 static void compile_def(Cg *c, Def *d) {
-    FnState fs;
-    cg_fn_begin(c, &fs, d->arity, 0);
-    fs.def_name = d->name;
-    fs.def_arity = d->arity;
+    FnState *fs = cg_fn_begin(c, d->arity, 0);
+    fs->def_name = d->name;
+    fs->def_arity = d->arity;
     for (size_t ci = 0; ci < d->nclauses; ci++) {
         DefClause *cl = &d->clauses[ci];
         c->mod->attr_limit = cl->attr_mark;
         int next = cg_label(c);
-        fs.pat_base = fs.nvars;
+        fs->pat_base = fs->nvars;
         for (size_t i = 0; i < cl->nargs; i++) cg_pattern(c, cl->args[i], (uint32_t)i, next);
         if (cl->guard) cg_guard(c, cl->guard, next);
         uint32_t r = cg_tmp(c);
         cg_body(c, cl->body, (Dest){ r, true, false });
         cg_place(c, next);
-        fs.nvars = 0;
-        fs.top = d->arity;
+        fs->nvars = 0;
+        fs->top = d->arity;
     }
     cg_line(c, d->line);
     cg_emit(c, OPC_FUNC_CLAUSE);
@@ -597,9 +598,9 @@ static void modstate_free(ModState *ms) {
 }
 
 static Module *compile_module(Cg *c, const char *name, Node *body) {
-    ModState ms;
-    modstate_init(c, &ms, name);
-    ms.self_struct = cg_find_struct(c, name);
+    ModState *ms = calloc(1, sizeof *ms);
+    modstate_init(c, ms, name);
+    ms->self_struct = cg_find_struct(c, name);
     size_t n;
     Node **st = stmts_of(c, body, &n);
     const char *pending_doc = NULL;
@@ -619,18 +620,18 @@ static Module *compile_module(Cg *c, const char *name, Node *body) {
                 }
                 continue;
             }
-            GROW(ms.attrs, ms.nattrs, ms.attrcap);
-            ms.attrs[ms.nattrs].name = s->name;
-            ms.attrs[ms.nattrs++].value = v;
+            GROW(ms->attrs, ms->nattrs, ms->attrcap);
+            ms->attrs[ms->nattrs].name = s->name;
+            ms->attrs[ms->nattrs++].value = v;
             continue;
         }
         if (s->kind == N_CALL) {
             const char *nm = s->name;
             if (!strcmp(nm, "def") || !strcmp(nm, "defp")) {
-                size_t before = ms.ndefs;
+                size_t before = ms->ndefs;
                 define(c, s, nm[3] == 0);
-                if (pending_set && ms.ndefs > before) {
-                    Def *d = &ms.defs[ms.ndefs - 1];
+                if (pending_set && ms->ndefs > before) {
+                    Def *d = &ms->defs[ms->ndefs - 1];
                     add_doc(c, cg_atom(c, d->name), d->arity, pending_doc, pending_len);
                 }
                 pending_set = false;
@@ -645,37 +646,38 @@ static Module *compile_module(Cg *c, const char *name, Node *body) {
         /* Other module-level expressions are evaluated by Elixir at compile
          * time; Act ignores them. */
     }
-    if (ms.self_struct) gen_struct_funs(c, ms.self_struct, cg_node(c, N_BLOCK, body));
+    if (ms->self_struct) gen_struct_funs(c, ms->self_struct, cg_node(c, N_BLOCK, body));
 
     /* Functions: defs first, in order; lambdas are appended as compiled. */
-    ms.nfuncs = ms.fcap = (uint32_t)ms.ndefs;
-    ms.funcs = calloc(ms.ndefs ? ms.ndefs : 1, sizeof(Function));
-    for (size_t i = 0; i < ms.ndefs; i++) ms.defs[i].index = (uint32_t)i;
-    for (size_t i = 0; i < ms.ndefs; i++) compile_def(c, &ms.defs[i]);
+    ms->nfuncs = ms->fcap = (uint32_t)ms->ndefs;
+    ms->funcs = calloc(ms->ndefs ? ms->ndefs : 1, sizeof(Function));
+    for (size_t i = 0; i < ms->ndefs; i++) ms->defs[i].index = (uint32_t)i;
+    for (size_t i = 0; i < ms->ndefs; i++) compile_def(c, &ms->defs[i]);
     Module *m = finish_module(c);
-    ms.m = NULL;
-    modstate_free(&ms);
+    ms->m = NULL;
+    modstate_free(ms);
+    free(ms);
     c->mod = NULL;
     return m;
 }
 
 static Module *compile_script(Cg *c, Node **st, size_t n) {
-    ModState ms;
-    modstate_init(c, &ms, "act_script");
-    ms.is_script = true;
-    ms.nfuncs = ms.fcap = 1;
-    ms.funcs = calloc(1, sizeof(Function));
+    ModState *ms = calloc(1, sizeof *ms);
+    modstate_init(c, ms, "act_script");
+    ms->is_script = true;
+    ms->nfuncs = ms->fcap = 1;
+    ms->funcs = calloc(1, sizeof(Function));
     Node *blk = cg_node(c, N_BLOCK, st[0]);
     for (size_t i = 0; i < n; i++) ast_push(c->arena, blk, st[i]);
-    FnState fs;
-    cg_fn_begin(c, &fs, 0, 0);
-    fs.def_name = "__script__";
+    FnState *fs = cg_fn_begin(c, 0, 0);
+    fs->def_name = "__script__";
     uint32_t r = cg_tmp(c);
     cg_body(c, blk, (Dest){ r, true, false });
     cg_fn_end(c, cg_atom(c, "__script__"), true, 0);
     Module *m = finish_module(c);
-    ms.m = NULL;
-    modstate_free(&ms);
+    ms->m = NULL;
+    modstate_free(ms);
+    free(ms);
     c->mod = NULL;
     return m;
 }
@@ -694,27 +696,28 @@ bool compile_source(const char *file, const char *src, size_t len, CompileResult
     c->file = file;
     c->diag = err;
     c->arena = arena;
-    ModList ml = {0};
+    ModList *ml = calloc(1, sizeof *ml); /* on the heap: it is read after longjmp */
     volatile size_t done = 0;
     Module **volatile mods = NULL;
     ModState *volatile failed_mod = NULL;
     if (setjmp(c->fail)) {
         failed_mod = c->mod;
         if (failed_mod) {
-            while (c->fn) { FnState *f = c->fn; free(f->code); free(f->lines); free(f->labels); free(f->fix); free(f->vars); c->fn = f->parent; }
+            while (c->fn) { FnState *f = c->fn; free(f->code); free(f->lines); free(f->labels); free(f->fix); free(f->vars); c->fn = f->parent; free(f); }
             modstate_free(failed_mod);
+            free(failed_mod);
         }
         for (size_t i = 0; i < done; i++) module_free(mods[i]);
         free(mods);
-        free(ml.body); free(ml.names); free(c->structs);
+        free(ml->body); free(ml->names); free(ml); free(c->structs);
         free(c);
         ast_arena_free(arena);
         return false;
     }
-    collect_modules(c, prog, NULL, &ml);
-    mods = calloc(ml.n ? ml.n : 1, sizeof(Module *));
-    for (size_t i = 0; i < ml.n; i++) {
-        mods[i] = compile_module(c, ml.names[i], ml.body[i]);
+    collect_modules(c, prog, NULL, ml);
+    mods = calloc(ml->n ? ml->n : 1, sizeof(Module *));
+    for (size_t i = 0; i < ml->n; i++) {
+        mods[i] = compile_module(c, ml->names[i], ml->body[i]);
         done = i + 1;
     }
     size_t n;
@@ -726,9 +729,9 @@ bool compile_source(const char *file, const char *src, size_t len, CompileResult
     Module *sm = ns ? compile_script(c, script, ns) : NULL;
 
     out->modules = mods;
-    out->nmodules = ml.n;
+    out->nmodules = ml->n;
     out->script = sm;
-    free(ml.body); free(ml.names); free(c->structs);
+    free(ml->body); free(ml->names); free(ml); free(c->structs);
     free(c);
     ast_arena_free(arena);
     return true;

@@ -529,8 +529,8 @@ static void lambda(Cg *c, Node *at, Node **cls, size_t ncl, Dest d) {
 
     Names names = {0};
     for (size_t i = 0; i < ncl; i++) collect_vars(cls[i], &names);
-    const char **cap = calloc(names.n + 1, sizeof *cap);
-    uint32_t *capreg = calloc(names.n + 1, sizeof *capreg);
+    const char **cap = ast_alloc(c->arena, (names.n + 1) * sizeof *cap);
+    uint32_t *capreg = ast_alloc(c->arena, (names.n + 1) * sizeof *capreg);
     uint32_t nfree = 0;
     for (size_t i = 0; i < names.n; i++) {
         int r = cg_lookup(c, names.v[i]);
@@ -545,31 +545,30 @@ static void lambda(Cg *c, Node *at, Node **cls, size_t ncl, Dest d) {
     uint32_t li = ms->nlambdas++;
     ms->lambdas[li] = (FunEntry){ NULL, 0, (uint32_t)arity, nfree, li };
 
-    FnState fs;
-    cg_fn_begin(c, &fs, (uint32_t)arity, nfree);
-    fs.def_name = outer->def_name ? outer->def_name : "__script__";
-    fs.def_arity = outer->def_arity;
+    FnState *fs = cg_fn_begin(c, (uint32_t)arity, nfree);
+    fs->def_name = outer->def_name ? outer->def_name : "__script__";
+    fs->def_arity = outer->def_arity;
     for (uint32_t i = 0; i < nfree; i++) cg_bind(c, cap[i], (uint32_t)arity + i);
-    int base_vars = fs.nvars;
+    int base_vars = fs->nvars;
     for (size_t ci = 0; ci < ncl; ci++) {
         Node **args, *guard;
         size_t na;
         cg_clause_head(c, cls[ci], &args, &na, &guard);
         if (na != arity) cg_error(c, cls[ci], "cannot mix clauses with different arities in anonymous functions");
         int next = cg_label(c);
-        fs.pat_base = fs.nvars;
+        fs->pat_base = fs->nvars;
         for (size_t i = 0; i < na; i++) cg_pattern(c, args[i], (uint32_t)i, next);
         if (guard) cg_guard(c, guard, next);
         uint32_t r = cg_tmp(c);
         cg_body(c, cls[ci]->kids[1], (Dest){ r, true, false });
         cg_place(c, next);
-        fs.nvars = base_vars;
-        fs.top = (uint32_t)arity + nfree;
+        fs->nvars = base_vars;
+        fs->top = (uint32_t)arity + nfree;
     }
     cg_line(c, at->line);
     cg_emit(c, OPC_FUNC_CLAUSE);
     char name[300];
-    snprintf(name, sizeof name, "-%s/%u-fun-%u-", fs.def_name, fs.def_arity, li);
+    snprintf(name, sizeof name, "-%s/%u-fun-%u-", fs->def_name, fs->def_arity, li);
     uint32_t fi = cg_fn_end(c, cg_atom(c, name), false, UINT32_MAX);
     ms->lambdas[li].func = fi;
 
@@ -579,8 +578,6 @@ static void lambda(Cg *c, Node *at, Node **cls, size_t ncl, Dest d) {
         if (base + i != capreg[i]) cg_emit(c, OPC_MOVE, base + i, capreg[i]);
     cg_emit(c, OPC_CLOSURE, d.reg, li, base);
     cg_release(c, mark);
-    free(cap);
-    free(capreg);
     cg_finish(c, d);
 }
 

@@ -1,16 +1,23 @@
 /* arith.c — arithmetic on any numbers (see arith.h), and the natives of
- * Kernel's arithmetic, Integer, Float and :math.
+ * numbers: Kernel/:erlang operators, Integer, Float, :math, Bitwise, and the
+ * number parsers and formatters of String and :erlang.
  *
  * Numbers are smalls, bignums (bignum.h) and floats (finite IEEE doubles: no
  * operation ever stores an infinity or a NaN in a term; arith_make_float
  * raises badarith instead, as the BEAM does).
+ *
+ * Sections: helpers; operators (arith.h); then the natives, by module.
  */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include "arith.h"
 #include "bignum.h"
 #include "heap.h"
 #include "native.h"
 #include "atom.h"
+#include "inspect.h"
+#include "map.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -172,25 +179,32 @@ int arith_compare_numbers(Term a, Term b)
 }
 
 /* ======================================================================
- * Natives: Kernel and :erlang arithmetic, Integer, Float, :math, and the
- * number parsers of String. Argument checks and error reasons follow what
- * Elixir 1.14 / OTP 25 do for the same call (checked with `elixir`):
+ * Natives. Argument checks and error reasons follow what Elixir 1.14 /
+ * OTP 25 do for the same call (checked with `elixir`, and with the Elixir
+ * modules' own compiled code for the exact clause structure):
  *  - a function Elixir guards with is_integer/is_float raises
- *    error:function_clause (normalised to FunctionClauseError from the
- *    stack trace);
+ *    %FunctionClauseError{} naming that function (see fclause);
  *  - an Erlang BIF's badarg is raised as the ArgumentError Elixir prints
  *    for it, "errors were found at the given arguments: ...";
  *  - arithmetic failures are error:badarith.
  * ====================================================================== */
 
-#include <errno.h>
-#include <stdlib.h>
-#include <stdio.h>
-#include "inspect.h"
-
-static Term fclause(Process *p)
+/* A FunctionClauseError for module.function/arity, built here rather than
+ * raised as error:function_clause: the stack trace of an error raised by a
+ * native does not name the native, so the normaliser could not. */
+static Term fclause(Process *p, const char *module, const char *function, unsigned arity)
 {
-    return native_raise(p, ATOM_error, ATOM_function_clause);
+    Term kv[16] = {
+        ATOM___exception__, ATOM_true,
+        ATOM___struct__, atom_intern_cstr("Elixir.FunctionClauseError"),
+        ATOM_module, atom_intern_cstr(module),
+        ATOM_function, atom_intern_cstr(function),
+        ATOM_arity, make_small(arity),
+        atom_intern_cstr("kind"), ATOM_nil,
+        ATOM_args, ATOM_nil,
+        atom_intern_cstr("clauses"), ATOM_nil,
+    };
+    return native_raise(p, ATOM_error, map_from_pairs(p, 8, kv));
 }
 
 /* ArgumentError as Elixir formats an Erlang BIF's error_info: `lines` is one
@@ -239,7 +253,7 @@ Term arith_nat_abs(Process *p, Term *args)
 /* Kernel.**: guarded by is_number on both sides. */
 Term arith_nat_pow(Process *p, Term *args)
 {
-    if (!is_number(args[0]) || !is_number(args[1])) return fclause(p);
+    if (!is_number(args[0]) || !is_number(args[1])) return fclause(p, "Elixir.Kernel", "**", 2);
     return arith_pow(p, args[0], args[1]);
 }
 
@@ -257,13 +271,13 @@ Term arith_nat_trunc(Process *p, Term *args) { return to_integer_by(p, args[0], 
 Term arith_nat_floor(Process *p, Term *args) { return to_integer_by(p, args[0], floor); }
 Term arith_nat_ceil(Process *p, Term *args) { return to_integer_by(p, args[0], ceil); }
 
-/* :erlang.float/1 */
+/* :erlang.float/1. A bignum beyond the double range is "not a number" to
+ * the BEAM's error_info too. */
 Term arith_nat_float(Process *p, Term *args)
 {
     double d;
     if (is_float(args[0])) return args[0];
-    if (!is_integer(args[0])) return not_a_number(p, 1);
-    if (!bignum_to_double(args[0], &d)) return native_badarg(p);
+    if (!is_integer(args[0]) || !bignum_to_double(args[0], &d)) return not_a_number(p, 1);
     return make_float(p, d);
 }
 
@@ -296,7 +310,7 @@ static Term binary_to_int(Process *p, Term bin, Term base)
     Term t = bignum_parse_prefix(p, (const char *)s, len, (int)small_val(base), &used);
     if (used == 0 || used != len)
         return arg_error(p, "  * 1st argument: not a textual representation of an integer\n");
-    return t; /* T_NONE here: system_limit was raised */
+    return t; /* T_NONE only after system_limit */
 }
 
 Term arith_nat_str_to_int1(Process *p, Term *args) { return binary_to_int(p, args[0], make_small(10)); }
@@ -313,7 +327,7 @@ static Term int_parse(Process *p, Term bin, Term base)
         strbuf_free(&b);
         return r;
     }
-    if (!is_binary(bin)) return fclause(p);
+    if (!is_binary(bin)) return fclause(p, "Elixir.Integer", "parse", 2);
     size_t len, used;
     const uint8_t *s = binary_bytes(bin, &len);
     Term n = bignum_parse_prefix(p, (const char *)s, len, (int)small_val(base), &used);
@@ -328,7 +342,7 @@ Term arith_nat_int_parse2(Process *p, Term *args) { return int_parse(p, args[0],
  * number is negative (do_digits uses div/rem). */
 static Term int_digits(Process *p, Term i, Term base)
 {
-    if (!is_integer(i) || !is_integer(base) || bignum_compare(base, make_small(2)) < 0) return fclause(p);
+    if (!is_integer(i) || !is_integer(base) || bignum_compare(base, make_small(2)) < 0) return fclause(p, "Elixir.Integer", "digits", 2);
     Term list = T_NIL;
     if (is_small(base) && small_val(base) <= 36) {
         int b = (int)small_val(base);
@@ -363,11 +377,11 @@ Term arith_nat_int_digits2(Process *p, Term *args) { return int_digits(p, args[0
 
 static Term int_undigits(Process *p, Term list, Term base)
 {
-    if (!is_list(list) || !is_integer(base) || bignum_compare(base, make_small(2)) < 0) return fclause(p);
+    if (!is_list(list) || !is_integer(base) || bignum_compare(base, make_small(2)) < 0) return fclause(p, "Elixir.Integer", "undigits", 2);
     Term acc = make_small(0);
     for (; is_cons(list); list = CDR(list)) {
         Term d = CAR(list);
-        if (!is_integer(d)) return fclause(p);
+        if (!is_integer(d)) return fclause(p, "Elixir.Integer", "do_undigits", 3);
         if (bignum_compare(d, base) >= 0) {
             char db[64], bb[64], msg[200];
             if (bignum_to_cstr(d, 10, db, sizeof db) >= sizeof db) strcpy(db, "(too long)");
@@ -380,7 +394,7 @@ static Term int_undigits(Process *p, Term list, Term base)
         acc = arith_add(p, acc, d);
         if (acc == T_NONE) return T_NONE;
     }
-    if (!is_nil(list)) return fclause(p);
+    if (!is_nil(list)) return fclause(p, "Elixir.Integer", "do_undigits", 3);
     return acc;
 }
 
@@ -389,7 +403,7 @@ Term arith_nat_int_undigits2(Process *p, Term *args) { return int_undigits(p, ar
 
 Term arith_nat_int_gcd(Process *p, Term *args)
 {
-    if (!is_integer(args[0]) || !is_integer(args[1])) return fclause(p);
+    if (!is_integer(args[0]) || !is_integer(args[1])) return fclause(p, "Elixir.Integer", "gcd", 2);
     return bignum_gcd(p, args[0], args[1]);
 }
 
@@ -411,7 +425,7 @@ Term arith_nat_int_floor_div(Process *p, Term *args)
 
 Term arith_nat_int_pow(Process *p, Term *args)
 {
-    if (!is_integer(args[0]) || !is_integer(args[1])) return fclause(p);
+    if (!is_integer(args[0]) || !is_integer(args[1])) return fclause(p, "Elixir.Integer", "pow", 2);
     return arith_int_pow(p, args[0], args[1]);
 }
 
@@ -423,7 +437,7 @@ Term arith_nat_int_extended_gcd(Process *p, Term *args)
     if (a == zero && b == zero) return make_tuple3(p, zero, zero, zero);
     if (a == zero) return make_tuple3(p, b, zero, one);
     if (b == zero) return make_tuple3(p, a, one, zero);
-    if (!is_integer(a) || !is_integer(b)) return fclause(p);
+    if (!is_integer(a) || !is_integer(b)) return fclause(p, "Elixir.Integer", "extended_gcd", 2);
     Term r1 = b, r0 = a, s1 = zero, s0 = one, t1 = one, t0 = zero;
     for (;;) {
         Term q, r2;
@@ -533,7 +547,8 @@ static double round_decimal(double f, int precision, Rounding mode)
 /* The shared argument handling of Float.round/floor/ceil/2. */
 static Term float_round_by(Process *p, Term f, Term prec, Rounding mode)
 {
-    if (!is_float(f)) return fclause(p);
+    const char *name = mode == ROUND_FLOOR ? "floor" : mode == ROUND_CEIL ? "ceil" : "round";
+    if (!is_float(f)) return fclause(p, "Elixir.Float", name, 2);
     double x = float_val(f);
     if (prec == make_small(0)) {
         switch (mode) {
@@ -551,7 +566,7 @@ static Term float_round_by(Process *p, Term f, Term prec, Rounding mode)
         strbuf_puts(&b, "precision ");
         if (!term_to_string_buf(&b, prec)) {
             strbuf_free(&b);
-            return fclause(p); /* Elixir fails in String.Chars; rare */
+            return fclause(p, "Elixir.Float", name, 2); /* Elixir fails in String.Chars; rare */
         }
         strbuf_puts(&b, " is out of valid range of 0..15");
         Term r = native_raise_msg(p, "Elixir.ArgumentError", b.data);
@@ -573,7 +588,7 @@ Term arith_nat_float_pow(Process *p, Term *args)
 {
     double y;
     if (!is_float(args[0]) || !arith_to_double(args[1], &y)) {
-        if (!is_float(args[0]) || !is_number(args[1])) return fclause(p);
+        if (!is_float(args[0]) || !is_number(args[1])) return fclause(p, "Elixir.Float", "pow", 2);
         return badarith(p);
     }
     return arith_make_float(p, pow(float_val(args[0]), y));
@@ -582,7 +597,7 @@ Term arith_nat_float_pow(Process *p, Term *args)
 /* Float.ratio/1: the exact fraction, denominator a power of two. */
 Term arith_nat_float_ratio(Process *p, Term *args)
 {
-    if (!is_float(args[0])) return fclause(p);
+    if (!is_float(args[0])) return fclause(p, "Elixir.Float", "ratio", 1);
     double f = float_val(args[0]);
     if (f == 0.0) return make_tuple2(p, make_small(0), make_small(1));
     int e;
@@ -603,7 +618,7 @@ Term arith_nat_float_ratio(Process *p, Term *args)
 
 Term arith_nat_float_to_string(Process *p, Term *args)
 {
-    if (!is_float(args[0])) return fclause(p);
+    if (!is_float(args[0])) return fclause(p, "Elixir.Float", "to_string", 1);
     char buf[FLOAT_BUF_SIZE];
     size_t n = float_to_shortest(float_val(args[0]), buf);
     return make_binary(p, buf, n);
@@ -621,7 +636,6 @@ static bool decimal_to_double(const char *s, size_t n, double *out)
     if (!buf) { fprintf(stderr, "act: out of memory\n"); abort(); }
     memcpy(buf, s, n);
     buf[n] = '\0';
-    errno = 0;
     double d = strtod(buf, NULL);
     if (buf != local) free(buf);
     if (isinf(d)) return false;
@@ -635,7 +649,7 @@ static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
  * part taken only when a digit follows. Returns {float, rest} or :error. */
 Term arith_nat_float_parse(Process *p, Term *args)
 {
-    if (!is_binary(args[0])) return fclause(p);
+    if (!is_binary(args[0])) return fclause(p, "Elixir.Float", "parse_unsigned", 1);
     size_t len, i = 0;
     const uint8_t *s = binary_bytes(args[0], &len);
     bool neg = false;
@@ -867,6 +881,22 @@ Term arith_nat_int_to_charlist2(Process *p, Term *args)
     return bytes_to_list(p, int_to_binary(p, args[0], args[1]));
 }
 
+Term arith_nat_float_to_charlist(Process *p, Term *args)
+{
+    if (!is_float(args[0])) return fclause(p, "Elixir.Float", "to_charlist", 1);
+    return bytes_to_list(p, arith_nat_float_to_string(p, args));
+}
+
+Term arith_nat_float_to_list1(Process *p, Term *args)
+{
+    return bytes_to_list(p, arith_float_to_binary(p, args[0], T_NIL));
+}
+
+Term arith_nat_float_to_list2(Process *p, Term *args)
+{
+    return bytes_to_list(p, arith_float_to_binary(p, args[0], args[1]));
+}
+
 /* ---- Bitwise / :erlang bit operators ------------------------------------------------- */
 
 /* Any non-integer operand is error:badarith, as on the BEAM. */
@@ -914,3 +944,4 @@ Term arith_nat_math_acosh(Process *p, Term *args) { return math1(p, args[0], aco
 Term arith_nat_math_atanh(Process *p, Term *args) { return math1(p, args[0], atanh); }
 Term arith_nat_math_erf(Process *p, Term *args) { return math1(p, args[0], erf); }
 Term arith_nat_math_erfc(Process *p, Term *args) { return math1(p, args[0], erfc); }
+

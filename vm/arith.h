@@ -13,6 +13,11 @@
  *  - Integer results are canonical (small when they fit, see bignum.h).
  *  - int op int is exact; if either operand is a float, the other is
  *    converted to a double (a bignum too large for a double raises badarith).
+ *
+ * The natives of numbers (Kernel/:erlang operators, Integer, Float, :math,
+ * Bitwise, String.to_integer/to_float ...) are in arith.c too; natives.def
+ * lists them. Kernel.abs/round/trunc of a non-number raise the ArgumentError
+ * of the BEAM's badarg ("1st argument: not a number"), not badarith.
  */
 #ifndef ACT_ARITH_H
 #define ACT_ARITH_H
@@ -26,7 +31,7 @@ Term arith_fdiv(Process *p, Term a, Term b);  /* a / b: always a float */
 Term arith_idiv(Process *p, Term a, Term b);  /* div(a, b): integers, truncating */
 Term arith_rem(Process *p, Term a, Term b);   /* rem(a, b): integers, sign of a */
 Term arith_neg(Process *p, Term a);           /* -a (-0.0 for 0.0) */
-Term arith_abs(Process *p, Term a);           /* abs(a) */
+Term arith_abs(Process *p, Term a);           /* abs(a); abs(-0.0) is -0.0 as on the BEAM */
 /* a ** b as Elixir 1.14's Kernel.**: integer ** non-negative integer is exact
  * (Integer.pow); any other pair of numbers is :math.pow, a float. */
 Term arith_pow(Process *p, Term a, Term b);

@@ -197,9 +197,9 @@ Term data_nat_map_size(Process *p, Term *args) {
     return make_small(map_size(args[0]));
 }
 
-/* Tuples are limited like the BEAM's (16M elements) so that a bad size
+/* Tuples are limited like the BEAM's (2^24 - 1 elements) so that a bad size
  * raises instead of exhausting memory. */
-#define TUPLE_MAX ((SInt)1 << 24)
+#define TUPLE_MAX (((SInt)1 << 24) - 1)
 
 static Term make_tuple_of(Process *p, Term n, Term val) {
     if (!is_integer(n)) return bif_arg_error(p, 1, "not an integer");

@@ -242,6 +242,7 @@ Term list_nat_last(Process *p, Term *args) {
     Term l = args[0];
     if (!is_cons(l)) return bif_function_clause(p);
     while (is_cons(CDR(l))) l = CDR(l);
+    if (CDR(l) != T_NIL) return bif_function_clause(p);
     return CAR(l);
 }
 
@@ -916,4 +917,25 @@ Term kw_nat_equal(Process *p, Term *args) {
     if (!proper(args[0]) || !proper(args[1])) return bif_function_clause(p);
     Term a = sorted_list(p, args[0], false), b = sorted_list(p, args[1], false);
     return make_bool(term_eq(a, b));
+}
+
+/* Keyword.from_keys(keys, value) */
+Term kw_nat_from_keys(Process *p, Term *args) {
+    TermVec v = {0};
+    if (!tv_from_list(&v, args[0])) return bif_function_clause(p);
+    for (size_t i = 0; i < v.n; i++) v.a[i] = make_tuple2(p, v.a[i], args[1]);
+    Term r = tv_to_list(p, &v, T_NIL);
+    tv_free(&v);
+    return r;
+}
+
+/* Keyword.pop_values(kw, key) -> {all values of key, kw without key} */
+Term kw_nat_pop_values(Process *p, Term *args) {
+    NEED_KW(args[0], args[1]);
+    TermVec vals = {0};
+    for (Term l = args[0]; is_cons(l); l = CDR(l))
+        if (is_kv(CAR(l)) && kv_key(CAR(l)) == args[1]) tv_push(&vals, kv_val(CAR(l)));
+    Term vs = tv_to_list(p, &vals, T_NIL);
+    tv_free(&vals);
+    return make_tuple2(p, vs, kw_filter(p, args[0], args[1], T_NIL, false));
 }

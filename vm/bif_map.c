@@ -5,6 +5,7 @@
  * functions {badkey, K, Map} (KeyError "key K not found in: Map"), as Elixir
  * 1.14 does. Results are built with map.h; nothing here mutates a map.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include "bif_data.h"
 #include "native.h"
@@ -270,4 +271,17 @@ Term map_nat_equal(Process *p, Term *args) {
 Term map_nat_from_struct(Process *p, Term *args) {
     if (!is_map(args[0])) return bif_function_clause(p);
     return map_remove(p, args[0], ATOM___struct__);
+}
+
+/* Map.from_keys(keys, value) and :maps.from_keys(keys, value) */
+Term map_nat_from_keys(Process *p, Term *args) {
+    long n = bif_list_length(args[0]);
+    if (n < 0) return bif_arg_error(p, 1, "not a list");
+    Term *kv = malloc((2 * (size_t)n + 1) * sizeof *kv);
+    if (!kv) { fprintf(stderr, "act: out of memory\n"); abort(); }
+    Term l = args[0];
+    for (long i = 0; i < n; i++, l = CDR(l)) { kv[2 * i] = CAR(l); kv[2 * i + 1] = args[1]; }
+    Term m = map_from_pairs(p, (size_t)n, kv);
+    free(kv);
+    return m;
 }

@@ -10,6 +10,11 @@
  * process heap by bignum_make, which trims and canonicalises. The copy costs
  * O(n) next to an O(n) or worse operation, and keeps the heap free of slack
  * words: every heap object is exactly as large as its header says.
+ *
+ * Where mpn has no ready-made function (pow, gcd, two's complement bitwise
+ * operations, shifts) the operands are wrapped as read-only mpz views of
+ * their limbs (mpz_roinit_n, no copy) and the result is built in a
+ * temporary mpz, copied to the heap and cleared at once (from_mpz).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -386,7 +391,7 @@ bool bignum_floor_divmod(Process *p, Term a, Term b, Term *q, Term *r)
     return true;
 }
 
-/* ---- pow and gcd (mpz on temporary memory) --------------------------------- */
+/* ---- pow and gcd (mpz on temporary memory, see the top) --------------------- */
 
 /* Copies a temporary mpz to the heap and clears it. */
 static Term from_mpz(Process *p, mpz_t z)

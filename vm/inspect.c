@@ -26,6 +26,7 @@
 #include "module.h"
 #include "native.h"
 #include "termops.h"
+#include "opinfo.h"
 
 /* ======================================================================
  * StrBuf
@@ -638,6 +639,7 @@ static void doc_format(const Docs *d, int32_t root, long w, StrBuf *out)
 
 typedef struct StructOrder {
     Term module;      /* 0: empty slot */
+    bool none;        /* known to have no declared order: print key order */
     size_t n;
     Term *fields;
 } StructOrder;
@@ -653,7 +655,16 @@ static StructOrder *struct_slot(Term module)
     return &struct_tab[i];
 }
 
+static void register_order(Term module, size_t n, const Term *fields, bool none);
+
 void inspect_register_struct(Term module, size_t n, const Term *fields)
+{
+    register_order(module, n, fields, false);
+}
+
+static void struct_register_none(Term module) { register_order(module, 0, NULL, true); }
+
+static void register_order(Term module, size_t n, const Term *fields, bool none)
 {
     Term *copy = malloc((n + 1) * sizeof(Term));
     if (!copy) abort();
@@ -675,9 +686,57 @@ void inspect_register_struct(Term module, size_t n, const Term *fields)
     if (!slot->module) struct_count++;
     free(slot->fields);
     slot->module = module;
+    slot->none = none;
     slot->n = m;
     slot->fields = copy;
     pthread_rwlock_unlock(&struct_lock);
+}
+
+/* The declared field order of a module nobody registered, recovered from
+ * its generated __struct__/0: codegen builds %Mod{} with one MAP_NEW whose
+ * key registers were each loaded by LOADK, in defstruct order
+ * (compiler/expr.c). The code is decoded with op_info (fixed-size
+ * instructions, opcodes.def); any other write to a register forgets what it
+ * held, so a pattern that does not match simply yields nothing. The result
+ * is only a print order: struct_fields_in_order still checks it against the
+ * map's keys. Returns the number of fields written to out (0: unknown). */
+static size_t derive_struct_order(Term module, Term *out, size_t max)
+{
+    Module *m = module_find(module);
+    if (!m) return 0;
+    int fi = module_func_index(m, atom_intern_cstr("__struct__"), 0);
+    if (fi < 0) return 0;
+    const Function *fn = &m->funcs[fi];
+    Term *known = malloc((fn->nregs + 1) * sizeof(Term));
+    if (!known) abort();
+    for (uint32_t r = 0; r < fn->nregs; r++) known[r] = T_NONE;
+    size_t n = 0;
+    for (uint32_t pc = 0; pc < fn->code_len;) {
+        uint32_t op = fn->code[pc];
+        if (op >= OPC__COUNT || pc + op_info[op].size > fn->code_len) break;
+        const uint32_t *w = fn->code + pc + 1;
+        if (op == OPC_LOADK) {
+            if (w[0] < fn->nregs && w[1] < m->nliterals) known[w[0]] = m->literals[w[1]];
+        } else if (op == OPC_MAP_NEW) {
+            uint32_t b = w[1], c = w[2];
+            for (uint32_t k = 0; k < c && b + 2 * k < fn->nregs; k++) {
+                Term key = known[b + 2 * k];
+                if (!is_atom(key) || n == max) {
+                    n = 0;
+                    break;
+                }
+                out[n++] = key;
+            }
+            break;
+        } else {
+            const char *ops = op_info[op].operands;
+            for (size_t k = 0; ops[k]; k++)
+                if (ops[k] == 'r' && w[k] < fn->nregs) known[w[k]] = T_NONE;
+        }
+        pc += op_info[op].size;
+    }
+    free(known);
+    return n > 0 && out[0] == ATOM___struct__ ? n : 0;
 }
 
 /* Fills kv with the struct's fields in declared order when the module
@@ -688,9 +747,23 @@ static int struct_fields_in_order(Term map, Term module, Term *kv, size_t *m)
 {
     int rc = 0;
     pthread_rwlock_rdlock(&struct_lock);
+    bool known = struct_cap && struct_slot(module)->module;
+    pthread_rwlock_unlock(&struct_lock);
+    if (!known) {
+        /* First sight of this struct: try its __struct__/0 once. An empty
+         * registration records "no declared order" (key order is used). */
+        size_t cap = map_size(map) + 2;
+        Term *fields = malloc(cap * sizeof(Term));
+        if (!fields) abort();
+        size_t n = derive_struct_order(module, fields, cap);
+        if (n > 0) inspect_register_struct(module, n, fields);
+        else struct_register_none(module);
+        free(fields);
+    }
+    pthread_rwlock_rdlock(&struct_lock);
     if (struct_cap) {
         StructOrder *slot = struct_slot(module);
-        if (slot->module) {
+        if (slot->module && !slot->none) {
             size_t extra = map_get(map, ATOM___exception__) != T_NONE ? 2 : 1;
             rc = map_size(map) == slot->n + extra ? 1 : -1;
             for (size_t k = 0; rc == 1 && k < slot->n; k++) {

@@ -71,8 +71,10 @@ bool inspect_parse_opts(Term opts, InspectOpts *o);
  * defstruct/defexception (codegen, or the loader) registers the declared
  * order here: fields[0..n) are atoms, in declaration order (__struct__ and
  * __exception__ may be included; they are never printed). Registering again
- * replaces the order (hot code loading). Thread-safe. A struct whose module
- * never registered prints its fields in key order. */
+ * replaces the order (hot code loading). Thread-safe.
+ * Registering is optional: for a module nobody registered, inspect recovers
+ * the order once from the module's generated __struct__/0 (its MAP_NEW key
+ * order) and caches it; failing that, fields print in key order. */
 void inspect_register_struct(Term module, size_t n, const Term *fields);
 
 /* Writes an atom as Elixir's inspect does (`:ok`, `:"a b"`, `Foo.Bar`,

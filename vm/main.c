@@ -1,1 +1,245 @@
-/* vm/main.c */
+/* main.c — the `act` command line.
+ *
+ *   act FILE.act [ARGS...]     compile FILE, run its top-level code
+ *   act -e EXPR [ARGS...]      the same for the text EXPR (file name "nofile")
+ *   act disasm FILE.act        print the bytecode of every module of FILE
+ *   act --help | --version
+ *
+ * Start-up: intern the atoms of atoms.def and natives.def, load the embedded
+ * stdlib images (already compiled and serialized at build time: no parsing),
+ * compile the user's file, register its modules, then run
+ * act_script.__script__/0 (the top-level expressions) in the main process.
+ *
+ * Exit status: 0 when the script returns (or exits with :normal, :shutdown or
+ * {:shutdown, _}), n for exit({:shutdown, n}), 1 on an uncaught error (printed
+ * to stderr by the stdlib's Exception.format/3, or by a plain C rendering if
+ * that fails), 65 on a compile error.
+ */
+#include "config.h"
+#include "atom.h"
+#include "heap.h"
+#include "interp.h"
+#include "module.h"
+#include "native.h"
+#include "inspect.h"
+#include "disasm.h"
+#include "stdlib_image.h"
+#include "compiler.h"
+#include "gc.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_COMPILE_ERROR 65
+
+static const char usage[] =
+    "Usage: act [options] FILE.act [ARGS...]\n"
+    "       act [options] -e EXPR [ARGS...]\n"
+    "       act disasm FILE.act\n"
+    "\n"
+    "Runs an Act program (a subset of Elixir 1.14): compiles every module of\n"
+    "FILE.act, then evaluates its top-level expressions in the main process.\n"
+    "System.argv() returns ARGS.\n"
+    "\n"
+    "Options:\n"
+    "  -e EXPR           evaluate EXPR instead of a file\n"
+    "  --schedulers N    number of scheduler threads (accepted; one runs for now)\n"
+    "  --no-halt         keep running after the top-level code returns\n"
+    "  --help, -h        print this help\n"
+    "  --version, -v     print the version\n"
+    "\n"
+    "Exit status: 0 on success, 1 on an uncaught error, 65 on a compile error.\n";
+
+static void load_stdlib(void) {
+    char err[256];
+    for (size_t i = 0; i < act_stdlib_count; i++) {
+        Module *m = module_load(act_stdlib_images[i], act_stdlib_sizes[i], err, sizeof err);
+        if (!m) {
+            fprintf(stderr, "act: corrupt embedded stdlib image %zu: %s\n", i, err);
+            exit(70);
+        }
+        module_register(m);
+    }
+}
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) { fclose(f); return NULL; }
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap) break;
+        cap *= 2;
+        buf = realloc(buf, cap);
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) { free(buf); return NULL; }
+    *len = n;
+    return buf;
+}
+
+/* Compile src; print the diagnostic and exit 65 on error. */
+static void compile_or_exit(const char *file, const char *src, size_t len, CompileResult *res) {
+    Diag d = { 0 };
+    if (!compile_source(file, src, len, res, &d)) {
+        io_flush();
+        diag_print(&d, src, len, stderr);
+        exit(EXIT_COMPILE_ERROR);
+    }
+}
+
+/* ---- uncaught errors ----------------------------------------------------- */
+
+/* Exit status for exit(reason) of the main process, or -1: print it. */
+static int exit_status_for(Term reason) {
+    if (reason == ATOM_normal || reason == ATOM_shutdown) return 0;
+    if (is_tuple(reason) && tuple_arity(reason) == 2 && tuple_elems(reason)[0] == ATOM_shutdown) {
+        Term n = tuple_elems(reason)[1];
+        if (is_small(n)) return (int)(small_val(n) & 0xFF);
+        return 0;
+    }
+    return -1;
+}
+
+/* "** (kind) <inspect reason>\n" into b: the fallback rendering. */
+static void render_plain(StrBuf *b, Term cls, Term reason) {
+    size_t n;
+    const char *kind = atom_name(cls, &n);
+    strbuf_puts(b, "** (");
+    strbuf_put(b, kind, n);
+    strbuf_puts(b, ") ");
+    inspect_to_buf(b, reason, &inspect_default_opts);
+    strbuf_putc(b, '\n');
+}
+
+/* Print the uncaught exception held in p's exception fields with the
+ * stdlib's Exception.format/3, run in p itself. The plain rendering is made
+ * first (on the C heap), because the formatter's run may collect the heap
+ * and overwrite the exception fields. */
+static void print_uncaught(Process *p) {
+    StrBuf plain = { 0 };
+    render_plain(&plain, p->exc_class, p->exc_reason);
+    Term args = make_list(p, 3, (Term[]){ p->exc_class, p->exc_reason, p->exc_trace });
+    if (interp_setup_apply(p, atom_intern_cstr("Elixir.Exception"), atom_intern_cstr("format"), args)
+        && interp_run(p, 0) == RUN_DONE && is_binary(interp_result(p))) {
+        size_t len;
+        const uint8_t *bytes = binary_bytes(interp_result(p), &len);
+        if (len > 0 && bytes[len - 1] == '\n') io_write(IO_STDERR, bytes, len);
+        else io_write_line(IO_STDERR, bytes, len);
+    } else {
+        io_write(IO_STDERR, plain.data, plain.len);
+    }
+    strbuf_free(&plain);
+}
+
+/* Run the main process to its end; returns the exit status. */
+static int run_main(Process *p) {
+    for (;;) {
+        RunStatus st = interp_run(p, 0);
+        switch (st) {
+        case RUN_DONE:
+            return 0;
+        case RUN_YIELD:
+            continue;
+        case RUN_WAIT:
+            /* No other process can ever send a message yet. */
+            io_flush();
+            fprintf(stderr, "act: the main process waits for a message that cannot arrive\n");
+            return 1;
+        case RUN_ERROR:
+            if (p->exc_class == ATOM_exit) {
+                int s = exit_status_for(p->exc_reason);
+                if (s >= 0) return s;
+            }
+            print_uncaught(p);
+            return 1;
+        }
+    }
+}
+
+/* ---- entry --------------------------------------------------------------- */
+
+int main(int argc, char **argv) {
+    const char *expr = NULL, *file = NULL;
+    bool disasm = false;
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
+            printf("Act %s (Elixir 1.14 subset)\n", ACT_VERSION);
+            return 0;
+        } else if (!strcmp(a, "-e")) {
+            if (i + 1 >= argc) { fputs("act: -e needs an expression\n", stderr); return 2; }
+            expr = argv[++i];
+            i++;
+            break;
+        } else if (!strcmp(a, "--schedulers")) {
+            if (i + 1 >= argc || atoi(argv[i + 1]) <= 0) {
+                fputs("act: --schedulers needs a positive number\n", stderr);
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--no-halt")) {
+            /* Only meaningful with processes; the main process ends the run. */
+        } else if (!strcmp(a, "disasm") && !disasm && !file) {
+            disasm = true;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "act: unknown option %s (see act --help)\n", a);
+            return 2;
+        } else {
+            file = a;
+            i++;
+            break;
+        }
+    }
+    if (!expr && !file) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    native_set_argv(argc - i, argv + i);
+
+    const char *name = expr ? "nofile" : file;
+    size_t len;
+    char *src;
+    if (expr) {
+        len = strlen(expr);
+        src = (char *)expr;
+    } else {
+        src = read_file(file, &len);
+        if (!src) {
+            fprintf(stderr, "act: cannot read %s: %s\n", file, strerror(errno));
+            return 1;
+        }
+    }
+
+    atom_init();
+    module_table_init();
+
+    CompileResult res = { 0 };
+    compile_or_exit(name, src, len, &res);
+    if (disasm) {
+        for (size_t k = 0; k < res.nmodules; k++) disasm_module(res.modules[k], stdout);
+        if (res.script) disasm_module(res.script, stdout);
+        return 0;
+    }
+
+    load_stdlib();
+    for (size_t k = 0; k < res.nmodules; k++) module_register(res.modules[k]);
+    int status = 0;
+    if (res.script) {
+        module_register(res.script);
+        Process *p = process_new(GC_MIN_HEAP);
+        interp_setup_apply(p, res.script->name, atom_intern_cstr("__script__"), T_NIL);
+        status = run_main(p);
+    }
+    io_flush();
+    fflush(stdout);
+    return status;
+}

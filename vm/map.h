@@ -91,7 +91,10 @@ Term map_from_list(Process *p, Term list);
 typedef struct MapIter {
     const Term *keys, *vals; /* parallel arrays, n entries each */
     size_t i, n;
-    Term *buf;               /* C-heap buffer owned by the iterator, or NULL */
+    Term *buf;               /* C-heap buffer owned by the iterator, or NULL;
+                                when set it holds keys[0..n) then vals[0..n)
+                                (keys == buf, vals == buf + n), and a caller
+                                may take it over (set buf = NULL, free it) */
 } MapIter;
 void map_iter_init(MapIter *it, Term map);
 /* The same, in an unspecified order (no sort: for order-blind work such as

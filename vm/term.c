@@ -236,24 +236,24 @@ static int fun_head_cmp(Term a, Term b) {
 
 /* ---- maps ------------------------------------------------------------- */
 
-/* keys[0..n) then values[0..n) of a map, in key order. Flat maps give their
- * own arrays; HAMT maps a sorted C-heap copy that *owned receives. */
-static const Term *map_sorted_kv(Term m, size_t *n, Term **owned) {
+/* keys[0..n) then values[0..n) of a map: in key order when sorted, else in
+ * any order. Flat maps give their own arrays; for a HAMT the iterator's C-heap
+ * buffer (keys then values, map.h) is taken over and *owned receives it. */
+static const Term *map_kv(Term m, bool sorted, size_t *n, Term **owned) {
     *owned = NULL;
     if (box_type(m) == BOX_MAP_FLAT) {
         *n = (size_t)small_val(boxed_ptr(m)[1]);
         return boxed_ptr(m) + 2;
     }
     MapIter it;
-    map_iter_init(&it, m);
-    size_t cnt = it.n;
-    Term *buf = xrealloc(NULL, (2 * cnt + 1) * sizeof *buf);
-    memcpy(buf, it.keys, cnt * sizeof *buf);
-    memcpy(buf + cnt, it.vals, cnt * sizeof *buf);
+    if (sorted) map_iter_init(&it, m);
+    else map_iter_init_unordered(&it, m);
+    *n = it.n;
+    *owned = it.buf;
+    const Term *kv = it.keys;
+    it.buf = NULL;
     map_iter_done(&it);
-    *n = cnt;
-    *owned = buf;
-    return buf;
+    return kv;
 }
 
 /* ======================================================================
@@ -297,7 +297,7 @@ static int shallow_cmp(WorkStack *ws, Term a, Term b, bool exact) {
         size_t na = map_size(a), nb = map_size(b);
         if (na != nb) return na < nb ? -1 : 1;
         Term *oa, *ob;
-        const Term *kva = map_sorted_kv(a, &na, &oa), *kvb = map_sorted_kv(b, &nb, &ob);
+        const Term *kva = map_kv(a, true, &na, &oa), *kvb = map_kv(b, true, &nb, &ob);
         if (oa) ws_own(ws, oa);
         if (ob) ws_own(ws, ob);
         /* all keys first (exactly), then the values */
@@ -539,9 +539,10 @@ static bool hash_open(HashStack *hs, Term t, uint64_t *h) {
         return true;
     }
     case BOX_MAP_FLAT: case BOX_MAP_HAMT: {
+        /* entries are combined by addition: any order will do, no sort */
         size_t n;
         Term *owned = NULL;
-        const Term *kv = map_sorted_kv(t, &n, &owned);
+        const Term *kv = map_kv(t, false, &n, &owned);
         HashFrame *f = hs_push(hs, HF_MAP, combine(SALT_MAP, n));
         f->p = kv;
         f->owned = owned;
@@ -591,6 +592,7 @@ static bool hash_next_child(HashStack *hs, Term *child) {
 }
 
 uint64_t term_hash(Term t) {
+    if (!is_boxed(t) && !is_cons(t)) return fmix64(t); /* immediates: no frames */
     uint64_t h;
     HashStack hs;
     hs.f = hs.inline_f;

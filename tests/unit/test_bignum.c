@@ -14,19 +14,6 @@
 #include "native.h"
 #include "atom.h"
 
-/* ---- private stubs ----------------------------------------------------------
- * Weak: used only while the runtime's own definitions are not written yet;
- * once they are, the linker takes the real ones. */
-__attribute__((weak)) Term native_raise(Process *p, Term cls, Term reason)
-{
-    p->exc_class = cls;
-    p->exc_reason = reason;
-    return T_NONE;
-}
-__attribute__((weak)) Term native_badarg(Process *p) { return native_raise(p, ATOM_error, ATOM_badarg); }
-size_t gc_heap_size_for(size_t words);
-__attribute__((weak)) size_t gc_heap_size_for(size_t words) { return words; }
-
 static Process proc;
 
 /* ---- mpz <-> term --------------------------------------------------------- */
@@ -441,6 +428,7 @@ static void test_parse_edges(void)
 
 int main(void)
 {
+    atom_init();
     heap_init(&proc, 1024);
     setup_values();
     RUN(test_roundtrip_and_canonical);

@@ -288,7 +288,9 @@ static void test_crafted(void) {
     b.data[0] = 'X';
     CHECK(module_load(b.data, b.len, err, sizeof err) == NULL && strstr(err, "magic"));
     b.data[0] = 'A';
-    CHECK(module_load(b.data, b.len, err, sizeof err) != NULL ? (module_free(module_load(b.data, b.len, err, sizeof err)), true) : false);
+    m = module_load(b.data, b.len, err, sizeof err);
+    CHECK(m != NULL);
+    module_free(m);
     put_var(&b, 0);
     CHECK(module_load(b.data, b.len, err, sizeof err) == NULL && strstr(err, "trailing"));
     free(b.data);
