@@ -152,11 +152,23 @@ static void dump_kids(const Node *n, size_t from, FILE *out) {
     }
 }
 
+/* A list of {atom, value} pairs prints as a keyword list, however it was
+ * written (as Elixir's inspect does); NF_KW is not shown. */
+static bool all_pairs(const Node *n) {
+    if (n->kind != N_LIST || n->nkids == 0 || n->tail) return false;
+    for (size_t i = 0; i < n->nkids; i++) {
+        const Node *k = n->kids[i];
+        if (k->kind != N_TUPLE || k->nkids != 2 || k->kids[0]->kind != N_ATOM) return false;
+    }
+    return true;
+}
+
 static void dump_seq(const Node *n, FILE *out) {
+    bool kw = all_pairs(n);
     for (size_t i = 0; i < n->nkids; i++) {
         if (i) fputs(", ", out);
         const Node *k = n->kids[i];
-        if ((n->flags & NF_KW) && k->kind == N_TUPLE && k->nkids == 2 && k->kids[0]->kind == N_ATOM) {
+        if (kw && k->kind == N_TUPLE && k->nkids == 2 && k->kids[0]->kind == N_ATOM) {
             if (plain_atom(k->kids[0]->name)) fprintf(out, "%s: ", k->kids[0]->name);
             else { dump_bytes(k->kids[0]->name, strlen(k->kids[0]->name), '"', out); fputs(": ", out); }
             ast_dump(k->kids[1], out);

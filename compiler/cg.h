@@ -26,6 +26,11 @@
 #include "../vm/module.h"
 #include "../vm/opinfo.h"
 
+/* Node flag set by codegen on the generated __struct__/0 body: build the
+ * struct with one MAP_NEW whose keys are LOADK'd in defstruct order, never
+ * as a literal (vm/inspect.c derives the print order from that code). */
+#define NF_CG_RUNTIME_STRUCT 0x100
+
 typedef struct Var { const char *name; uint32_t reg; } Var;
 typedef struct Fixup { uint32_t at; int label; } Fixup;
 
@@ -133,6 +138,7 @@ uint32_t cg_any(Cg *c, Node *n);         /* value in some register (a var's, or 
 void cg_into(Cg *c, Node *n, uint32_t reg); /* value into reg */
 void cg_body(Cg *c, Node *n, Dest d);    /* block or single expression */
 bool cg_is_literal(Cg *c, Node *n);
+bool cg_is_literal_pattern(Cg *c, Node *n); /* literal that matches by === (no maps inside) */
 Term cg_literal(Cg *c, Node *n);
 Node *cg_kw(Node *kw, const char *key);  /* keyword value in a KW list node */
 Node *cg_call_kw(Node *call, const char *key); /* key in the trailing keyword args */

@@ -248,6 +248,7 @@ uint32_t cg_fn_end(Cg *c, Term name, bool exported, uint32_t slot) {
     Function fn = {0};
     fn.name = name;
     fn.arity = f->arity;
+    fn.nfree = f->nfree;
     fn.exported = exported;
     fn.code = f->code;
     fn.code_len = f->len;
@@ -470,6 +471,7 @@ static void gen_struct_funs(Cg *c, StructDef *s, const Node *at) {
     /* __struct__() -> %__MODULE__{} */
     if (!cg_find_def(c, "__struct__", 0)) {
         Node *st = mk2(c, N_STRUCT, NULL, mk(c, N_MODULE_REF, NULL, at), mk(c, N_MAP, NULL, at), at);
+        st->flags |= NF_CG_RUNTIME_STRUCT;
         add_clause(c, add_def(c, "__struct__", 0, true, at->line), NULL, NULL, st, NULL, 0);
     }
     /* __struct__(kv) -> Enum.reduce(kv, __struct__(), fn {k, v}, acc -> %{acc | k => v} end) */

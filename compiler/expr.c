@@ -8,6 +8,7 @@
 #include "cg.h"
 #include "../vm/heap.h"
 #include "../vm/atom.h"
+#include "../vm/map.h"
 
 /* ======================================================================
  * Literals
@@ -63,8 +64,36 @@ bool cg_is_literal(Cg *c, Node *n) {
         Node *v = cg_attr(c, n->name);
         return v && cg_is_literal(c, v);
     }
+    case N_MAP:
+        if (n->update) return false;
+        for (size_t i = 0; i < n->nkids; i++) {
+            Node *p = n->kids[i];
+            if (p->kind != N_TUPLE || p->nkids != 2 || !cg_is_literal(c, p->kids[0]) || !cg_is_literal(c, p->kids[1]))
+                return false;
+        }
+        return true;
+    case N_RANGE: case N_BINOP:
+        if (n->kind == N_BINOP && strcmp(n->name, "..") != 0) return false;
+        for (size_t i = 0; i < n->nkids; i++)
+            if (n->kids[i]->kind != N_INT || (n->kids[i]->flags & NF_BIGINT)) return false;
+        return n->nkids >= 2;
     default: return false;
     }
+}
+
+bool cg_is_literal_pattern(Cg *c, Node *n) {
+    if (!cg_is_literal(c, n)) return false;
+    if (n->kind == N_MAP || n->kind == N_RANGE || n->kind == N_BINOP) return false;
+    if (n->kind == N_ATTR) return cg_is_literal_pattern(c, cg_attr(c, n->name));
+    for (size_t i = 0; i < n->nkids; i++)
+        if (!cg_is_literal_pattern(c, n->kids[i])) return false;
+    return !n->tail || cg_is_literal_pattern(c, n->tail);
+}
+
+static Term range_term(Cg *c, SInt first, SInt last, SInt step) {
+    Term kv[8] = { ATOM___struct__, ATOM_Elixir_Range, ATOM_first, make_small(first),
+                   ATOM_last, make_small(last), ATOM_step, make_small(step) };
+    return map_from_pairs(cg_litheap(c), 4, kv);
 }
 
 /* A bignum from decimal text (optional leading '-'), canonical. */
@@ -161,6 +190,20 @@ Term cg_literal(Cg *c, Node *n) {
         return t;
     }
     case N_ATTR: return cg_literal(c, cg_attr(c, n->name));
+    case N_MAP: {
+        Term *kv = ast_alloc(c->arena, (2 * n->nkids + 1) * sizeof(Term));
+        for (size_t i = 0; i < n->nkids; i++) {
+            kv[2 * i] = cg_literal(c, n->kids[i]->kids[0]);
+            kv[2 * i + 1] = cg_literal(c, n->kids[i]->kids[1]);
+        }
+        return map_from_pairs(lp, n->nkids, kv);
+    }
+    case N_RANGE: case N_BINOP: {
+        SInt a = n->kids[0]->ival, b = n->kids[1]->ival;
+        SInt step = n->nkids > 2 ? n->kids[2]->ival : (a <= b ? 1 : -1);
+        if (!small_fits(a) || !small_fits(b) || !small_fits(step)) cg_error(c, n, "range bounds too large");
+        return range_term(c, a, b, step);
+    }
     default:
         cg_error(c, n, "internal error: not a literal");
     }
@@ -277,10 +320,13 @@ void cg_call_remote(Cg *c, const Node *at, Term mod, Term name, Node **args, siz
 static void list_into(Cg *c, Node **items, size_t n, Node *tail, uint32_t reg) {
     uint32_t mark = c->fn->top;
     uint32_t base = cg_tmps(c, (uint32_t)n + 1);
-    for (size_t i = 0; i < n; i++) cg_into(c, items[i], base + (uint32_t)i);
-    if (tail) cg_into(c, tail, base + (uint32_t)n);
-    else cg_emit(c, OPC_LOADK, base + (uint32_t)n, cg_lit(c, T_NIL));
+    args_into(c, base, items, n);
+    cg_release(c, base + (uint32_t)n + 1);
     uint32_t cur = base + (uint32_t)n;
+    int tr;
+    if (tail && tail->kind == N_VAR && (tr = cg_lookup(c, tail->name)) >= 0) cur = (uint32_t)tr;
+    else if (tail) cg_into(c, tail, cur);
+    else cg_emit(c, OPC_LOADK, cur, cg_lit(c, T_NIL));
     for (size_t i = n; i-- > 0;) {
         cg_emit(c, OPC_CONS, reg, base + (uint32_t)i, cur);
         cur = reg;
@@ -369,6 +415,14 @@ static void local_call(Cg *c, Node *n, Dest d) {
     Def *def = c->mod->is_script ? NULL : cg_find_def(c, n->name, (uint32_t)n->nkids);
     if (def) { call_local(c, n, def, n->kids, n->nkids, d); return; }
     if (is_kernel_inline(c, n, d)) return;
+    if (d.tail && strcmp(n->name, "raise") == 0) {
+        /* raise is :erlang.error inline on the BEAM: the raising function
+         * stays in the stack trace, so it is never a tail call. */
+        uint32_t r = cg_tmp(c);
+        cg_call_remote(c, n, ATOM_Elixir_Kernel, cg_atom(c, n->name), n->kids, n->nkids, (Dest){ r, false, false });
+        cg_emit(c, OPC_RET, r);
+        return;
+    }
     cg_call_remote(c, n, ATOM_Elixir_Kernel, cg_atom(c, n->name), n->kids, n->nkids, d);
 }
 
@@ -482,7 +536,7 @@ static void concat(Cg *c, Node *n, Dest d) {
     size_t k = concat_pieces(n, pieces, 64);
     uint32_t mark = c->fn->top;
     uint32_t base = cg_tmps(c, (uint32_t)k);
-    for (size_t i = 0; i < k; i++) cg_into(c, pieces[i], base + (uint32_t)i);
+    args_into(c, base, pieces, k);
     cg_line(c, n->line);
     cg_emit(c, OPC_BIN_CONCAT, d.reg, base, (unsigned)k);
     cg_release(c, mark);
@@ -493,7 +547,7 @@ static void tuple(Cg *c, Node *n, Dest d) {
     uint32_t mark = c->fn->top;
     uint32_t k = (uint32_t)n->nkids;
     uint32_t base = cg_tmps(c, k ? k : 1);
-    for (uint32_t i = 0; i < k; i++) cg_into(c, n->kids[i], base + i);
+    args_into(c, base, n->kids, k);
     cg_emit(c, OPC_TUPLE, d.reg, base, k);
     cg_release(c, mark);
     cg_finish(c, d);
@@ -598,6 +652,18 @@ static void struct_expr(Cg *c, Node *n, Dest d) {
         for (size_t i = 0; i < k; i++)
             if (strcmp(keys[i]->name, s->keys[j]) == 0) vv[m] = vals[i];
         m++;
+    }
+    bool lit = !(n->flags & NF_CG_RUNTIME_STRUCT);
+    for (size_t i = 0; i < m && lit; i++) lit = !vv[i] || cg_is_literal(c, vv[i]);
+    if (lit) {
+        Term *kv = ast_alloc(c->arena, 2 * m * sizeof(Term));
+        for (size_t i = 0; i < m; i++) {
+            kv[2 * i] = kt[i];
+            kv[2 * i + 1] = vv[i] ? cg_literal(c, vv[i]) : ATOM_nil;
+        }
+        cg_emit(c, OPC_LOADK, d.reg, cg_lit(c, map_from_pairs(cg_litheap(c), m, kv)));
+        cg_finish(c, d);
+        return;
     }
     build_map(c, n, NULL, vv, kt, m, NULL, d);
 }
@@ -714,6 +780,7 @@ static void binop(Cg *c, Node *n, Dest d) {
     if (!strcmp(op, "<>")) { concat(c, n, d); return; }
     if (!strcmp(op, "in") || !strcmp(op, "not in")) { bool_from_test(c, n, d); return; }
     if (!strcmp(op, "..")) {
+        if (cg_is_literal(c, n)) { load_literal(c, n, d.reg); cg_finish(c, d); return; }
         Node *r = cg_node(c, N_RANGE, n);
         ast_push(c->arena, r, n->kids[0]);
         ast_push(c->arena, r, n->kids[1]);
@@ -814,11 +881,17 @@ void cg_expr(Cg *c, Node *n, Dest d) {
     case N_BINARY:
         if (cg_is_literal(c, n)) { load_literal(c, n, d.reg); cg_finish(c, d); return; }
         cg_error(c, n, "only literal bytes and strings are supported in <<>>");
-    case N_MAP: map_expr(c, n, d); return;
+    case N_MAP:
+        if (cg_is_literal(c, n)) { load_literal(c, n, d.reg); cg_finish(c, d); return; }
+        map_expr(c, n, d);
+        return;
     case N_STRUCT: struct_expr(c, n, d); return;
     case N_UNOP: unop(c, n, d); return;
     case N_BINOP: binop(c, n, d); return;
-    case N_RANGE: range_expr(c, n, d); return;
+    case N_RANGE:
+        if (cg_is_literal(c, n)) { load_literal(c, n, d.reg); cg_finish(c, d); return; }
+        range_expr(c, n, d);
+        return;
     case N_CALL:
         if (cg_special_form(c, n, d)) return;
         local_call(c, n, d);

@@ -632,6 +632,23 @@ void cg_capture(Cg *c, Node *n, Dest d) {
                 lambda(c, n, &cl, 1, d);
                 return;
             }
+            static const char *const binops[] = { "+", "-", "*", "/", "==", "!=", "===", "!==", "<", ">", "<=", ">=",
+                                                  "<>", "++", "--", "and", "or", "&&", "||", "in", NULL };
+            bool is_binop = false;
+            for (int i = 0; binops[i] && !remote && arity == 2; i++) is_binop |= strcmp(binops[i], fname) == 0;
+            if (is_binop || (!remote && arity == 1 && (!strcmp(fname, "-") || !strcmp(fname, "!") || !strcmp(fname, "not")))) {
+                /* An operator: fn a, b -> a op b end (operators are inlined,
+                 * so there may be no function to export). */
+                Node **ps = ast_alloc(c->arena, 2 * sizeof(Node *));
+                Node *op = mk(c, arity == 2 ? N_BINOP : N_UNOP, fname, n);
+                for (int64_t i = 0; i < arity; i++) {
+                    ps[i] = cg_var(c, cg_fresh(c, "cap"), n);
+                    ast_push(c->arena, op, ps[i]);
+                }
+                Node *cl = clause(c, ps, (size_t)arity, NULL, op, n);
+                lambda(c, n, &cl, 1, d);
+                return;
+            }
             if (!remote) mod = ATOM_Elixir_Kernel;
             cg_emit(c, OPC_LOADK, d.reg, cg_lit(c, export_term(c, mod, cg_atom(c, fname), (uint32_t)arity)));
             cg_finish(c, d);

@@ -403,7 +403,7 @@ static void lex_string(Lexer *L, char q, int kind, bool heredoc, int line, int c
             if (failed(L)) return;
             continue;
         }
-        if (c == '#' && peekc(L, 1) == '{' && kind != ':') {
+        if (c == '#' && peekc(L, 1) == '{') {
             if (kind == '\'') {
                 lex_error(L, L->line, L->col, "interpolation in charlists is not supported%s", "");
                 return;
@@ -411,7 +411,7 @@ static void lex_string(Lexer *L, char q, int kind, bool heredoc, int line, int c
             if (L->depth >= MAX_NEST) { lex_error(L, L->line, L->col, "string interpolation nested too deeply%s", ""); return; }
             if (!interp) {
                 interp = true;
-                push_tok(L, T_STR_BEGIN, line, col, space);
+                push_tok(L, T_STR_BEGIN, line, col, space)->quoted = kind == ':';
             }
             if (L->blen > 0) {
                 Token *t = push_tok(L, T_STR_PART, L->line, L->col, false);

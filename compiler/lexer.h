@@ -53,7 +53,8 @@ typedef struct Token {
     int line, col;
     bool space_before;  /* whitespace or a newline directly before it */
     bool big;           /* T_INT: does not fit int64; see text */
-    bool quoted;        /* T_KWKEY / T_ATOM written with quotes */
+    bool quoted;        /* T_KWKEY / T_ATOM written with quotes; on
+                           T_STR_BEGIN: an interpolated atom :"a#{x}" */
     const char *text;
     size_t len;
     int64_t ival;

@@ -101,6 +101,20 @@ static bool is_closer(const Token *t) {
     return is_op(t, ")") || is_op(t, "]") || is_op(t, "}") || is_op(t, ">>");
 }
 
+/* An operator usable as a function name: Kernel.+(1, 2), &>=/2. */
+static bool op_name(const Token *t) {
+    static const char *const OPN[] = {
+        "+", "-", "*", "/", "**", "++", "--", "<>", "==", "!=", "===", "!==", "<", ">", "<=",
+        ">=", "&&", "||", "!", "..", "=~", "|>", NULL,
+    };
+    if (t->kind == T_KEYWORD)
+        return !strcmp(t->text, "and") || !strcmp(t->text, "or") || !strcmp(t->text, "not") || !strcmp(t->text, "in");
+    if (t->kind != T_OP) return false;
+    for (int i = 0; OPN[i]; i++)
+        if (!strcmp(OPN[i], t->text)) return true;
+    return false;
+}
+
 /* Expect the closer `close` of a bracket opened by token `open`. */
 static bool expect_close(Parser *P, const char *close, const Token *open) {
     skip_eol(P);
@@ -669,7 +683,7 @@ static Node *parse_postfix(Parser *P, Node *n) {
                 next(P);
                 continue;
             }
-            if (nt->kind == T_IDENT || nt->kind == T_KEYWORD) {
+            if (nt->kind == T_IDENT || nt->kind == T_KEYWORD || op_name(nt)) {
                 next(P);
                 next(P);
                 if (is_op(cur(P), "(") && !cur(P)->space_before) {
@@ -808,6 +822,15 @@ static Node *parse_primary(Parser *P) {
         return parse_postfix(P, n);
     case T_STR_BEGIN:
         n = parse_interp(P);
+        if (n && t->quoted) {
+            /* :"a#{x}" is :erlang.binary_to_atom("a#{x}", :utf8), as in Elixir */
+            Node *r = node(P, N_REMOTE, t);
+            r->name = "binary_to_atom";
+            ast_push(P->a, r, atom_node(P, t, "erlang"));
+            ast_push(P->a, r, n);
+            ast_push(P->a, r, atom_node(P, t, "utf8"));
+            n = r;
+        }
         return n ? parse_postfix(P, n) : NULL;
     case T_CHARLIST:
         next(P);
@@ -885,6 +908,24 @@ static Node *parse_unary(Parser *P) {
     }
     if (is_op(t, "&")) {
         next(P);
+        Token *ot = cur(P);
+        if (op_name(ot) && is_op(peek(P, 1), "/")) {
+            /* &+/2: capture of an operator, as &name/arity with name "+" */
+            Node *v = node(P, N_VAR, ot);
+            v->name = ot->text;
+            next(P);
+            Token *slash = cur(P);
+            next(P);
+            Node *ar = parse_unary(P);
+            if (!ar) return NULL;
+            Node *b = node(P, N_BINOP, slash);
+            b->name = "/";
+            ast_push(P->a, b, v);
+            ast_push(P->a, b, ar);
+            Node *c = node(P, N_CAPTURE, t);
+            ast_push(P->a, c, b);
+            return c;
+        }
         Node *e = parse_expr(P, PREC_MATCH);
         if (!e) return NULL;
         Node *c = node(P, N_CAPTURE, t);

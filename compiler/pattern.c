@@ -100,10 +100,10 @@ void cg_pattern(Cg *c, Node *p, uint32_t r, int fail) {
     }
     case N_UNOP:
         if (strcmp(p->name, "^") == 0) { cg_emit(c, OPC_IS_EQX, r, pin_reg(c, p), fail); return; }
-        if (cg_is_literal(c, p)) { cg_emit(c, OPC_IS_EQX_K, r, cg_lit(c, cg_literal(c, p)), fail); return; }
+        if (cg_is_literal_pattern(c, p)) { cg_emit(c, OPC_IS_EQX_K, r, cg_lit(c, cg_literal(c, p)), fail); return; }
         break;
     case N_TUPLE:
-        if (cg_is_literal(c, p)) { cg_emit(c, OPC_IS_EQX_K, r, cg_lit(c, cg_literal(c, p)), fail); return; }
+        if (cg_is_literal_pattern(c, p)) { cg_emit(c, OPC_IS_EQX_K, r, cg_lit(c, cg_literal(c, p)), fail); return; }
         cg_emit(c, OPC_IS_TUPLE_OF, r, (unsigned)p->nkids, fail);
         for (size_t i = 0; i < p->nkids; i++) {
             Node *k = p->kids[i];
@@ -114,7 +114,7 @@ void cg_pattern(Cg *c, Node *p, uint32_t r, int fail) {
         }
         return;
     case N_LIST: {
-        if (cg_is_literal(c, p)) { cg_emit(c, OPC_IS_EQX_K, r, cg_lit(c, cg_literal(c, p)), fail); return; }
+        if (cg_is_literal_pattern(c, p)) { cg_emit(c, OPC_IS_EQX_K, r, cg_lit(c, cg_literal(c, p)), fail); return; }
         uint32_t cur = r;
         for (size_t i = 0; i < p->nkids; i++) {
             cg_emit(c, OPC_IS_CONS, cur, fail);
@@ -149,7 +149,30 @@ void cg_pattern(Cg *c, Node *p, uint32_t r, int fail) {
         pat_map_entries(c, map, r, fail);
         return;
     }
+    case N_RANGE: {
+        /* first..last[//step]: the Range struct's fields. */
+        static const char *const keys[3] = { "first", "last", "step" };
+        cg_emit(c, OPC_IS_MAP, r, fail);
+        uint32_t k = cg_tmp(c), v = cg_tmp(c);
+        cg_emit(c, OPC_LOADK, k, cg_lit(c, ATOM___struct__));
+        cg_emit(c, OPC_MAP_GET, v, r, k, fail);
+        cg_emit(c, OPC_IS_EQX_K, v, cg_lit(c, ATOM_Elixir_Range), fail);
+        for (size_t i = 0; i < p->nkids && i < 3; i++) {
+            uint32_t ki = cg_tmp(c), vi = cg_tmp(c);
+            cg_emit(c, OPC_LOADK, ki, cg_lit(c, cg_atom(c, keys[i])));
+            cg_emit(c, OPC_MAP_GET, vi, r, ki, fail);
+            cg_pattern(c, p->kids[i], vi, fail);
+        }
+        return;
+    }
     case N_BINOP:
+        if (strcmp(p->name, "..") == 0) {
+            Node *rg = cg_node(c, N_RANGE, p);
+            ast_push(c->arena, rg, p->kids[0]);
+            ast_push(c->arena, rg, p->kids[1]);
+            cg_pattern(c, rg, r, fail);
+            return;
+        }
         if (strcmp(p->name, "=") == 0) {
             cg_pattern(c, p->kids[0], r, fail);
             cg_pattern(c, p->kids[1], r, fail);
@@ -166,7 +189,7 @@ void cg_pattern(Cg *c, Node *p, uint32_t r, int fail) {
         }
         break;
     case N_BINARY:
-        if (cg_is_literal(c, p)) { cg_emit(c, OPC_IS_EQX_K, r, cg_lit(c, cg_literal(c, p)), fail); return; }
+        if (cg_is_literal_pattern(c, p)) { cg_emit(c, OPC_IS_EQX_K, r, cg_lit(c, cg_literal(c, p)), fail); return; }
         break;
     default:
         break;

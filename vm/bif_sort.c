@@ -39,7 +39,6 @@ static void push(RL *l, Term x) {
 }
 static inline Term pop(RL *l) { return l->a[--l->n]; }
 static inline bool empty(const RL *l) { return l->n == 0; }
-static inline Term head(const RL *l) { return l->a[l->n - 1]; }
 static void rl_free(RL *l) { free(l->a); *l = (RL){0}; }
 
 static void lpush(RLL *ls, RL l) {

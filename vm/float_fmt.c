@@ -6,12 +6,12 @@
  * double, and, among the shortest such strings, the one closest to the exact
  * binary value (what Ryu, the BEAM's algorithm, produces).
  *
- * Digits: for n = 1..17 we take the correctly rounded n-digit decimal
+ * Digits: for a digit count n we take the correctly rounded n-digit decimal
  * ("%.*e", exact in glibc) and check it round-trips. The closest n-digit
  * decimal may fail while a neighbour (one unit in the last digit away)
  * succeeds: at a power of two the rounding interval is lopsided. So the two
- * neighbours are tried too, nearest first, before moving to n + 1. 17 digits
- * always round-trip, so the search ends.
+ * neighbours are tried too. The least n is found by binary search (see
+ * shortest_digits); 17 digits always round-trip.
  *
  * Layouts (L = number of digits, P as above, value = 0.D * 10^P):
  *  - inspect (io_lib_format:fwrite_g): fixed notation "DDD.DDD" / "0.000DDD"
@@ -27,67 +27,79 @@
 #include <math.h>
 #include "inspect.h"
 
-/* Writes the shortest round-trip digits of |d| (finite, non-zero) into
- * digits (NUL-terminated, no trailing zeros), returns their count and sets
- * *place so that |d| = 0.digits * 10^place. */
-static int shortest_digits(double d, char *digits, int *place)
+/* Tries the (prec + 1)-digit decimals nearest to a (> 0, finite): the
+ * correctly rounded one, then one unit below and above it. On success
+ * writes the digits (trailing zeros removed, NUL-terminated) and the place
+ * (a = 0.digits * 10^place) and returns the digit count; else 0. */
+static int try_digits(double a, int prec, char *digits, int *place)
 {
     char buf[40];
-    double a = fabs(d);
-    for (int prec = 0; prec < 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*e", prec, a);
-        /* buf = "D.DDDDe[+-]XX" */
-        char mant[24];
-        int n = 0;
-        const char *s = buf;
-        for (; *s && *s != 'e'; s++)
-            if (*s != '.') mant[n++] = *s;
-        mant[n] = 0;
-        int exp10 = atoi(s + 1);
-        /* Candidates: the rounded digits, then one unit below and above. */
-        for (int c = 0; c < 3; c++) {
-            char cand[24];
-            int cexp = exp10;
-            memcpy(cand, mant, (size_t)n + 1);
-            if (c > 0) {
-                int i = n - 1;
-                if (c == 1) { /* minus one unit in the last place */
-                    while (i >= 0 && cand[i] == '0') cand[i--] = '9';
-                    if (i < 0) continue;
-                    cand[i]--;
-                    if (cand[0] == '0') continue; /* would lose a digit */
-                } else { /* plus one unit */
-                    while (i >= 0 && cand[i] == '9') cand[i--] = '0';
-                    if (i < 0) { /* 99..9 + 1 = 100..0 */
-                        cand[0] = '1';
-                        cexp++;
-                    } else {
-                        cand[i]++;
-                    }
-                }
-            }
-            char text[48];
-            snprintf(text, sizeof text, "%c.%se%d", cand[0], cand + 1, cexp);
-            if (strtod(text, NULL) == a) {
-                int len = n;
-                while (len > 1 && cand[len - 1] == '0') len--;
-                memcpy(digits, cand, (size_t)len);
-                digits[len] = 0;
-                *place = cexp + 1;
-                return len;
-            }
-        }
-    }
-    /* Unreachable for finite doubles: 17 significant digits round-trip. */
-    snprintf(buf, sizeof buf, "%.16e", a);
+    snprintf(buf, sizeof buf, "%.*e", prec, a);
+    /* buf = "D.DDDDe[+-]XX" */
+    char mant[24];
     int n = 0;
     const char *s = buf;
     for (; *s && *s != 'e'; s++)
-        if (*s != '.') digits[n++] = *s;
-    while (n > 1 && digits[n - 1] == '0') n--;
-    digits[n] = 0;
-    *place = atoi(s + 1) + 1;
-    return n;
+        if (*s != '.') mant[n++] = *s;
+    mant[n] = 0;
+    int exp10 = atoi(s + 1);
+    for (int c = 0; c < 3; c++) {
+        char cand[24];
+        int cexp = exp10;
+        memcpy(cand, mant, (size_t)n + 1);
+        if (c > 0) {
+            int i = n - 1;
+            if (c == 1) { /* minus one unit in the last place */
+                while (i >= 0 && cand[i] == '0') cand[i--] = '9';
+                if (i < 0) continue;
+                cand[i]--;
+                if (cand[0] == '0') continue; /* fewer digits: tried before */
+            } else { /* plus one unit */
+                while (i >= 0 && cand[i] == '9') cand[i--] = '0';
+                if (i < 0) { /* 99..9 + 1 = 100..0 */
+                    cand[0] = '1';
+                    cexp++;
+                } else {
+                    cand[i]++;
+                }
+            }
+        }
+        char text[48];
+        snprintf(text, sizeof text, "%c.%se%d", cand[0], cand + 1, cexp);
+        if (strtod(text, NULL) == a) {
+            int len = n;
+            while (len > 1 && cand[len - 1] == '0') len--;
+            memcpy(digits, cand, (size_t)len);
+            digits[len] = 0;
+            *place = cexp + 1;
+            return len;
+        }
+    }
+    return 0;
+}
+
+/* Writes the shortest round-trip digits of |d| (finite, non-zero) into
+ * digits and returns their count, with |d| = 0.digits * 10^place.
+ * "Some n-digit decimal reads back as d" is monotonic in n (an n-digit
+ * decimal is also an (n+1)-digit one), and try_digits decides it exactly
+ * (the decimals in the rounding interval are contiguous, so if any is, the
+ * nearest or its neighbour on the far side is), so a binary search over
+ * n = 1..17 finds the least n; 17 digits always read back. */
+static int shortest_digits(double d, char *digits, int *place)
+{
+    double a = fabs(d);
+    int lo = 0, hi = 16; /* precisions (digits - 1); hi always succeeds */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        char tmp[24];
+        int tp;
+        if (try_digits(a, mid, tmp, &tp)) hi = mid;
+        else lo = mid + 1;
+    }
+    int n = try_digits(a, lo, digits, place);
+    if (n) return n;
+    /* Unreachable for finite doubles. */
+    return try_digits(a, 16, digits, place);
 }
 
 /* Fixed notation of 0.digits * 10^place. */

@@ -6,7 +6,7 @@
  *     sorted by address for a binary search;
  *  2. allocates to-space: one block big enough for everything in from-space
  *     plus `need` (and at least the current heap size), so copying cannot
- *     overflow it;
+ *     overflow it (the thread's spare block when it fits, see heap.c);
  *  3. copies the roots' referents, then scans to-space left to right (Cheney):
  *     to-space is always parseable, every word being either a header
  *     (followed by its payload) or one word of a cons cell, and the scan
@@ -16,7 +16,8 @@
  *     forwarding pointer died, so its blob loses one reference; survivors
  *     were relinked onto the new list as they were copied;
  *  5. frees the old block and fragments;
- *  6. resizes to-space to the policy size (gc.h) with realloc. If the block
+ *  6. sets the heap size to the policy size (gc.h), within the block when it
+ *     fits (the rest of the block is slack), else by realloc. If the block
  *     moves, every pointer into it (in the block, in the roots and in the
  *     off-heap list) is shifted by the distance moved.
  *
@@ -262,7 +263,10 @@ void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra) {
     if (need > SIZE_MAX / 4 - used) heap_out_of_memory("process heap", SIZE_MAX);
     size_t cap = used + need > cur ? used + need : cur;
     if (cap > SIZE_MAX / sizeof(Term)) heap_out_of_memory("process heap", SIZE_MAX);
-    Term *to = heap_xmalloc("process heap", cap * sizeof(Term));
+    /* Capacity rounded up the size series, so that the blocks of a heap of
+     * stable size recur and the thread's spare block fits the next time. */
+    Term *to = heap_block_new(cap, gc_heap_size_for(cap));
+    cap = heap_block_cap(to);
 
     Gc g = {0};
     g.heap_lo = (uintptr_t)p->heap;
@@ -289,22 +293,22 @@ void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra) {
         next = f->next;
         free(f);
     }
-    free(p->heap);
+    heap_block_free(p->heap);
 
-    /* Resize; shift every pointer into the block if it moved. */
+    /* Resize: keep the block unless it is too small for the policy size or
+     * more than 4 times too big; if it moves, shift every pointer into it. */
     size_t size = next_heap_size(cur, live, need);
     uintptr_t old_addr = (uintptr_t)to; /* compared, never dereferenced, after a move */
     Term *block = to;
     if (gc_force_move_for_test) {
-        block = heap_xmalloc("process heap", size * sizeof(Term));
+        block = heap_block_new(size, size);
         memcpy(block, to, live * sizeof(Term));
-        free(to);
-    } else if (size != cap) {
-        block = realloc(to, size * sizeof(Term));
+        heap_block_free(to);
+    } else if (size > cap || cap / 4 > size) {
+        block = heap_block_resize(to, size);
         if (!block) {
             if (size > cap) heap_out_of_memory("process heap", size * sizeof(Term));
             block = to; /* could not shrink: keep the bigger block */
-            size = cap;
         }
     }
     if ((uintptr_t)block != old_addr) {
@@ -433,7 +437,7 @@ Term gc_copy_term(Process *to, Term t) {
 
 typedef struct Region {
     Term *lo, *hi;     /* used part */
-    Term *end;         /* allocated end (the block's hend) */
+    Term *end;         /* end of the memory it owns (block capacity) */
     uint64_t *starts;  /* bit i: an object starts at lo + i */
 } Region;
 
@@ -552,7 +556,8 @@ size_t gc_verify_heap(Process *p) {
     size_t n = 1;
     for (HeapFrag *f = p->frags; f; f = f->next) n++;
     v.r = heap_xmalloc("GC verify", n * sizeof(Region));
-    v.r[0] = (Region){p->heap, p->htop, p->hend, NULL};
+    /* The whole block past htop, slack included, is free space. */
+    v.r[0] = (Region){p->heap, p->htop, p->heap ? p->heap + heap_block_cap(p->heap) : NULL, NULL};
     v.nr = 1;
     for (HeapFrag *f = p->frags; f; f = f->next)
         v.r[v.nr++] = (Region){f->data, f->data + f->used, f->data + f->used, NULL};
@@ -561,7 +566,8 @@ size_t gc_verify_heap(Process *p) {
         v.r[i].starts = calloc(words / 64 + 1, sizeof(uint64_t));
         if (!v.r[i].starts) heap_out_of_memory("GC verify", words / 8);
     }
-    if (!(p->heap <= p->htop && p->htop <= p->hend && (size_t)(p->hend - p->heap) == p->heap_words))
+    if (!(p->heap <= p->htop && p->htop <= p->hend && (size_t)(p->hend - p->heap) == p->heap_words &&
+          (!p->heap || p->heap_words <= heap_block_cap(p->heap))))
         problem(&v, "heap bounds inconsistent", p->heap, (Term)p->heap_words);
     for (size_t i = 0; i < v.nr; i++) verify_region(&v, &v.r[i], 0);
     for (size_t i = 0; i < v.nr; i++) verify_region(&v, &v.r[i], 1);

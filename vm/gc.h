@@ -82,5 +82,17 @@ extern bool gc_force_move_for_test;
 _Noreturn void heap_out_of_memory(const char *what, size_t bytes);
 /* malloc that aborts via heap_out_of_memory. */
 void *heap_xmalloc(const char *what, size_t bytes);
+/* Heap blocks: the heap block of every process comes from here (a block
+ * carries its capacity, which may exceed the process's heap_words).
+ * heap_block_new returns a block of capacity >= min, preferably about pref
+ * (maybe a reused one, up to 4 * pref); heap_block_free gives one back (NULL
+ * is fine); heap_block_resize is realloc (NULL when it fails; the block is
+ * then unchanged). heap_release_spare frees the calling thread's cached spare
+ * block: call it when a scheduler thread exits. */
+Term *heap_block_new(size_t min, size_t pref);
+void heap_block_free(Term *block);
+Term *heap_block_resize(Term *block, size_t words);
+size_t heap_block_cap(const Term *block);
+void heap_release_spare(void);
 
 #endif

@@ -53,9 +53,61 @@ static size_t words_to_bytes(const char *what, size_t words, size_t extra) {
     return words * sizeof(Term) + extra;
 }
 
+/* ---- heap blocks -------------------------------------------------------
+ * A heap block is malloc'd with one hidden word in front holding its
+ * capacity in words. A process uses the first heap_words of it; the rest is
+ * slack, never touched by the mutator, that lets a later collection reuse the
+ * block as to-space. One spare block per thread (the most recently freed big
+ * one) is kept for reuse: a big heap then alternates between two blocks, as a
+ * classic semispace collector does, instead of mapping and zeroing fresh
+ * memory at every collection. */
+
+#define SPARE_MIN ((size_t)32 * 1024) /* words: smaller blocks go back to malloc */
+
+static _Thread_local Term *spare; /* a free block (capacity >= SPARE_MIN) or NULL */
+
+size_t heap_block_cap(const Term *b) { return (size_t)b[-1]; }
+
+Term *heap_block_new(size_t min, size_t pref) {
+    if (pref < min) pref = min;
+    if (spare && heap_block_cap(spare) >= min && heap_block_cap(spare) / 4 <= pref) {
+        Term *b = spare;
+        spare = NULL;
+        return b;
+    }
+    Term *b = heap_xmalloc("process heap", words_to_bytes("process heap", pref, sizeof(Term)));
+    b[0] = (Term)pref;
+    return b + 1;
+}
+
+void heap_block_free(Term *b) {
+    if (!b) return;
+    if (heap_block_cap(b) >= SPARE_MIN) {
+        Term *old = spare;
+        spare = b;
+        b = old;
+        if (!b) return;
+    }
+    free(b - 1);
+}
+
+Term *heap_block_resize(Term *b, size_t words) {
+    Term *r = realloc(b - 1, words_to_bytes("process heap", words, sizeof(Term)));
+    if (!r) return NULL;
+    r[0] = (Term)words;
+    return r + 1;
+}
+
+void heap_release_spare(void) {
+    if (spare) free(spare - 1);
+    spare = NULL;
+}
+
+/* ---- process heaps ----------------------------------------------------- */
+
 void heap_init(Process *p, size_t words) {
     size_t n = gc_heap_size_for(words < GC_MIN_HEAP ? GC_MIN_HEAP : words);
-    p->heap = heap_xmalloc("process heap", words_to_bytes("process heap", n, 0));
+    p->heap = heap_block_new(n, n);
     p->htop = p->heap;
     p->hend = p->heap + n;
     p->heap_words = n;
@@ -77,7 +129,7 @@ void heap_free(Process *p) {
     }
     p->frags = NULL;
     p->frag_words = 0;
-    free(p->heap);
+    heap_block_free(p->heap);
     p->heap = p->htop = p->hend = NULL;
     p->heap_words = 0;
     p->gc_wanted = false;

@@ -12,6 +12,7 @@
  *     stacks (format/fits in Inspect.Algebra, clause for clause).
  *
  * Width counts bytes, as Inspect.Algebra does for binaries.
+ * (StrBuf, chardata and to_string live in chardata.c.)
  */
 #include <stdlib.h>
 #include <stdio.h>
@@ -29,119 +30,56 @@
 #include "opinfo.h"
 
 /* ======================================================================
- * StrBuf
- * ====================================================================== */
-
-void strbuf_init(StrBuf *b) { b->data = NULL; b->len = b->cap = 0; }
-
-void strbuf_free(StrBuf *b)
-{
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-}
-
-void strbuf_reserve(StrBuf *b, size_t extra)
-{
-    if (b->len + extra + 1 <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + extra + 1) cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d) {
-        fputs("act: out of memory (string buffer)\n", stderr);
-        abort();
-    }
-    b->data = d;
-    b->cap = cap;
-}
-
-void strbuf_put(StrBuf *b, const void *bytes, size_t n)
-{
-    strbuf_reserve(b, n);
-    if (n) memcpy(b->data + b->len, bytes, n);
-    b->len += n;
-    b->data[b->len] = 0;
-}
-
-void strbuf_puts(StrBuf *b, const char *s) { strbuf_put(b, s, strlen(s)); }
-
-void strbuf_putc(StrBuf *b, char c)
-{
-    strbuf_reserve(b, 1);
-    b->data[b->len++] = c;
-    b->data[b->len] = 0;
-}
-
-void strbuf_printf(StrBuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char small[128];
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < sizeof small) {
-        strbuf_put(b, small, (size_t)n);
-        return;
-    }
-    strbuf_reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-void strbuf_put_utf8(StrBuf *b, uint32_t cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80) { u[0] = (char)cp; n = 1; }
-    else if (cp < 0x800) { u[0] = (char)(0xC0 | (cp >> 6)); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
-    else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18)); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
-    }
-    strbuf_put(b, u, n);
-}
-
-Term strbuf_to_binary(Process *p, const StrBuf *b)
-{
-    return make_binary(p, b->data ? b->data : "", b->len);
-}
-
-/* ======================================================================
  * Scalars: integers, atoms, escaping
  * ====================================================================== */
 
 const InspectOpts inspect_default_opts = { 50, 4096, 80, false, 0 };
 const InspectOpts inspect_pretty_opts = { 50, 4096, 80, true, 0 };
 
-void inspect_integer_to_buf(StrBuf *b, Term i)
+/* An integer in base 2, 8, 10 or 16; `prefix` adds 0b / 0o / 0x after the
+ * sign, as Inspect.Integer does. Digits above 9 are upper case. */
+static void integer_in_base(StrBuf *b, Term i, int base, bool prefix)
 {
+    static const char DIG[] = "0123456789ABCDEF";
+    const char *pre = !prefix ? "" : base == 2 ? "0b" : base == 8 ? "0o" : base == 16 ? "0x" : "";
     if (is_small(i)) {
-        strbuf_printf(b, "%ld", (long)small_val(i));
+        SInt v = small_val(i);
+        if (base == 10) {
+            strbuf_printf(b, "%ld", (long)v);
+            return;
+        }
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        char tmp[72];
+        size_t k = sizeof tmp;
+        do {
+            tmp[--k] = DIG[u % (uint64_t)base];
+            u /= (uint64_t)base;
+        } while (u);
+        if (v < 0) strbuf_putc(b, '-');
+        strbuf_puts(b, pre);
+        strbuf_put(b, tmp + k, sizeof tmp - k);
         return;
     }
     /* Bignum: magnitude limbs, sign in the header (bignum.h layout). */
     size_t n = header_arity(box_header(i));
     mp_limb_t *tmp = malloc((n + 1) * sizeof(mp_limb_t));
-    size_t cap = n * 20 + 2;
+    size_t cap = n * 64 + 2;
     unsigned char *digits = malloc(cap);
     if (!tmp || !digits) abort();
     memcpy(tmp, boxed_ptr(i) + 1, n * sizeof(mp_limb_t));
-    size_t nd = mpn_get_str(digits, 10, tmp, (mp_size_t)n);
+    size_t nd = mpn_get_str(digits, base, tmp, (mp_size_t)n);
     size_t start = 0;
     while (start + 1 < nd && digits[start] == 0) start++;
     if (box_type(i) == BOX_BIG_NEG) strbuf_putc(b, '-');
+    strbuf_puts(b, pre);
     strbuf_reserve(b, nd - start);
-    for (size_t k = start; k < nd; k++) b->data[b->len++] = (char)('0' + digits[k]);
+    for (size_t k = start; k < nd; k++) b->data[b->len++] = DIG[digits[k]];
     b->data[b->len] = 0;
     free(tmp);
     free(digits);
 }
+
+void inspect_integer_to_buf(StrBuf *b, Term i) { integer_in_base(b, i, 10, false); }
 
 /* Decodes one UTF-8 code point at s[0..n); returns its length (1..4) or 0
  * if the bytes there are not valid UTF-8 (overlongs, surrogates and values
@@ -900,12 +838,15 @@ static bool codepoint_list(Term l)
     return is_nil(l);
 }
 
+static int opt_base(const InspectOpts *o) { return o->base ? o->base : 10; }
+
 static void build_binary(Builder *B, Term t, long limit)
 {
     size_t n;
     const uint8_t *s = binary_bytes(t, &n);
     Docs *d = &B->d;
-    if (printable_binary(s, n, B->o->printable_limit)) {
+    int base = opt_base(B->o);
+    if (base == 10 && (B->o->binaries == 1 || (B->o->binaries == 0 && printable_binary(s, n, B->o->printable_limit)))) {
         size_t start = d->text.len;
         strbuf_putc(&d->text, '"');
         size_t used = escape_to_buf(&d->text, s, n, '"', B->o->printable_limit);
@@ -924,9 +865,10 @@ static void build_binary(Builder *B, Term t, long limit)
             items[ni++] = doc_str(d, "...");
             break;
         }
-        char num[8];
-        int len = snprintf(num, sizeof num, i + 1 < n ? "%u," : "%u", s[i]);
-        items[ni++] = doc_strn(d, num, (size_t)len);
+        size_t start = d->text.len;
+        integer_in_base(&d->text, make_small(s[i]), base, true);
+        if (i + 1 < n) strbuf_putc(&d->text, ',');
+        items[ni++] = doc_from_text(d, start);
         counter = decrement(counter);
     }
     /* each_bit(<<h, t>>) = flex_glue(concat(h, ","), each_bit(t)): right fold. */
@@ -1024,7 +966,7 @@ static void build_item(Builder *B, Term t, long limit)
     Docs *d = &B->d;
     if (is_small(t) || is_bignum(t)) {
         size_t start = d->text.len;
-        inspect_integer_to_buf(&d->text, t);
+        integer_in_base(&d->text, t, opt_base(B->o), true);
         ds_push(B, doc_from_text(d, start));
     } else if (is_atom(t)) {
         size_t start = d->text.len;
@@ -1368,6 +1310,21 @@ bool inspect_parse_opts(Term opts, InspectOpts *o)
         } else if (name_is(name, n, "pretty")) {
             if (!is_boolean(v)) return false;
             o->pretty = v == ATOM_true;
+        } else if (name_is(name, n, "base")) {
+            if (!is_atom(v)) return false;
+            const char *bv = atom_name(v, &n);
+            if (name_is(bv, n, "decimal")) o->base = 10;
+            else if (name_is(bv, n, "hex")) o->base = 16;
+            else if (name_is(bv, n, "octal")) o->base = 8;
+            else if (name_is(bv, n, "binary")) o->base = 2;
+            else return false;
+        } else if (name_is(name, n, "binaries")) {
+            if (!is_atom(v)) return false;
+            const char *bv = atom_name(v, &n);
+            if (name_is(bv, n, "infer")) o->binaries = 0;
+            else if (name_is(bv, n, "as_strings")) o->binaries = 1;
+            else if (name_is(bv, n, "as_binaries")) o->binaries = 2;
+            else return false;
         } else if (name_is(name, n, "structs")) {
             if (!is_boolean(v)) return false;
             o->no_structs = v == ATOM_false;
@@ -1381,152 +1338,4 @@ bool inspect_parse_opts(Term opts, InspectOpts *o)
         }
     }
     return is_nil(opts);
-}
-
-/* ======================================================================
- * String.Chars (to_string) and chardata
- * ====================================================================== */
-
-int chardata_to_buf(StrBuf *b, Term t, Term *bad)
-{
-    /* Work stack of pending list tails, so nesting uses no C recursion. */
-    Term *stack = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    for (;;) {
-        if (is_binary(t)) {
-            size_t len;
-            const uint8_t *s = binary_bytes(t, &len);
-            strbuf_put(b, s, len);
-            t = T_NIL;
-        } else if (is_cons(t)) {
-            Term h = CAR(t);
-            if (is_small(h)) {
-                SInt c = small_val(h);
-                if (c < 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-                    *bad = h;
-                    rc = 2;
-                    break;
-                }
-                strbuf_put_utf8(b, (uint32_t)c);
-                t = CDR(t);
-            } else if (is_binary(h) || is_list(h)) {
-                if (n == cap) {
-                    cap = cap ? cap * 2 : 16;
-                    stack = realloc(stack, cap * sizeof(Term));
-                    if (!stack) abort();
-                }
-                stack[n++] = CDR(t);
-                t = h;
-            } else {
-                *bad = h;
-                rc = is_bignum(h) ? 2 : 1;
-                break;
-            }
-        } else if (is_nil(t)) {
-            if (n == 0) break;
-            t = stack[--n];
-        } else {
-            *bad = t;
-            rc = 1;
-            break;
-        }
-    }
-    free(stack);
-    return rc;
-}
-
-bool term_to_string_buf(StrBuf *b, Term t)
-{
-    if (is_binary(t)) {
-        size_t len;
-        const uint8_t *s = binary_bytes(t, &len);
-        strbuf_put(b, s, len);
-        return true;
-    }
-    if (is_atom(t)) {
-        if (t != ATOM_nil) {
-            size_t n;
-            const char *s = atom_name(t, &n);
-            strbuf_put(b, s, n);
-        }
-        return true;
-    }
-    if (is_integer(t)) {
-        inspect_integer_to_buf(b, t);
-        return true;
-    }
-    if (is_float(t)) {
-        char buf[FLOAT_BUF_SIZE];
-        strbuf_put(b, buf, float_to_shortest(float_val(t), buf));
-        return true;
-    }
-    if (is_list(t)) {
-        Term bad;
-        return chardata_to_buf(b, t, &bad) == 0;
-    }
-    return false;
-}
-
-Term term_to_string(Process *p, Term t)
-{
-    if (is_binary(t)) return t;
-    StrBuf b = { 0 };
-    if (term_to_string_buf(&b, t)) {
-        Term r = strbuf_to_binary(p, &b);
-        strbuf_free(&b);
-        return r;
-    }
-    strbuf_free(&b);
-    StrBuf m = { 0 };
-    const char *exc;
-    if (is_list(t)) {
-        Term bad;
-        StrBuf scratch = { 0 };
-        int rc = chardata_to_buf(&scratch, t, &bad);
-        strbuf_free(&scratch);
-        if (rc == 2) {
-            exc = "Elixir.UnicodeConversionError";
-            strbuf_puts(&m, "invalid code point ");
-            inspect_integer_to_buf(&m, bad);
-        } else {
-            exc = "Elixir.ArgumentError";
-            strbuf_puts(&m, "cannot convert the given list to a string.\n\n"
-                            "To be converted to a string, a list must either be empty or only\n"
-                            "contain the following elements:\n\n"
-                            "  * strings\n"
-                            "  * integers representing Unicode code points\n"
-                            "  * a list containing one of these three elements\n\n"
-                            "Please check the given list or call inspect/1 to get the list "
-                            "representation, got:\n\n");
-            inspect_to_buf(&m, t, &inspect_default_opts);
-            strbuf_putc(&m, '\n');
-        }
-    } else {
-        /* %Protocol.UndefinedError{protocol: String.Chars, value: t,
-         * description: ""}: stdlib/exception.act gives its message. */
-        strbuf_free(&m);
-        Term kv[10] = {
-            ATOM___exception__, ATOM_true,
-            ATOM___struct__, atom_intern_cstr("Elixir.Protocol.UndefinedError"),
-            atom_intern_cstr("protocol"), atom_intern_cstr("Elixir.String.Chars"),
-            ATOM_value, t,
-            atom_intern_cstr("description"), make_binary(p, "", 0),
-        };
-        return native_raise(p, ATOM_error, map_from_pairs(p, 5, kv));
-    }
-    if (!strcmp(exc, "Elixir.ArgumentError")) {
-        native_raise_msg(p, exc, m.data);
-        strbuf_free(&m);
-        return T_NONE;
-    }
-    /* %UnicodeConversionError{encoded: "", message: ...} as Elixir */
-    Term kv[8] = {
-        ATOM___exception__, ATOM_true,
-        ATOM___struct__, atom_intern_cstr(exc),
-        atom_intern_cstr("encoded"), make_binary(p, "", 0),
-        ATOM_message, make_binary(p, m.data, m.len),
-    };
-    strbuf_free(&m);
-    return native_raise(p, ATOM_error, map_from_pairs(p, 4, kv));
 }

@@ -1,9 +1,10 @@
 /* inspect.h — turning terms into text: inspect, to_string, float text, and
  * the process-wide output writer.
  *
- * Implemented in: inspect.c (inspect, the pretty printer, to_string),
- * float_fmt.c (float text), string.c (the output writer and the String, Atom
- * and IO natives).
+ * Implemented in: inspect.c (inspect, the pretty printer), chardata.c
+ * (StrBuf, chardata, to_string), float_fmt.c (float text), io.c (the
+ * output writer, IO and Kernel printing natives), string.c (String and
+ * Atom natives), unicode.c (UTF-8, case mapping).
  *
  * Everything here follows Elixir 1.14 byte for byte (elixir is the oracle),
  * with the documented Act deviation that a list of integers always prints as
@@ -48,6 +49,8 @@ typedef struct InspectOpts {
     int charlists;        /* 0 :as_lists (Act's default), 1 :infer,
                              2 :as_charlists */
     bool no_structs;      /* structs: false (print structs as maps) */
+    int base;             /* integers: 10 (0 means 10), 2, 8 or 16 */
+    int binaries;         /* 0 :infer, 1 :as_strings, 2 :as_binaries */
 } InspectOpts;
 
 /* inspect/1: limit 50, printable_limit 4096, width 80, not pretty. */
@@ -113,7 +116,7 @@ size_t float_to_inspect(double d, char *buf);
  * of digits. 0.0 gives "0", place 1. */
 int float_shortest_digits(double d, char *digits, int *place);
 
-/* ---- the output writer (string.c) ----------------------------------------
+/* ---- the output writer (io.c) --------------------------------------------
  * All program output goes through these: stdout is buffered, stderr is not.
  * Each call writes its bytes as one unit under one process-wide lock, so
  * lines written by concurrent processes (a later milestone) never

@@ -149,7 +149,7 @@ static bool setup(Process *p, Term a, Term b, Term c) {
     if (p->frames_cap == 0 && !frames_grow(p)) return false;
     p->stack[0] = a; p->stack[1] = b; p->stack[2] = c;
     p->stack_top = 3;
-    p->frames[0] = (Frame){ .fn = &boot_fn, .mod = &boot_module, .ret_pc = NULL, .base = 0, .top = 3 };
+    p->frames[0] = (Frame){ .fn = &boot_fn, .mod = &boot_module, .ret_pc = NULL, .base = 0 };
     p->nframes = 1;
     p->nhandlers = 0;
     p->pc = boot_fn.code;
@@ -168,6 +168,24 @@ bool interp_setup_fun(Process *p, Term fun, Term args) {
 
 Term interp_result(const Process *p) {
     return p->stack_top ? p->stack[0] : T_NIL;
+}
+
+/* ---- mailbox ------------------------------------------------------------ */
+
+void interp_deliver(Process *p, Term msg) {
+    if (p->mbox_len == p->mbox_cap) {
+        size_t cap = p->mbox_cap ? p->mbox_cap * 2 : 8;
+        Term *m = realloc(p->mbox, cap * sizeof(Term));
+        if (!m) heap_out_of_memory("mailbox", cap * sizeof(Term));
+        p->mbox = m;
+        p->mbox_cap = cap;
+    }
+    p->mbox[p->mbox_len++] = msg;
+}
+
+void interp_timeout(Process *p) {
+    if (p->deadline >= 0 && p->timeout_pc) p->pc = p->timeout_pc;
+    p->deadline = -1;
 }
 
 /* ---- helpers of the loop ----------------------------------------------- */
@@ -195,6 +213,29 @@ static Term binary_rest(Process *p, Term bin, size_t off) {
     size_t len;
     binary_bytes(bin, &len);
     return binary_sub(p, bin, off, len - off);
+}
+
+/* The BEAM's message for a failed `<>` (construction of a binary): names the
+ * first operand (1-based segment) that is not a binary. */
+static void concat_error(Process *p, uint32_t n, const Term *segs) {
+    uint32_t i = 0;
+    while (i < n && is_binary(segs[i])) i++;
+    if (i == n) return; /* binary_concat raised for another reason: keep it */
+    StrBuf b = { 0 };
+    strbuf_printf(&b, "construction of binary failed: segment %u of type 'binary': expected a binary but got: ", i + 1);
+    inspect_to_buf(&b, segs[i], &inspect_default_opts);
+    native_raise_msg(p, "Elixir.ArgumentError", b.data);
+    strbuf_free(&b);
+}
+
+static void arith_trace(Process *p, const uint32_t *pc, const char *op, unsigned n, Term x, Term y) {
+    Term tr = build_trace(p, p->nframes, pc);
+    if (p->exc_class == ATOM_error && p->exc_reason == ATOM_badarith) {
+        Term args = make_list(p, n, (Term[]){ x, y });
+        Term e = make_tuple(p, 4, (Term[]){ ATOM_erlang, atom_intern_cstr(op), args, T_NIL });
+        tr = make_cons_cell(p, e, tr);
+    }
+    p->exc_trace = tr;
 }
 
 /* ---- the loop -----------------------------------------------------------*/
@@ -232,16 +273,38 @@ static void trace_op(Process *p, const Function *fn, const Module *mod, const ui
 #define STACK_RELOAD() (R = p->stack + base)
 
 static inline bool lacks_room(const Process *p, size_t need) { return (size_t)(p->hend - p->htop) < need; }
+
+/* Collect, after making p->stack_top exact: the highest register window
+ * end of all frames (interp.h). Costs a walk of the frames, as the GC
+ * scans all of their registers anyway. */
+static void collect(Process *p, size_t need) {
+    size_t top = 0;
+    for (size_t i = 0; i < p->nframes; i++) {
+        size_t t = (size_t)p->frames[i].base + p->frames[i].fn->nregs;
+        if (t > top) top = t;
+    }
+    p->stack_top = top;
+    gc_collect(p, need, p->mbox, p->mbox_len);
+}
+
 #define SAFEPOINT(need) do {                                                  \
         if (unlikely(GC_STRESS || p->gc_wanted || lacks_room(p, (need)))) {   \
-            gc_collect(p, (need), NULL, 0);                                   \
+            collect(p, (need));                                               \
         }                                                                     \
     } while (0)
 
-#define RAISE_REASON(r) do { p->exc_class = ATOM_error; p->exc_reason = (r); goto raise_fresh; } while (0)
+#define RAISE_REASON(r) do { p->exc_class = ATOM_error; p->exc_reason = (r); p->exc_trace = T_NIL; goto raise_fresh; } while (0)
 #define RAISE_TUPLE(tag, v) do { Term t_ = make_tuple2(p, (tag), (v)); RAISE_REASON(t_); } while (0)
 /* A slow-path call returned T_NONE: the exception is already set. */
 #define CHECK_NONE(v) do { if (unlikely((v) == T_NONE)) goto raise_fresh; } while (0)
+/* An arithmetic slow path failed: as on the BEAM, the operator (an erlang
+ * BIF) heads the stack trace with its arguments, e.g. {:erlang, :+, [1, :a], []}. */
+#define CHECK_ARITH(v, opname, n, x, y) do {                                  \
+        if (unlikely((v) == T_NONE)) {                                        \
+            arith_trace(p, pc, (opname), (n), (x), (y));                      \
+            goto unwind;                                                      \
+        }                                                                     \
+    } while (0)
 
 RunStatus interp_run(Process *p, int reductions) {
 #ifdef ACT_COMPUTED_GOTO
@@ -281,7 +344,7 @@ RunStatus interp_run(Process *p, int reductions) {
 #define LOAD_FRAME() do {                                                     \
         Frame *f_ = &p->frames[p->nframes - 1];                               \
         fn = f_->fn; mod = f_->mod; base = f_->base; code = fn->code;         \
-        K = mod->literals; R = p->stack + base; p->stack_top = f_->top;       \
+        K = mod->literals; R = p->stack + base;                               \
     } while (0)
 
     LOAD_FRAME();
@@ -292,6 +355,8 @@ RunStatus interp_run(Process *p, int reductions) {
 dispatch_traced:
 #ifdef ACT_COMPUTED_GOTO
     goto *labels[*pc];
+#else
+    goto dispatch;
 #endif
 #endif
 
@@ -359,6 +424,7 @@ dispatch:
     CASE(GET_TL) { RA = CDR(RB); NEXT(2); }
     CASE(GET_ELEM) { RA = tuple_elems(RB)[C]; NEXT(3); }
     CASE(MAP_GET) {
+        if (unlikely(!is_map(RB))) JUMP_TO(D);
         Term v = map_get(RB, RC);
         if (v == T_NONE) JUMP_TO(D);
         RA = v;
@@ -425,7 +491,10 @@ dispatch:
     CASE(BIN_CONCAT) {
         SAFEPOINT(0);
         Term b = binary_concat(p, C, &RB);
-        CHECK_NONE(b);
+        if (unlikely(b == T_NONE)) {
+            concat_error(p, C, &RB);
+            goto raise_fresh;
+        }
         RA = b;
         NEXT(3);
     }
@@ -448,7 +517,7 @@ dispatch:
             RA = (Term)r;
         } else {
             Term v = arith_add(p, x, y);
-            CHECK_NONE(v);
+            CHECK_ARITH(v, "+", 2, x, y);
             RA = v;
         }
         NEXT(3);
@@ -460,7 +529,7 @@ dispatch:
             RA = (Term)r;
         } else {
             Term v = arith_sub(p, x, y);
-            CHECK_NONE(v);
+            CHECK_ARITH(v, "-", 2, x, y);
             RA = v;
         }
         NEXT(3);
@@ -473,7 +542,7 @@ dispatch:
             RA = make_small(r);
         } else {
             Term v = arith_mul(p, x, y);
-            CHECK_NONE(v);
+            CHECK_ARITH(v, "*", 2, x, y);
             RA = v;
         }
         NEXT(3);
@@ -490,7 +559,7 @@ dispatch:
             RA = make_small(small_val(x) / small_val(y));
         } else {
             Term v = arith_idiv(p, x, y);
-            CHECK_NONE(v);
+            CHECK_ARITH(v, "div", 2, x, y);
             RA = v;
         }
         NEXT(3);
@@ -501,7 +570,7 @@ dispatch:
             RA = make_small(small_val(x) % small_val(y));
         } else {
             Term v = arith_rem(p, x, y);
-            CHECK_NONE(v);
+            CHECK_ARITH(v, "rem", 2, x, y);
             RA = v;
         }
         NEXT(3);
@@ -512,7 +581,7 @@ dispatch:
             RA = make_small(-small_val(x));
         } else {
             Term v = arith_neg(p, x);
-            CHECK_NONE(v);
+            CHECK_ARITH(v, "-", 1, x, T_NIL);
             RA = v;
         }
         NEXT(2);
@@ -524,7 +593,7 @@ dispatch:
             RA = (Term)r;
         } else {
             Term v = arith_add(p, x, make_small((int32_t)C));
-            CHECK_NONE(v);
+            CHECK_ARITH(v, "+", 2, x, make_small((int32_t)C));
             RA = v;
         }
         NEXT(3);
@@ -556,22 +625,35 @@ dispatch:
 
     /* ---- calls ---- */
     CASE(CALL) {
-        tail = false;
-        g = &mod->funcs[B];
-        gm = mod;
-        nb = base + A;
-        nvalid = g->arity;
-        rpc = pc + 3;
-        goto push_enter;
+        /* Inline fast path; the generic push_enter handles growth. */
+        const Function *h = &mod->funcs[B];
+        uint32_t hb = base + A, hn = h->nregs;
+        if (unlikely(p->nframes == p->frames_cap || hb + hn > p->stack_cap)) {
+            tail = false; g = h; gm = mod; nb = hb; nvalid = h->arity; rpc = pc + 3;
+            goto push_enter;
+        }
+        Frame *f = &p->frames[p->nframes++];
+        f->fn = h; f->mod = mod; f->ret_pc = pc + 3; f->base = hb;
+        R += A;
+        for (uint32_t i = h->arity; i < hn; i++) R[i] = T_NIL;
+        base = hb; fn = h; code = h->code; pc = code;
+        if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
+        DISPATCH();
     }
     CASE(TCALL) {
-        tail = true;
-        g = &mod->funcs[B];
-        gm = mod;
-        nvalid = g->arity;
-        if (A != 0) memmove(R, R + A, nvalid * sizeof(Term));
-        nb = base;
-        goto enter;
+        const Function *h = &mod->funcs[B];
+        uint32_t n = h->arity, hn = h->nregs;
+        if (unlikely(base + hn > p->stack_cap)) {
+            tail = true; g = h; gm = mod; nvalid = n; nb = base;
+            if (A != 0) memmove(R, R + A, n * sizeof(Term));
+            goto enter;
+        }
+        if (A != 0) for (uint32_t i = 0; i < n; i++) R[i] = R[A + i];
+        for (uint32_t i = n; i < hn; i++) R[i] = T_NIL;
+        p->frames[p->nframes - 1].fn = h;
+        fn = h; code = h->code; pc = code;
+        if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
+        DISPATCH();
     }
     CASE(CALLX) {
         tail = false;
@@ -604,8 +686,17 @@ dispatch:
         goto apply;
     }
     CASE(RET) {
-        rv = RA;
-        goto ret_value;
+        Frame *f = &p->frames[--p->nframes];
+        R[0] = RA;
+        if (unlikely(f->ret_pc == NULL)) goto done;
+        pc = f->ret_pc;
+        if (unlikely(p->nhandlers)) {
+            while (p->nhandlers && p->handlers[p->nhandlers - 1].nframes > p->nframes) p->nhandlers--;
+        }
+        f--;
+        fn = f->fn; mod = f->mod; base = f->base; code = fn->code;
+        K = mod->literals; R = p->stack + base;
+        DISPATCH();
     }
 
     /* ---- exceptions ---- */
@@ -623,6 +714,7 @@ dispatch:
         if (cls != ATOM_error && cls != ATOM_exit && cls != ATOM_throw) RAISE_REASON(ATOM_badarg);
         p->exc_class = cls;
         p->exc_reason = RB;
+        p->exc_trace = T_NIL;
         goto raise_fresh;
     }
     CASE(RERAISE) {
@@ -649,34 +741,59 @@ dispatch:
         goto unwind;
     }
 
-    /* ---- processes and messages ----
-     * Mailboxes arrive with the scheduler milestone; until then a process's
-     * mailbox is always empty. */
+    /* ---- processes and messages ---- */
     CASE(SELF) { RA = p->pid; NEXT(1); }
-    CASE(LOOP_REC) { JUMP_TO(B); }
-    CASE(LOOP_REC_NEXT) { JUMP_TO(A); }
-    CASE(REMOVE_MSG) { NEXT(0); }
-    CASE(TIMEOUT) { NEXT(0); }
+    CASE(LOOP_REC) {
+        if (p->mbox_save < p->mbox_len) {
+            RA = p->mbox[p->mbox_save];
+            NEXT(2);
+        }
+        JUMP_TO(B);
+    }
+    CASE(LOOP_REC_NEXT) {
+        p->mbox_save++;
+        JUMP_TO(A);
+    }
+    CASE(REMOVE_MSG) {
+        size_t i = p->mbox_save;
+        if (i < p->mbox_len) {
+            memmove(p->mbox + i, p->mbox + i + 1, (p->mbox_len - i - 1) * sizeof(Term));
+            p->mbox_len--;
+        }
+        p->mbox_save = 0;
+        p->deadline = -1;
+        NEXT(0);
+    }
+    CASE(TIMEOUT) {
+        p->mbox_save = 0;
+        p->deadline = -1;
+        NEXT(0);
+    }
     CASE(WAIT) {
-        native_raise_msg(p, "Elixir.RuntimeError",
-                         "receive without a timeout would wait forever: no other process exists yet");
-        goto raise_fresh;
+        p->deadline = -1;
+        p->pc = code + A;
+        goto suspend;
     }
     CASE(WAIT_TIMEOUT) {
         Term t = RA;
         if (is_small(t) && small_val(t) >= 0) {
-            SInt ms = small_val(t);
-            struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-            nanosleep(&ts, NULL);
-            NEXT(2);
+            if (t == make_small(0)) NEXT(2); /* after 0: fires at once */
+            /* The timer starts at the receive's first wait and keeps running
+             * while non-matching messages arrive (as on the BEAM). */
+            if (p->deadline < 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                p->deadline = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + (int64_t)small_val(t) * 1000000;
+            }
+            p->timeout_pc = pc + 3;
+        } else if (t == ATOM_infinity || (is_bignum(t) && box_type(t) == BOX_BIG_POS)) {
+            p->deadline = -1;
+        } else {
+            /* Erlang: a bad timeout value is error:timeout_value. */
+            RAISE_REASON(atom_intern_cstr("timeout_value"));
         }
-        if (t == ATOM_infinity) {
-            native_raise_msg(p, "Elixir.RuntimeError",
-                             "receive without a timeout would wait forever: no other process exists yet");
-            goto raise_fresh;
-        }
-        /* Erlang: a bad timeout value is error:timeout_value. */
-        RAISE_REASON(atom_intern_cstr("timeout_value"));
+        p->pc = code + B;
+        goto suspend;
     }
 
 #ifndef ACT_COMPUTED_GOTO
@@ -703,17 +820,14 @@ enter: {
         Term *r = p->stack + nb;
         for (uint32_t i = nvalid; i < g->nregs; i++) r[i] = T_NIL;
         Frame *f = &p->frames[p->nframes - 1];
-        uint32_t ptop = p->nframes > 1 ? f[-1].top : 0;
-        if (top < ptop) top = ptop;
-        f->fn = g; f->mod = gm; f->base = nb; f->top = top;
-        p->stack_top = top;
+        f->fn = g; f->mod = gm; f->base = nb;
         fn = g; mod = gm; base = nb; R = r; K = gm->literals; code = g->code; pc = code;
         if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
         DISPATCH();
     }
 
 enter_slow:
-    if (p->gc_wanted || GC_STRESS) gc_collect(p, 0, NULL, 0);
+    if (p->gc_wanted || GC_STRESS) collect(p, 0);
     if (fcalls <= 0) {
         if (unlimited) {
             p->reductions += INT_MAX;
@@ -738,10 +852,15 @@ ret_value: {
         p->stack[f->base] = rv;
         if (unlikely(f->ret_pc == NULL)) goto done;
         pc = f->ret_pc;
-        while (unlikely(p->nhandlers) && p->handlers[p->nhandlers - 1].nframes > p->nframes) p->nhandlers--;
+        while (p->nhandlers && p->handlers[p->nhandlers - 1].nframes > p->nframes) p->nhandlers--;
         LOAD_FRAME();
         DISPATCH();
     }
+
+suspend:
+    p->fcalls = fcalls;
+    p->reductions += budget - fcalls;
+    return RUN_WAIT;
 
 done:
     p->nframes = 0;
@@ -865,7 +984,7 @@ invoke:
         }
         p->stack[nb] = r;
         pc = rpc;
-        if (unlikely(p->gc_wanted || GC_STRESS)) gc_collect(p, 0, NULL, 0);
+        if (unlikely(p->gc_wanted || GC_STRESS)) collect(p, 0);
         DISPATCH();
     }
     g = &tgt.module->funcs[tgt.func];
@@ -889,8 +1008,10 @@ raise_undef_regs: {
     }
 
     /* ================= exceptions ================= */
+    /* A raise whose exc_trace is [] gets the trace of the current frames;
+     * a non-empty one (erlang:raise/3) is kept. */
 raise_fresh:
-    p->exc_trace = build_trace(p, p->nframes, pc);
+    if (p->exc_trace == T_NIL) p->exc_trace = build_trace(p, p->nframes, pc);
     /* fallthrough */
 unwind: {
         if (p->nhandlers == 0) {

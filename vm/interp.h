@@ -14,10 +14,11 @@
  *   p->handlers  try handlers, innermost last (TRY pushes, TRY_END pops).
  *
  * Invariants:
- *  - Every word of stack[0 .. p->stack_top) is a valid term (GC root).
- *    p->stack_top equals the innermost frame's `top`, which is
- *    max(the caller's top, base + fn->nregs): registers of a caller that lie
- *    above a callee's window stay roots while the callee runs.
+ *  - Every word below max over all frames of (base + fn->nregs) is a valid
+ *    term: a frame's registers beyond its arguments are cleared to [] when
+ *    it is entered. Registers of a caller that lie above a callee's window
+ *    stay roots while the callee runs. p->stack_top is set to that maximum
+ *    before each collection (the only reader), not maintained per call.
  *  - A handler's `nframes` is the frame depth of the frame that pushed it; a
  *    handler never outlives that frame (RET drops stale ones).
  *  - While a process is not running, p->pc is the innermost frame's resume pc.
@@ -33,7 +34,6 @@ typedef struct Frame {
     Module *mod;            /* its module; NULL for the boot function */
     const uint32_t *ret_pc; /* caller's resume pc; NULL: bottom frame */
     uint32_t base;          /* index of R[0] in p->stack */
-    uint32_t top;           /* stack_top while this frame runs (see above) */
 } Frame;
 
 typedef struct Handler {
@@ -61,6 +61,13 @@ extern size_t interp_max_frames;      /* default 10M frames */
 bool interp_setup_apply(Process *p, Term mod, Term fun, Term args);
 /* Prepare an idle process to call fun value `fun` with the argument list. */
 bool interp_setup_fun(Process *p, Term fun, Term args);
+
+/* Append msg (already on p's heap) to p's mailbox. A process waiting in
+ * RUN_WAIT should then be run again: its receive re-examines the mailbox. */
+void interp_deliver(Process *p, Term msg);
+/* A process that returned RUN_WAIT with p->deadline >= 0 reached its
+ * deadline: its receive takes the `after` branch when run again. */
+void interp_timeout(Process *p);
 
 /* Run p for at most `reductions` function calls (<= 0: unlimited). */
 RunStatus interp_run(Process *p, int reductions);

@@ -9,7 +9,7 @@
  *   file       len, bytes (no NUL byte)
  *   literals   count, then per literal a tagged term (below)
  *   imports    count, then per import: module atom, name atom, arity
- *   functions  count, then per function: name atom, arity, nregs,
+ *   functions  count, then per function: name atom, arity, nregs, nfree,
  *              exported (0/1), code_len, code_len little-endian u32 words,
  *              nlines, then per line: pc, line
  *   lambdas    count, then per lambda: func, arity, nfree, index
@@ -19,7 +19,8 @@
  * Tagged terms: LIT_SMALL zigzag; LIT_BIG sign(0/1) nlimbs limbs(u64 LE);
  * LIT_FLOAT 8 bytes (IEEE LE); LIT_ATOM index; LIT_BIN len bytes;
  * LIT_TUPLE n terms; LIT_LIST n terms + tail term (n >= 1); LIT_NIL;
- * LIT_EXPORT module atom, name atom, arity. Nesting is limited to
+ * LIT_EXPORT module atom, name atom, arity; LIT_MAP n, then n key/value term
+ * pairs in key order (distinct keys). Nesting is limited to
  * LIT_MAX_DEPTH so a hostile image cannot exhaust the C stack.
  *
  * Invariants:
@@ -38,6 +39,7 @@
 #include "heap.h"
 #include "atom.h"
 #include "opinfo.h"
+#include "map.h"
 
 const OpInfo op_info[OPC__COUNT] = {
 #define OP(name, operands, effect, doc) { #name, operands, effect, (uint8_t)(1 + sizeof(operands) - 1) },
@@ -45,7 +47,7 @@ const OpInfo op_info[OPC__COUNT] = {
 #undef OP
 };
 
-enum { LIT_SMALL = 1, LIT_BIG, LIT_FLOAT, LIT_ATOM, LIT_BIN, LIT_TUPLE, LIT_LIST, LIT_NIL, LIT_EXPORT };
+enum { LIT_SMALL = 1, LIT_BIG, LIT_FLOAT, LIT_ATOM, LIT_BIN, LIT_TUPLE, LIT_LIST, LIT_NIL, LIT_EXPORT, LIT_MAP };
 #define LIT_MAX_DEPTH 100
 /* Limits that keep hostile images from asking for absurd allocations. */
 #define MAX_REGS 65535u
@@ -179,8 +181,20 @@ static bool write_term(ByteBuf *b, AtomSet *as, Term t, int depth) {
         bb_var(b, (uint64_t)small_val(e[2]));
         return true;
     }
+    case BOX_MAP_FLAT: case BOX_MAP_HAMT: {
+        MapIter it;
+        Term k, v;
+        bool ok = true;
+        bb_u8(b, LIT_MAP);
+        bb_var(b, map_size(t));
+        map_iter_init(&it, t);
+        while (ok && map_iter_next(&it, &k, &v))
+            ok = write_term(b, as, k, depth + 1) && write_term(b, as, v, depth + 1);
+        map_iter_done(&it);
+        return ok;
+    }
     default:
-        return false; /* maps, funs, pids, refs are never literals */
+        return false; /* funs, pids, refs are never literals */
     }
 }
 
@@ -211,6 +225,7 @@ bool module_serialize(const Module *m, ByteBuf *out) {
         bb_var(&body, atomset_add(&as, f->name));
         bb_var(&body, f->arity);
         bb_var(&body, f->nregs);
+        bb_var(&body, f->nfree);
         bb_u8(&body, f->exported ? 1 : 0);
         bb_var(&body, f->code_len);
         for (uint32_t k = 0; k < f->code_len; k++) bb_u32le(&body, f->code[k]);
@@ -428,6 +443,21 @@ static bool rd_term(Reader *r, Term *out, int depth) {
         *out = make_boxed(w);
         return true;
     }
+    case LIT_MAP: {
+        uint32_t n;
+        if (!rd_count(r, &n, 2, "map size")) return false;
+        /* The pairs are collected in a literal-area tuple so that the
+         * partially read terms stay in one place. */
+        Term *kv = heap_alloc(r->lit, 1 + 2 * (size_t)n);
+        kv[0] = make_header(BOX_TUPLE, 2 * (size_t)n);
+        for (size_t i = 0; i < 2 * (size_t)n; i++) kv[1 + i] = T_NIL;
+        for (size_t i = 0; i < 2 * (size_t)n; i++)
+            if (!rd_term(r, &kv[1 + i], depth + 1)) return false;
+        Term m = map_from_pairs(r->lit, n, kv + 1);
+        if (map_size(m) != n) return fail(r, "duplicate key in map literal");
+        *out = m;
+        return true;
+    }
     default:
         return fail(r, "unknown literal tag %u", tag);
     }
@@ -502,7 +532,8 @@ Module *module_load(const uint8_t *bytes, size_t len, char *err, size_t errlen) 
         Function *f = &m->funcs[i];
         uint32_t exported;
         if (!rd_atom(&r, &f->name, "function name") || !rd_u32(&r, &f->arity, MAX_ARITY, "arity") ||
-            !rd_u32(&r, &f->nregs, MAX_REGS, "nregs") || !rd_u32(&r, &exported, 1, "exported flag") ||
+            !rd_u32(&r, &f->nregs, MAX_REGS, "nregs") || !rd_u32(&r, &f->nfree, MAX_REGS, "nfree") ||
+            !rd_u32(&r, &exported, 1, "exported flag") ||
             !rd_count(&r, &f->code_len, 4, "code length"))
             goto bad;
         f->exported = exported;
@@ -683,6 +714,7 @@ bool module_verify(const Module *m, char *err, size_t errlen) {
         if (f->arity != e->arity) return vfail(err, errlen, "lambda %u: arity %u differs from its function's %u", i, e->arity, f->arity);
         if ((uint64_t)f->nregs < (uint64_t)e->arity + e->nfree)
             return vfail(err, errlen, "lambda %u: nregs %u < arity + nfree", i, f->nregs);
+        if (f->nfree != e->nfree) return vfail(err, errlen, "lambda %u: nfree %u differs from its function's %u", i, e->nfree, f->nfree);
     }
     for (uint32_t i = 0; i < m->ndocs; i++)
         if (!is_atom(m->docs[i].name)) return vfail(err, errlen, "doc %u: name is not an atom", i);

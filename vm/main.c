@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define EXIT_COMPILE_ERROR 65
 
@@ -145,11 +146,23 @@ static int run_main(Process *p) {
             return 0;
         case RUN_YIELD:
             continue;
-        case RUN_WAIT:
-            /* No other process can ever send a message yet. */
-            io_flush();
-            fprintf(stderr, "act: the main process waits for a message that cannot arrive\n");
-            return 1;
+        case RUN_WAIT: {
+            /* No other process exists yet: only a timeout can wake it. */
+            if (p->deadline < 0) {
+                io_flush();
+                fprintf(stderr, "act: deadlock: the main process waits for a message no process can send\n");
+                return 1;
+            }
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            int64_t left = p->deadline - ((int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+            if (left > 0) {
+                struct timespec ts = { .tv_sec = left / 1000000000, .tv_nsec = left % 1000000000 };
+                while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+            }
+            interp_timeout(p);
+            continue;
+        }
         case RUN_ERROR:
             if (p->exc_class == ATOM_exit) {
                 int s = exit_status_for(p->exc_reason);

@@ -292,6 +292,7 @@ typedef struct Entry {
     uint64_t order; /* the hash with its 5-bit slot groups, root level first */
     uint64_t h;
     Term k, v;
+    size_t idx;     /* position in the input: ties sort in input order */
 } Entry;
 
 /* A sort key under which the entries of every subtree are contiguous and in
@@ -303,9 +304,30 @@ static uint64_t trie_order(uint64_t h) {
     return o | (h >> 60);
 }
 
+/* Sorts es[0..n) by order, ties in idx order. Small inputs use qsort; large
+ * ones an LSD radix sort on order (stable, and es arrives in idx order). */
+static int entry_cmp(const void *a, const void *b);
+static void sort_entries(Entry *es, size_t n) {
+    if (n <= 256) { qsort(es, n, sizeof *es, entry_cmp); return; }
+    Entry *tmp = xmalloc(n * sizeof *tmp);
+    Entry *src = es, *dst = tmp;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t count[256] = {0};
+        for (size_t i = 0; i < n; i++) count[(src[i].order >> shift) & 255]++;
+        if (count[(src[0].order >> shift) & 255] == n) continue; /* one bucket */
+        size_t pos = 0;
+        for (unsigned b = 0; b < 256; b++) { size_t c = count[b]; count[b] = pos; pos += c; }
+        for (size_t i = 0; i < n; i++) dst[count[(src[i].order >> shift) & 255]++] = src[i];
+        Entry *t = src; src = dst; dst = t;
+    }
+    if (src != es) memcpy(es, src, n * sizeof *es);
+    free(tmp);
+}
+
 static int entry_cmp(const void *a, const void *b) {
-    uint64_t x = ((const Entry *)a)->order, y = ((const Entry *)b)->order;
-    return (x > y) - (x < y);
+    const Entry *x = a, *y = b;
+    if (x->order != y->order) return x->order < y->order ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 /* The subtree of n >= 2 entries (distinct keys, sorted by order) at shift. */
@@ -355,8 +377,9 @@ static Term build_from_distinct(Process *p, size_t n, const Term *ks, const Term
         es[i].v = vs[i * stride];
         es[i].h = key_hash(es[i].k);
         es[i].order = trie_order(es[i].h);
+        es[i].idx = i;
     }
-    qsort(es, n, sizeof *es, entry_cmp);
+    sort_entries(es, n);
     Term m = hamt_build(p, es, n, 0);
     free(es);
     return m;
@@ -481,10 +504,63 @@ Term map_remove(Process *p, Term map, Term key) {
     return flat_from_sorted_pairs(p, n, kv);
 }
 
+/* Runs of equal keys in recs (n sorted records): keep the first key
+ * (stable sort) and the last value. Returns the distinct count. */
+static size_t dedupe_sorted(Term *recs, size_t n) {
+    size_t m = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && term_eqx(recs[2 * i], recs[2 * j])) j++;
+        recs[2 * m] = recs[2 * i];
+        recs[2 * m + 1] = recs[2 * (j - 1) + 1];
+        m++;
+        i = j;
+    }
+    return m;
+}
+
+/* Many pairs: sort by trie order (hash) instead of term order, so equal keys
+ * meet inside runs of equal hashes, and build the trie directly. */
+static Term from_many_pairs(Process *p, size_t n, const Term *kv) {
+    Entry *es = xmalloc(n * sizeof *es);
+    for (size_t i = 0; i < n; i++) {
+        es[i].k = kv[2 * i];
+        es[i].v = kv[2 * i + 1];
+        es[i].h = key_hash(es[i].k);
+        es[i].order = trie_order(es[i].h);
+        es[i].idx = i;
+    }
+    sort_entries(es, n);
+    /* within a run of equal hashes (input order), a repeated key updates
+     * the value of its first occurrence */
+    size_t m = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i, run = m;
+        for (; j < n && es[j].h == es[i].h; j++) {
+            size_t k = run;
+            while (k < m && !key_eq(es[k].k, es[j].k)) k++;
+            if (k < m) es[k].v = es[j].v;
+            else es[m++] = es[j];
+        }
+        i = j;
+    }
+    Term out;
+    if (m > MAP_FLAT_MAX) {
+        out = hamt_build(p, es, m, 0);
+    } else {
+        Term recs[2 * MAP_FLAT_MAX];
+        for (size_t i = 0; i < m; i++) { recs[2 * i] = es[i].k; recs[2 * i + 1] = es[i].v; }
+        term_sort_records(recs, m, 2, true);
+        out = flat_from_sorted_pairs(p, m, recs);
+    }
+    free(es);
+    return out;
+}
+
 Term map_from_pairs(Process *p, size_t n, const Term *kv) {
     if (n == 0) return map_new(p);
-    Term small_buf[2 * 16];
-    Term *recs = n <= 16 ? small_buf : xmalloc(2 * n * sizeof(Term));
+    if (n > MAP_FLAT_MAX) return from_many_pairs(p, n, kv);
+    Term recs[2 * MAP_FLAT_MAX];
     memcpy(recs, kv, 2 * n * sizeof(Term));
     bool sorted = true;
     for (size_t i = 1; i < n && sorted; i++)
@@ -492,21 +568,9 @@ Term map_from_pairs(Process *p, size_t n, const Term *kv) {
     size_t m = n;
     if (!sorted) {
         term_sort_records(recs, n, 2, true);
-        /* runs of equal keys: keep the first key (stable sort) and the last value */
-        m = 0;
-        for (size_t i = 0; i < n;) {
-            size_t j = i + 1;
-            while (j < n && term_eqx(recs[2 * i], recs[2 * j])) j++;
-            recs[2 * m] = recs[2 * i];
-            recs[2 * m + 1] = recs[2 * (j - 1) + 1];
-            m++;
-            i = j;
-        }
+        m = dedupe_sorted(recs, n);
     }
-    Term out = m <= MAP_FLAT_MAX ? flat_from_sorted_pairs(p, m, recs)
-                                 : build_from_distinct(p, m, recs, recs + 1, 2);
-    if (recs != small_buf) free(recs);
-    return out;
+    return flat_from_sorted_pairs(p, m, recs);
 }
 
 Term map_update(Process *p, Term map, size_t n, const Term *kv) {

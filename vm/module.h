@@ -39,6 +39,10 @@ typedef struct Function {
     LineEntry *lines;     /* sorted by pc */
     uint32_t nlines;
     bool exported;        /* def (true) or defp / lambda (false) */
+    /* Added by codegen: captured variables of a lifted lambda (0 for other
+     * functions), equal to its FunEntry's nfree. As on the BEAM, a lambda's
+     * stack-trace arity is arity + nfree ("anonymous fn/2 in M.f/1"). */
+    uint32_t nfree;
 } Function;
 
 typedef struct Import {

@@ -14,6 +14,7 @@
 #include "module.h"
 #include "termops.h"
 #include "inspect.h"
+#include "interp.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -72,11 +73,34 @@ Term core_error2(Process *p, Term *args) { return native_raise(p, ATOM_error, ar
 Term core_throw(Process *p, Term *args) { return native_raise(p, ATOM_throw, args[0]); }
 Term core_exit(Process *p, Term *args) { return native_raise(p, ATOM_exit, args[0]); }
 
+/* erlang:raise(Class, Reason, Stacktrace): raise with the given stack trace
+ * (reraise). A bad class or a stack trace that is not a list is badarg. */
+Term core_raise3(Process *p, Term *args) {
+    Term cls = args[0];
+    if ((cls != ATOM_error && cls != ATOM_exit && cls != ATOM_throw) || !is_proper_list(args[2]))
+        return native_badarg(p);
+    native_raise(p, cls, args[1]);
+    p->exc_trace = args[2];
+    return T_NONE;
+}
+
 /* ---- identity ------------------------------------------------------------- */
 
 Term core_self(Process *p, Term *args) { return p->pid; }
 Term core_make_ref(Process *p, Term *args) { return make_ref(p); }
 Term core_node(Process *p, Term *args) { return atom_intern_cstr("nonode@nohost"); }
+
+/* ---- messages --------------------------------------------------------------
+ * Until the scheduler milestone the main process is the only process: a
+ * message to itself is delivered, a message to any other pid goes to a dead
+ * process and is dropped (as on the BEAM), and names are not registered. */
+
+Term core_send(Process *p, Term *args) {
+    Term dest = args[0], msg = args[1];
+    if (dest == p->pid) interp_deliver(p, msg);
+    else if (!is_pid(dest)) return native_badarg(p);
+    return msg;
+}
 
 /* ---- apply ---------------------------------------------------------------- */
 

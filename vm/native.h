@@ -37,7 +37,10 @@ extern const size_t native_count;
 #undef NATIVE
 
 /* Raise an exception of class `cls` (ATOM_error/exit/throw) with `reason`.
- * Always returns T_NONE so natives can `return native_raise(...)`. */
+ * Always returns T_NONE so natives can `return native_raise(...)`. It sets
+ * p->exc_trace to []: the interpreter then records the stack trace of the
+ * call site. A native that sets p->exc_trace to a non-empty list after
+ * native_raise keeps that trace instead (erlang:raise/3). */
 Term native_raise(Process *p, Term cls, Term reason);
 /* error:badarg, error:badarith, error:{badkey,K}, error:{badmap,M} ... */
 Term native_badarg(Process *p);

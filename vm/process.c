@@ -25,6 +25,7 @@ Process *process_new(size_t heap_words) {
     p->dict = T_NIL;
     p->trap_mod = p->trap_fun = p->trap_args = T_NONE;
     p->pid = make_pid(next_pid++);
+    p->deadline = -1;
     return p;
 }
 
@@ -34,5 +35,6 @@ void process_free(Process *p) {
     free(p->stack);
     free(p->frames);
     free(p->handlers);
+    free(p->mbox);
     free(p);
 }

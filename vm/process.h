@@ -54,6 +54,16 @@ typedef struct Process {
     Term trap_fun;          /* function atom, or a fun when trap_mod is T_NONE */
     Term trap_args;         /* proper list of arguments */
 
+    /* ---- mailbox (interp.c) ----
+     * mbox[0..mbox_len) are the received messages, oldest first, all on this
+     * process's heap; they are GC roots (the interpreter passes them to
+     * gc_collect as extra roots). mbox_save is receive's save position:
+     * messages before it were already tried by the current receive. */
+    Term *mbox;
+    size_t mbox_len, mbox_cap, mbox_save;
+    int64_t deadline;       /* CLOCK_MONOTONIC ns when a waiting receive times out; -1: none */
+    const uint32_t *timeout_pc; /* where that receive resumes when it times out */
+
     /* ---- exception state (set by native_raise / the interpreter) ---- */
     Term exc_class;         /* ATOM_error, ATOM_exit, ATOM_throw */
     Term exc_reason;

@@ -1,9 +1,9 @@
-/* string.c — the output writer, and the IO, String and Atom natives.
+/* string.c — the String and Atom natives.
  *
  * Strings are UTF-8 binaries. Functions that count or index work on code
  * points (Act's documented deviation: String.length/slice/graphemes count
- * code points, not grapheme clusters). Case mapping is one code point to one
- * (unicode.c); special multi-code-point mappings (ß -> SS) are not done.
+ * code points, not grapheme clusters). Case mapping is Elixir's, code point
+ * by code point, multi-code-point results included (unicode.c).
  *
  * Bad arguments raise what Elixir raises: FunctionClauseError for a wrong
  * type (Erlang reason function_clause), ArgumentError where Elixir's own
@@ -11,9 +11,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <errno.h>
-#include <pthread.h>
 #include "inspect.h"
 #include "heap.h"
 #include "atom.h"
@@ -21,135 +18,7 @@
 #include "map.h"
 #include "binary.h"
 #include "unicode.h"
-
-/* ======================================================================
- * The output writer
- *
- * Invariants:
- *  - out_buf[0..out_len) are stdout bytes accepted but not yet written;
- *    they are written before any stderr write, before reading stdin, when the
- *    buffer would overflow, at exit (atexit) and on io_flush.
- *  - Every io_write call appends its bytes while holding out_lock, so one
- *    call (one IO.puts line) is never split by another thread's output.
- *    Stderr writes take the same lock (they flush stdout first), so the two
- *    streams keep their relative order.
- *  - When stdout is a terminal the buffer is flushed after every call, so an
- *    interactive program's prompts appear at once.
- * ====================================================================== */
-
-#define OUT_CAP (64 * 1024)
-static char out_buf[OUT_CAP];
-static size_t out_len;
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t out_once = PTHREAD_ONCE_INIT;
-static bool out_tty;
-
-static void write_all(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return; /* closed pipe etc.: output is lost, the program goes on */
-        }
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
-/* Caller holds out_lock. */
-static void flush_locked(void)
-{
-    if (out_len) write_all(1, out_buf, out_len);
-    out_len = 0;
-}
-
-static void at_exit_flush(void) { io_flush(); }
-
-static void out_setup(void)
-{
-    out_tty = isatty(1);
-    atexit(at_exit_flush);
-}
-
-static void append_locked(IoStream s, const void *bytes, size_t n)
-{
-    if (s == IO_STDERR) {
-        flush_locked();
-        write_all(2, bytes, n);
-        return;
-    }
-    if (out_len + n > OUT_CAP) {
-        flush_locked();
-        if (n > OUT_CAP) {
-            write_all(1, bytes, n);
-            return;
-        }
-    }
-    memcpy(out_buf + out_len, bytes, n);
-    out_len += n;
-}
-
-void io_write(IoStream s, const void *bytes, size_t n)
-{
-    pthread_once(&out_once, out_setup);
-    pthread_mutex_lock(&out_lock);
-    append_locked(s, bytes, n);
-    if (out_tty) flush_locked();
-    pthread_mutex_unlock(&out_lock);
-}
-
-void io_write_line(IoStream s, const void *bytes, size_t n)
-{
-    pthread_once(&out_once, out_setup);
-    pthread_mutex_lock(&out_lock);
-    if (s == IO_STDERR) {
-        /* one write(2) so the line stays whole */
-        flush_locked();
-        char *tmp = malloc(n + 1);
-        if (tmp) {
-            memcpy(tmp, bytes, n);
-            tmp[n] = '\n';
-            write_all(2, tmp, n + 1);
-            free(tmp);
-        } else {
-            write_all(2, bytes, n);
-            write_all(2, "\n", 1);
-        }
-    } else {
-        if (out_len + n + 1 > OUT_CAP) flush_locked();
-        append_locked(s, bytes, n);
-        append_locked(s, "\n", 1);
-    }
-    if (out_tty) flush_locked();
-    pthread_mutex_unlock(&out_lock);
-}
-
-void io_flush(void)
-{
-    pthread_mutex_lock(&out_lock);
-    flush_locked();
-    pthread_mutex_unlock(&out_lock);
-}
-
-bool io_read_line(StrBuf *b)
-{
-    io_flush();
-    /* stdin is read only here, by one process at a time (the caller
-     * serialises IO.gets); byte-at-a-time read keeps no hidden buffer that
-     * could swallow input meant for a later reader. */
-    bool any = false;
-    for (;;) {
-        char c;
-        ssize_t r = read(0, &c, 1);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        any = true;
-        strbuf_putc(b, c);
-        if (c == '\n') break;
-    }
-    return any;
-}
+#include "arith.h"
 
 /* ======================================================================
  * Helpers
@@ -253,177 +122,6 @@ static long match_at(const uint8_t *s, size_t n, size_t i, const Pat *pats, size
     return best;
 }
 
-/* Device argument of IO functions. */
-static bool get_device(Term t, IoStream *s)
-{
-    if (!is_atom(t)) return false;
-    size_t n;
-    const char *name = atom_name(t, &n);
-    if ((n == 5 && !memcmp(name, "stdio", 5)) || (n == 11 && !memcmp(name, "standard_io", 11))) {
-        *s = IO_STDOUT;
-        return true;
-    }
-    if ((n == 6 && !memcmp(name, "stderr", 6)) || (n == 14 && !memcmp(name, "standard_error", 14))) {
-        *s = IO_STDERR;
-        return true;
-    }
-    return false;
-}
-
-/* ======================================================================
- * Kernel: inspect, to_string
- * ====================================================================== */
-
-Term string_nat_inspect1(Process *p, Term *args)
-{
-    return inspect_term(p, args[0], &inspect_default_opts);
-}
-
-Term string_nat_inspect2(Process *p, Term *args)
-{
-    InspectOpts o = inspect_default_opts;
-    if (!is_list(args[1])) return fc(p);
-    if (!inspect_parse_opts(args[1], &o)) return native_badarg(p);
-    return inspect_term(p, args[0], &o);
-}
-
-Term string_nat_to_string(Process *p, Term *args) { return term_to_string(p, args[0]); }
-
-/* ======================================================================
- * IO
- * ====================================================================== */
-
-/* IO.puts/IO.write text: chardata or String.Chars. */
-static bool out_text(Process *p, Term t, StrBuf *b)
-{
-    if (term_to_string_buf(b, t)) return true;
-    Term r = term_to_string(p, t); /* raises the right error */
-    (void)r;
-    return false;
-}
-
-static Term do_write(Process *p, IoStream s, Term data, bool newline)
-{
-    StrBuf b = { 0 };
-    if (!out_text(p, data, &b)) {
-        strbuf_free(&b);
-        return T_NONE;
-    }
-    if (newline) io_write_line(s, b.data ? b.data : "", b.len);
-    else io_write(s, b.data ? b.data : "", b.len);
-    strbuf_free(&b);
-    return ATOM_ok;
-}
-
-Term string_nat_io_puts1(Process *p, Term *args) { return do_write(p, IO_STDOUT, args[0], true); }
-Term string_nat_io_write1(Process *p, Term *args) { return do_write(p, IO_STDOUT, args[0], false); }
-
-Term string_nat_io_puts2(Process *p, Term *args)
-{
-    IoStream s;
-    if (!get_device(args[0], &s)) return native_badarg(p);
-    return do_write(p, s, args[1], true);
-}
-
-Term string_nat_io_write2(Process *p, Term *args)
-{
-    IoStream s;
-    if (!get_device(args[0], &s)) return native_badarg(p);
-    return do_write(p, s, args[1], false);
-}
-
-/* IO.inspect(device, item, opts): "label: " prefix, formatted at
- * opts.width whatever :pretty says (as Elixir's IO.inspect). */
-static Term do_inspect(Process *p, IoStream s, Term item, Term opts)
-{
-    if (!is_list(opts)) return fc(p);
-    InspectOpts o = inspect_pretty_opts;
-    if (!inspect_parse_opts(opts, &o)) return native_badarg(p);
-    o.pretty = true;
-    StrBuf b = { 0 };
-    for (Term l = opts; is_cons(l); l = CDR(l)) {
-        Term kv = CAR(l);
-        if (tuple_elems(kv)[0] == atom_intern_cstr("label")) {
-            if (!out_text(p, tuple_elems(kv)[1], &b)) {
-                strbuf_free(&b);
-                return T_NONE;
-            }
-            strbuf_puts(&b, ": ");
-            break;
-        }
-    }
-    inspect_to_buf(&b, item, &o);
-    io_write_line(s, b.data, b.len);
-    strbuf_free(&b);
-    return item;
-}
-
-Term string_nat_io_inspect1(Process *p, Term *args) { return do_inspect(p, IO_STDOUT, args[0], T_NIL); }
-Term string_nat_io_inspect2(Process *p, Term *args) { return do_inspect(p, IO_STDOUT, args[0], args[1]); }
-
-Term string_nat_io_inspect3(Process *p, Term *args)
-{
-    IoStream s;
-    if (!get_device(args[0], &s)) return native_badarg(p);
-    return do_inspect(p, s, args[1], args[2]);
-}
-
-static Term do_gets(Process *p, Term prompt)
-{
-    StrBuf b = { 0 };
-    if (!out_text(p, prompt, &b)) {
-        strbuf_free(&b);
-        return T_NONE;
-    }
-    if (b.len) io_write(IO_STDOUT, b.data, b.len);
-    b.len = 0;
-    Term r = io_read_line(&b) ? strbuf_to_binary(p, &b) : atom_intern_cstr("eof");
-    strbuf_free(&b);
-    return r;
-}
-
-Term string_nat_io_gets1(Process *p, Term *args) { return do_gets(p, args[0]); }
-
-Term string_nat_io_gets2(Process *p, Term *args)
-{
-    IoStream s;
-    if (!get_device(args[0], &s)) return native_badarg(p);
-    return do_gets(p, args[1]);
-}
-
-/* IO.read(device \\ :stdio, :line | :eof | :all) */
-static Term do_read(Process *p, Term how)
-{
-    StrBuf b = { 0 };
-    Term r;
-    if (how == atom_intern_cstr("line")) {
-        r = io_read_line(&b) ? strbuf_to_binary(p, &b) : atom_intern_cstr("eof");
-    } else if (how == atom_intern_cstr("eof") || how == atom_intern_cstr("all")) {
-        while (io_read_line(&b)) {}
-        r = b.len || how == atom_intern_cstr("all") ? strbuf_to_binary(p, &b) : atom_intern_cstr("eof");
-    } else {
-        r = native_badarg(p);
-    }
-    strbuf_free(&b);
-    return r;
-}
-
-Term string_nat_io_read1(Process *p, Term *args) { return do_read(p, args[0]); }
-
-Term string_nat_io_read2(Process *p, Term *args)
-{
-    IoStream s;
-    if (!get_device(args[0], &s)) return native_badarg(p);
-    return do_read(p, args[1]);
-}
-
-/* IO.chardata_to_string/1, IO.iodata_to_binary/1 */
-Term string_nat_io_chardata_to_string(Process *p, Term *args)
-{
-    if (is_binary(args[0])) return args[0];
-    if (!is_list(args[0])) return fc(p);
-    return term_to_string(p, args[0]);
-}
 
 /* ======================================================================
  * String: measuring, case, trimming
@@ -1020,6 +718,7 @@ static Term pad(Process *p, Term str, Term count, Term padding, bool leading)
     }
     size_t len = cp_count(s, n), want = (size_t)small_val(count);
     if (want <= len) return str;
+    if (want - len > ((size_t)1 << 32) / pn) return native_raise(p, ATOM_error, ATOM_system_limit);
     size_t fill = want - len; /* code points of padding to add */
     size_t plen = cp_count(ps, pn);
     StrBuf b = { 0 };
@@ -1061,7 +760,8 @@ Term string_nat_duplicate(Process *p, Term *args)
                                 "errors were found at the given arguments:\n\n  * 2nd argument: out of range\n");
     }
     size_t times = (size_t)small_val(args[1]);
-    if (n && times > ((size_t)1 << 40) / n) return native_raise(p, ATOM_error, ATOM_system_limit);
+    /* beyond 4 GiB: system_limit rather than an allocation failure abort */
+    if (n && times > ((size_t)1 << 32) / n) return native_raise(p, ATOM_error, ATOM_system_limit);
     uint8_t *out;
     Term r = make_binary_uninit(p, n * times, &out);
     s = binary_bytes(args[0], &n);
@@ -1113,6 +813,307 @@ Term string_nat_printable2(Process *p, Term *args)
     else if (is_small(args[1]) && small_val(args[1]) >= 0) limit = (long)small_val(args[1]);
     else return fc(p);
     return make_bool(printable_str(s, n, limit));
+}
+
+/* ======================================================================
+ * String: similarity and chunking
+ * ====================================================================== */
+
+/* The code points of s (invalid bytes as themselves), C heap. */
+static uint32_t *cp_array(const uint8_t *s, size_t n, size_t *count)
+{
+    uint32_t *a = malloc((n + 1) * sizeof(uint32_t));
+    if (!a) abort();
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        i += cp_len(s, n, i, &cp);
+        a[k++] = cp;
+    }
+    *count = k;
+    return a;
+}
+
+#define NO_CP 0xFFFFFFFFu /* a matched (removed) character */
+
+/* String.jaro_distance/2, transcribed from Elixir 1.14 (its match/5,
+ * submatch, detect and proceed): the shorter string's characters are
+ * looked for in a sliding window of the other; `window` is the other
+ * string's remaining characters (matched ones become NO_CP). */
+Term string_nat_jaro_distance(Process *p, Term *args)
+{
+    const uint8_t *s1, *s2;
+    size_t n1, n2;
+    if (!bin_of(args[0], &s1, &n1) || !bin_of(args[1], &s2, &n2)) return fc(p);
+    if (n1 == n2 && memcmp(s1, s2, n1) == 0) return make_float(p, 1.0);
+    if (n1 == 0 || n2 == 0) return make_float(p, 0.0);
+    size_t len1, len2;
+    uint32_t *c1 = cp_array(s1, n1, &len1), *c2 = cp_array(s2, n2, &len2);
+    const uint32_t *a;
+    uint32_t *b;
+    size_t la, lb;
+    long lim;
+    if (len1 < len2) { a = c1; la = len1; b = c2; lb = len2; lim = (long)(len2 / 2) - 1; }
+    else { a = c2; la = len2; b = c1; lb = len1; lim = (long)(len1 / 2) - 1; }
+    long comm = 0, trans = 0, former = -1, pre = 0;
+    size_t start = 0; /* the window is b[start .. lb) */
+    for (size_t idx = 0; idx < la; idx++) {
+        /* detect: at most pre + 1 + lim characters of the window */
+        long budget = pre + 1 + lim;
+        for (size_t j = start, sub = 0; budget > 0 && j < lb; j++, sub++, budget--) {
+            if (b[j] == a[idx]) {
+                b[j] = NO_CP;
+                long current = (long)idx - pre + (long)sub;
+                if (current < former) trans++;
+                comm++;
+                former = current;
+                break;
+            }
+        }
+        if (pre == lim) start++;
+        else pre++;
+    }
+    free(c1);
+    free(c2);
+    if (comm == 0) return make_float(p, 0.0);
+    double c = (double)comm;
+    return make_float(p, (c / (double)len1 + c / (double)len2 + (double)(comm - trans) / c) / 3);
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* String.bag_distance/2: 1 - max(|A - B|, |B - A|) / max(|A|, |B|) over
+ * the multisets of characters. */
+Term string_nat_bag_distance(Process *p, Term *args)
+{
+    const uint8_t *s1, *s2;
+    size_t n1, n2;
+    if (!bin_of(args[0], &s1, &n1) || !bin_of(args[1], &s2, &n2)) return fc(p);
+    if (n1 == 0 || n2 == 0) return make_float(p, 0.0);
+    size_t l1, l2;
+    uint32_t *a = cp_array(s1, n1, &l1), *b = cp_array(s2, n2, &l2);
+    qsort(a, l1, sizeof *a, cmp_u32);
+    qsort(b, l2, sizeof *b, cmp_u32);
+    size_t i = 0, j = 0, common = 0;
+    while (i < l1 && j < l2) {
+        if (a[i] == b[j]) { common++; i++; j++; }
+        else if (a[i] < b[j]) i++;
+        else j++;
+    }
+    free(a);
+    free(b);
+    size_t d1 = l1 - common, d2 = l2 - common;
+    double dmax = (double)(d1 > d2 ? d1 : d2), lmax = (double)(l1 > l2 ? l1 : l2);
+    return make_float(p, 1 - dmax / lmax);
+}
+
+/* String.chunk(s, :valid | :printable): maximal runs of characters that
+ * do or do not have the trait. */
+Term string_nat_chunk(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    bool printable = args[1] == atom_intern_cstr("printable");
+    if (!bin_of(args[0], &s, &n) || (!printable && args[1] != atom_intern_cstr("valid"))) return fc(p);
+    TermVec tv = { 0 };
+    size_t start = 0;
+    int flag = -1;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int l = unicode_decode(s + i, n - i, &cp);
+        int has = l && (!printable || printable_str(s + i, (size_t)l, -1));
+        if (!l) l = 1;
+        if (flag >= 0 && has != flag) {
+            tv_push(&tv, binary_sub(p, args[0], start, i - start));
+            start = i;
+        }
+        flag = has;
+        i += (size_t)l;
+    }
+    if (n > 0) tv_push(&tv, binary_sub(p, args[0], start, n - start));
+    return tv_list(p, &tv);
+}
+
+/* ---- String.myers_difference/2 ----
+ * A transcription of Elixir 1.14's List.myers_difference (find_script,
+ * each_diagonal, proceed_path, move_down/right, follow_snake and
+ * compact_reverse) over code points, so ties resolve exactly as Elixir's.
+ * A path is {y, i, j, edits}: y as in Elixir, a[i..] and b[j..] still to
+ * match, edits a persistent list (newest first) of nodes in an arena. */
+
+enum { ED_EQ, ED_DEL, ED_INS };
+typedef struct Edit { uint8_t kind; uint32_t cp; long prev; } Edit;
+typedef struct Path { long y; size_t i, j; long edits; } Path;
+typedef struct MyersState {
+    const uint32_t *a, *b;
+    size_t la, lb;
+    Edit *e;
+    size_t ne, cape;
+} MyersState;
+
+static long edit_push(MyersState *m, int kind, uint32_t cp, long prev)
+{
+    if (m->ne == m->cape) {
+        m->cape = m->cape ? m->cape * 2 : 64;
+        m->e = realloc(m->e, m->cape * sizeof(Edit));
+        if (!m->e) abort();
+    }
+    m->e[m->ne] = (Edit){ (uint8_t)kind, cp, prev };
+    return (long)m->ne++;
+}
+
+static Path move_down(MyersState *m, Path p)
+{
+    if (p.i < m->la) {
+        p.edits = edit_push(m, ED_DEL, m->a[p.i], p.edits);
+        p.i++;
+    }
+    p.y++;
+    return p;
+}
+
+static Path move_right(MyersState *m, Path p)
+{
+    if (p.j < m->lb) {
+        p.edits = edit_push(m, ED_INS, m->b[p.j], p.edits);
+        p.j++;
+    }
+    return p;
+}
+
+/* follow_snake: true when both lists are exhausted (done). */
+static bool follow_snake(MyersState *m, Path *p)
+{
+    while (p->i < m->la && p->j < m->lb && m->a[p->i] == m->b[p->j]) {
+        p->edits = edit_push(m, ED_EQ, m->a[p->i], p->edits);
+        p->i++;
+        p->j++;
+        p->y++;
+    }
+    return p->i == m->la && p->j == m->lb;
+}
+
+/* compact_reverse: a segment stack (top = front of Elixir's acc); each
+ * segment's code points are kept in reverse (Elixir prepends). */
+typedef struct Seg { int kind; uint32_t *cp; size_t n, cap; } Seg;
+
+static void seg_add(Seg *g, uint32_t cp)
+{
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 8;
+        g->cp = realloc(g->cp, g->cap * sizeof(uint32_t));
+        if (!g->cp) abort();
+    }
+    g->cp[g->n++] = cp;
+}
+
+static Term myers_result(Process *p, MyersState *m, long edits)
+{
+    Seg *st = NULL;
+    size_t n = 0, cap = 0;
+    for (long k = edits; k >= 0;) {
+        const Edit *e = &m->e[k];
+        if (n > 0 && st[n - 1].kind == e->kind) {
+            seg_add(&st[n - 1], e->cp);
+            k = e->prev;
+            continue;
+        }
+        if (n >= 3 && st[n - 1].kind == ED_EQ && st[n - 2].kind == ED_INS && st[n - 3].kind == ED_EQ &&
+            st[n - 1].n == st[n - 2].n && !memcmp(st[n - 1].cp, st[n - 2].cp, st[n - 1].n * sizeof(uint32_t))) {
+            /* [eq E, ins E, eq O | acc] -> [ins E, eq E ++ O | acc]: in
+             * reversed storage, eq's code points become rev(O) ++ rev(E). */
+            Seg *e_eq = &st[n - 1], *ins = &st[n - 2], *o = &st[n - 3];
+            for (size_t q = 0; q < e_eq->n; q++) seg_add(o, e_eq->cp[q]);
+            free(e_eq->cp);
+            n--;
+            (void)ins; /* ins E stays, now on top */
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            st = realloc(st, cap * sizeof(Seg));
+            if (!st) abort();
+        }
+        st[n] = (Seg){ e->kind, NULL, 0, 0 };
+        seg_add(&st[n++], e->cp);
+        k = e->prev;
+    }
+    static const char *const names[] = { "eq", "del", "ins" };
+    TermVec tv = { 0 };
+    for (size_t q = n; q-- > 0;) {
+        StrBuf b = { 0 };
+        for (size_t r = st[q].n; r-- > 0;) strbuf_put_utf8(&b, st[q].cp[r]);
+        Term bin = strbuf_to_binary(p, &b);
+        strbuf_free(&b);
+        tv_push(&tv, make_tuple2(p, atom_intern_cstr(names[st[q].kind]), bin));
+        free(st[q].cp);
+    }
+    free(st);
+    return tv_list(p, &tv);
+}
+
+Term string_nat_myers_difference(Process *p, Term *args)
+{
+    const uint8_t *s1, *s2;
+    size_t n1, n2;
+    if (!bin_of(args[0], &s1, &n1) || !bin_of(args[1], &s2, &n2)) return fc(p);
+    MyersState m = { 0 };
+    uint32_t *a = cp_array(s1, n1, &m.la), *b = cp_array(s2, n2, &m.lb);
+    m.a = a;
+    m.b = b;
+    Path *paths = malloc(sizeof(Path)), *next = NULL;
+    size_t np = 1;
+    paths[0] = (Path){ 0, 0, 0, -1 };
+    long done = -2;
+    for (long env = 0; done == -2; env++) {
+        next = malloc((size_t)(env + 1) * sizeof(Path));
+        if (!paths || !next) abort();
+        size_t nn = 0, pi = 0; /* paths[pi..np) is Elixir's `paths` list */
+        for (long diag = -env; diag <= env; diag += 2) {
+            Path path;
+            if (diag == 0 && env == 0) {
+                path = paths[pi++];
+            } else if (diag == -env) {
+                path = move_down(&m, paths[pi]);
+            } else if (diag == env && np - pi == 1) {
+                path = move_right(&m, paths[pi++]);
+            } else {
+                Path p1 = paths[pi], p2 = paths[pi + 1];
+                path = p1.y > p2.y ? move_right(&m, p1) : move_down(&m, p2);
+                pi++;
+            }
+            if (follow_snake(&m, &path)) {
+                done = path.edits;
+                break;
+            }
+            next[nn++] = path;
+        }
+        free(paths);
+        paths = next;
+        np = nn;
+    }
+    free(paths);
+    Term r = myers_result(p, &m, done);
+    free(m.e);
+    free(a);
+    free(b);
+    return r;
+}
+
+/* String.next_grapheme_size/1 (graphemes are code points in Act). */
+Term string_nat_next_grapheme_size(Process *p, Term *args)
+{
+    const uint8_t *s;
+    size_t n;
+    if (!bin_of(args[0], &s, &n)) return fc(p);
+    if (n == 0) return ATOM_nil;
+    size_t l = cp_len(s, n, 0, NULL);
+    Term rest = binary_sub(p, args[0], l, n - l);
+    return make_tuple2(p, make_small((SInt)l), rest);
 }
 
 /* ======================================================================
@@ -1209,14 +1210,8 @@ Term string_nat_list_to_atom(Process *p, Term *args)
     return a == T_NONE ? native_raise(p, ATOM_error, ATOM_system_limit) : a;
 }
 
-/* :erlang.float_to_binary(f) / (f, [:short]) and Kernel-level helpers. */
+/* :erlang.float_to_binary(f, opts): every OTP 25 option, by arith.c. */
 Term string_nat_float_to_binary2(Process *p, Term *args)
 {
-    /* only the [:short] form; other formats belong to Float/arith */
-    if (!is_float(args[0]) || !is_cons(args[1]) || CAR(args[1]) != atom_intern_cstr("short") ||
-        !is_nil(CDR(args[1])))
-        return native_badarg(p);
-    char buf[FLOAT_BUF_SIZE];
-    size_t n = float_to_shortest(float_val(args[0]), buf);
-    return make_binary(p, buf, n);
+    return arith_float_to_binary(p, args[0], args[1]);
 }

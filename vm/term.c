@@ -624,9 +624,10 @@ uint64_t term_hash(Term t) {
 
 void term_sort_records(Term *recs, size_t n, size_t width, bool exact) {
     if (n < 2) return;
-    /* insertion-sort runs of 8, then merge runs bottom-up, ping-ponging
-     * between recs and tmp */
-    const size_t RUN = 8;
+    /* insertion-sort runs of 8 (or all of a small input, such as the keys
+     * of a new small map: no allocation), then merge runs bottom-up,
+     * ping-ponging between recs and tmp */
+    const size_t RUN = n <= 32 ? n : 8;
     size_t wbytes = width * sizeof(Term);
     for (size_t lo = 0; lo < n; lo += RUN) {
         size_t hi = lo + RUN < n ? lo + RUN : n;

@@ -100,8 +100,9 @@ _Static_assert(sizeof(Term) == 8, "Act needs a 64-bit target");
  *  REF        [0] = 64-bit id (raw)                                      raw
  *  MAP_FLAT   [0] = small count n, keys[n] sorted by map key order,
  *             values[n]
- *  MAP_HAMT   see map.h; [0] = small total count, [1] = bitmap (raw small),
- *             then entries
+ *  MAP_HAMT   see map.h; [0] = small key count, [1] = datamap and
+ *             [2] = nodemap (smalls), then entries (was: one bitmap; a
+ *             CHAMP node needs two; every word is still a term or a small)
  *  RESOURCE   reserved for FFI buffers/handles                           raw
  */
 enum {

@@ -17,9 +17,11 @@
  *    term_compare_exact(a, b) == 0  <=>  term_eqx(a, b)
  *  - term_eqx(a, b) implies term_hash(a) == term_hash(b). The hash is stable
  *    for the life of the VM (atoms hash by index), not across runs.
- *  - None of these recurse on the C stack: nesting depth and list length are
- *    bounded only by memory (a work stack on the C heap is used when a term
- *    is compound). They never allocate on a process heap and never raise.
+ *  - None of these recurse on the C stack with the depth of a term or the
+ *    length of a list: compound terms are walked with a work stack on the C
+ *    heap. (The one nesting is term_compare of two maps of more than 32 keys,
+ *    which sorts their keys; a key that is itself such a map nests once more.)
+ *    They never allocate on a process heap and never raise.
  */
 #ifndef ACT_TERMOPS_H
 #define ACT_TERMOPS_H

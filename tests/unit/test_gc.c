@@ -538,6 +538,44 @@ static void test_binary_budget(void) {
     CHECK_EQ_INT(binary_blob_count(), blobs0);
 }
 
+/* A big heap of stable size alternates between two blocks (the thread's
+ * spare is reused as to-space) instead of asking malloc for fresh memory. */
+static void test_block_reuse(void) {
+    Process p;
+    proc_init(&p);
+    p.stack[0] = int_list(&p, 0, 40000); /* 80K words live: above the spare threshold */
+    p.stack_top = 1;
+    Term *seen[8];
+    size_t nseen = 0, gcs = 0, bad = 0;
+    for (int round = 0; gcs < 60; round++) {
+        make_tuple2(&p, make_small(round), T_NIL); /* garbage */
+        if (!heap_gc_wanted(&p)) continue;
+        gc_collect(&p, 0, NULL, 0);
+        if (++gcs <= 10) continue; /* warm-up: the heap settles */
+        bool known = false;
+        for (size_t i = 0; i < nseen; i++) known |= seen[i] == p.heap;
+        if (!known && nseen < 8) seen[nseen++] = p.heap;
+        if (p.heap_words > heap_block_cap(p.heap)) bad++;
+    }
+    CHECK(nseen <= 2);
+    CHECK_EQ_INT(bad, 0);
+    SInt k = 0;
+    for (Term l = p.stack[0]; is_cons(l); l = CDR(l), k++)
+        if (CAR(l) != make_small(k)) bad++;
+    CHECK(k == 40000 && bad == 0);
+    /* A pointer into the block's slack is as wrong as one into free space. */
+    if (heap_block_cap(p.heap) > p.heap_words) {
+        fprintf(stderr, "(the next gc_verify_heap message is expected)\n");
+        Term t = make_tuple2(&p, ATOM_ok, make_boxed(p.heap + heap_block_cap(p.heap) - 2));
+        p.stack[1] = t;
+        p.stack_top = 2;
+        CHECK(gc_verify_heap(&p) > 0);
+        tuple_elems(t)[1] = ATOM_ok;
+    }
+    proc_free(&p);
+    heap_release_spare();
+}
+
 /* Copying a term to another process's heap: equal contents, nothing shared
  * with the source heap but blobs (which gain a reference and lose their
  * writer), and the copy survives the source heap's destruction. */
@@ -655,6 +693,7 @@ int main(void) {
     RUN(test_bounded_memory);
     RUN(test_binary_budget);
     RUN(test_copy_term);
+    RUN(test_block_reuse);
     RUN(test_cons_none_refused);
     return unit_summary();
 }

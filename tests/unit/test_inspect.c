@@ -269,6 +269,32 @@ static void test_opts_parsing(void)
     strbuf_free(&b);
 }
 
+static const char *insp(const char *expr, const char *opts)
+{
+    static StrBuf b;
+    b.len = 0;
+    strbuf_reserve(&b, 0);
+    b.data[0] = 0;
+    InspectOpts o = inspect_default_opts;
+    if (!inspect_parse_opts(term_of(opts), &o)) return "(bad opts)";
+    inspect_to_buf(&b, term_of(expr), &o);
+    return b.data;
+}
+
+/* Expected texts printed by elixir 1.14 for the same calls. */
+static void test_base_and_binaries(void)
+{
+    CHECK_EQ_STR(insp("-255", "[base: :hex]"), "-0xFF");
+    CHECK_EQ_STR(insp("[255, 8]", "[base: :binary]"), "[0b11111111, 0b1000]");
+    CHECK_EQ_STR(insp("\"ab\"", "[base: :hex]"), "<<0x61, 0x62>>");
+    CHECK_EQ_STR(insp("\"ab\"", "[binaries: :as_binaries]"), "<<97, 98>>");
+    CHECK_EQ_STR(insp("<<1, 255>>", "[binaries: :as_strings]"), "\"\\x01\\xFF\"");
+    CHECK_EQ_STR(insp("10", "[base: :octal]"), "0o12");
+    CHECK_EQ_STR(insp("1180591620717411303424", "[base: :hex]"), "0x400000000000000000");
+    CHECK_EQ_STR(insp("10", "[base: :decimal]"), "10");
+    CHECK_EQ_STR(insp("1", "[base: :roman]"), "(bad opts)");
+}
+
 static void test_charlists(void)
 {
     InspectOpts o = inspect_default_opts;
@@ -415,6 +441,7 @@ int main(void)
     RUN(test_deep_nesting);
     RUN(test_opts_parsing);
     RUN(test_charlists);
+    RUN(test_base_and_binaries);
     RUN(test_to_string);
     RUN(test_to_string_errors);
     RUN(test_chardata);

@@ -3,6 +3,7 @@
  * TRY/RAISE unwinding, closures, imports and natives, apply and traps,
  * reductions, and GC under allocation. */
 #include "unit.h"
+#include "config.h"
 #include "../../vm/interp.h"
 #include "../../vm/opinfo.h"
 #include "../../vm/atom.h"
@@ -12,6 +13,18 @@
 #include "../../vm/termops.h"
 #include <stdarg.h>
 #include <stdlib.h>
+
+/* Loop sizes: a GC-stress build collects at every call, so it runs the same
+ * tests on smaller inputs. */
+#ifdef ACT_GC_STRESS
+#define TAIL_N 20000
+#define DEEP_N 2000
+#define BUILD_N 3000
+#else
+#define TAIL_N 10000000
+#define DEEP_N 100000
+#define BUILD_N 200000
+#endif
 
 /* Stubs for parts still being written elsewhere: weak, so the real ones win
  * as soon as they exist. */
@@ -286,9 +299,9 @@ static void test_arith_and_calls(void) {
 
 static void test_tail_calls_constant_stack(void) {
     Process *p = proc();
-    Term args[2] = { make_small(10000000), make_small(0) };
+    Term args[2] = { make_small(TAIL_N), make_small(0) };
     REQUIRE(run(p, "Elixir.T", "count", 2, args) == RUN_DONE);
-    CHECK_EQ_INT(small_val(interp_result(p)), 10000000);
+    CHECK_EQ_INT(small_val(interp_result(p)), TAIL_N);
     CHECK(p->stack_cap <= 1024);
     CHECK(p->frames_cap <= 64);
     process_free(p);
@@ -296,10 +309,10 @@ static void test_tail_calls_constant_stack(void) {
 
 static void test_deep_recursion(void) {
     Process *p = proc();
-    Term arg = make_small(100000);
+    Term arg = make_small(DEEP_N);
     REQUIRE(run(p, "Elixir.T", "sum", 1, &arg) == RUN_DONE);
-    CHECK_EQ_INT(small_val(interp_result(p)), 5000050000LL);
-    CHECK(p->frames_cap >= 100000);
+    CHECK_EQ_INT(small_val(interp_result(p)), (long long)DEEP_N * (DEEP_N + 1) / 2);
+    CHECK(p->frames_cap >= DEEP_N);
     process_free(p);
 }
 
@@ -544,7 +557,7 @@ static void test_reductions(void) {
 
 static void test_gc_under_allocation(void) {
     Process *p = proc();
-    Term args[2] = { make_small(200000), T_NIL };
+    Term args[2] = { make_small(BUILD_N), T_NIL };
     REQUIRE(run(p, "Elixir.T", "build", 2, args) == RUN_DONE);
     CHECK(p->gc_count > 0);
     Term l = interp_result(p);
@@ -555,8 +568,92 @@ static void test_gc_under_allocation(void) {
         if (!is_tuple(t) || tuple_arity(t) != 1 || tuple_elems(t)[0] != make_small(expect)) ok = false;
     }
     CHECK(ok);
-    CHECK_EQ_INT(n, 200000);
+    CHECK_EQ_INT(n, BUILD_N);
     CHECK_EQ_INT(gc_verify_heap(p), 0);
+    process_free(p);
+}
+
+static void test_receive(void) {
+    Module *m = new_module("Elixir.Rcv");
+    uint32_t k_got = add_literal(m, A_("got")), k_to = add_literal(m, A_("timeout"));
+    /* recv(x): receive do ^x -> :got after 50 -> :timeout end */
+    Asm a = { .n = 0 };
+    uint32_t top = HERE(&a);
+    uint32_t lr = emit(&a, OPC_LOOP_REC, 1, 0);
+    uint32_t eq = emit(&a, OPC_IS_EQX, 1, 0, 0);
+    emit(&a, OPC_REMOVE_MSG);
+    emit(&a, OPC_LOADK, 2, k_got);
+    emit(&a, OPC_RET, 2);
+    patch(&a, eq, 2, HERE(&a));
+    emit(&a, OPC_LOOP_REC_NEXT, top);
+    patch(&a, lr, 1, HERE(&a));
+    emit(&a, OPC_LOADI, 3, 50);
+    emit(&a, OPC_WAIT_TIMEOUT, 3, top);
+    emit(&a, OPC_TIMEOUT);
+    emit(&a, OPC_LOADK, 2, k_to);
+    emit(&a, OPC_RET, 2);
+    add_func(m, "recv", 1, 4, &a);
+    /* recv_inf(x): receive do ^x -> :got end */
+    a.n = 0;
+    lr = emit(&a, OPC_LOOP_REC, 1, 0);
+    eq = emit(&a, OPC_IS_EQX, 1, 0, 0);
+    emit(&a, OPC_REMOVE_MSG);
+    emit(&a, OPC_LOADK, 2, k_got);
+    emit(&a, OPC_RET, 2);
+    patch(&a, eq, 2, HERE(&a));
+    emit(&a, OPC_LOOP_REC_NEXT, 0);
+    patch(&a, lr, 1, HERE(&a));
+    emit(&a, OPC_WAIT, 0);
+    add_func(m, "recv_inf", 1, 3, &a);
+    module_register(m);
+
+    Process *p = proc();
+    for (int i = 1; i <= 3; i++) interp_deliver(p, make_small(i));
+    Term x = make_small(2);
+    REQUIRE(run(p, "Elixir.Rcv", "recv", 1, &x) == RUN_DONE);
+    CHECK(interp_result(p) == A_("got"));
+    REQUIRE(p->mbox_len == 2);
+    CHECK(p->mbox[0] == make_small(1) && p->mbox[1] == make_small(3));
+    CHECK_EQ_INT(p->mbox_save, 0);
+    /* Nothing matches: the process waits with a deadline, then a matching
+     * message resumes it. */
+    x = make_small(9);
+    REQUIRE(run(p, "Elixir.Rcv", "recv", 1, &x) == RUN_WAIT);
+    CHECK(p->deadline >= 0);
+    interp_deliver(p, make_small(9));
+    REQUIRE(interp_run(p, 0) == RUN_DONE);
+    CHECK(interp_result(p) == A_("got"));
+    CHECK_EQ_INT(p->mbox_len, 2);
+    CHECK(p->deadline < 0);
+    /* A non-matching message does not end the wait; the timeout does. */
+    x = make_small(7);
+    REQUIRE(run(p, "Elixir.Rcv", "recv", 1, &x) == RUN_WAIT);
+    interp_deliver(p, make_small(8));
+    REQUIRE(interp_run(p, 0) == RUN_WAIT);
+    interp_timeout(p);
+    REQUIRE(interp_run(p, 0) == RUN_DONE);
+    CHECK(interp_result(p) == A_("timeout"));
+    CHECK_EQ_INT(p->mbox_len, 3);
+    CHECK_EQ_INT(p->mbox_save, 0);
+    /* Without `after` there is no deadline. */
+    REQUIRE(run(p, "Elixir.Rcv", "recv_inf", 1, &x) == RUN_WAIT);
+    CHECK(p->deadline < 0);
+    interp_deliver(p, make_small(7));
+    REQUIRE(interp_run(p, 0) == RUN_DONE);
+    CHECK(interp_result(p) == A_("got"));
+
+    /* Messages on the heap survive collections (they are roots). */
+    Process *q = proc();
+    for (int i = 0; i < 100; i++) interp_deliver(q, make_tuple2(q, make_small(i), T_NIL));
+    Term args[2] = { make_small(BUILD_N), T_NIL };
+    REQUIRE(run(q, "Elixir.T", "build", 2, args) == RUN_DONE);
+    CHECK(q->gc_count > 0);
+    bool ok = q->mbox_len == 100;
+    for (size_t i = 0; ok && i < q->mbox_len; i++)
+        ok = is_tuple(q->mbox[i]) && tuple_elems(q->mbox[i])[0] == make_small((SInt)i);
+    CHECK(ok);
+    CHECK_EQ_INT(gc_verify_heap(q), 0);
+    process_free(q);
     process_free(p);
 }
 
@@ -590,6 +687,7 @@ int main(void) {
     RUN(test_imports_natives_apply);
     RUN(test_reductions);
     RUN(test_gc_under_allocation);
+    RUN(test_receive);
     RUN(test_dictionary);
     return unit_summary();
 }

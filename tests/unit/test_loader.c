@@ -205,10 +205,15 @@ static void test_verifier(void) {
     m->nlambdas = 1;
     m->lambdas = calloc(1, sizeof(FunEntry));
     m->lambdas[0] = (FunEntry){ m, 0, 1, 1, 0 };
+    m->funcs[0].nfree = 1;
     char err[256];
     CHECK(module_verify(m, err, sizeof err));
+    m->funcs[0].nfree = 0;
+    CHECK(!module_verify(m, err, sizeof err) && strstr(err, "differs"));
+    m->funcs[0].nfree = 2;
     m->lambdas[0].nfree = 2;
     CHECK(!module_verify(m, err, sizeof err) && strstr(err, "nfree"));
+    m->funcs[0].nfree = 1;
     m->lambdas[0].nfree = 1;
     m->lambdas[0].arity = 2;
     CHECK(!module_verify(m, err, sizeof err));
@@ -253,7 +258,7 @@ static ByteBuf deep_image(int depth) {
     put_var(&b, 8);          /* LIT_NIL */
     put_var(&b, 0);          /* imports */
     put_var(&b, 1);          /* functions */
-    put_var(&b, 1); put_var(&b, 0); put_var(&b, 1); put_var(&b, 1); /* f/0, 1 reg, exported */
+    put_var(&b, 1); put_var(&b, 0); put_var(&b, 1); put_var(&b, 0); put_var(&b, 1); /* f/0, 1 reg, nfree 0, exported */
     put_var(&b, 5);
     put_u32(&b, OPC_LOADK); put_u32(&b, 0); put_u32(&b, 0); put_u32(&b, OPC_RET); put_u32(&b, 0);
     put_var(&b, 0);          /* lines */

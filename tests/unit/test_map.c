@@ -9,6 +9,7 @@
 #include "atom.h"
 #include "gc.h"
 #include <stdlib.h>
+#include <math.h>
 
 /* Private stand-ins for other engineers' functions that may not have landed
  * yet; the real ones win at link time. */
@@ -324,6 +325,23 @@ static void test_from_pairs(void) {
     int bad = 0;
     for (int i = 0; i < 5000; i++) bad += map_get(h, make_small(i)) != make_small(i + 5000);
     CHECK_EQ_INT(bad, 0);
+    /* large input: the first key term and the last value win here too */
+    static Term many[2 * 42];
+    many[0] = F(-0.0); many[1] = A("first");
+    for (int i = 1; i < 41; i++) { many[2 * i] = make_small(i); many[2 * i + 1] = A("v"); }
+    many[82] = F(0.0); many[83] = A("last");
+    Term hm = map_from_pairs(p, 42, many);
+    CHECK_EQ_INT(map_size(hm), 41);
+    CHECK(well_formed(hm));
+    CHECK(map_get(hm, F(0.0)) == A("last"));
+    MapIter it;
+    Term k, v;
+    bool neg_kept = false;
+    map_iter_init(&it, hm);
+    while (map_iter_next(&it, &k, &v))
+        if (is_float(k)) neg_kept = signbit(float_val(k)) != 0;
+    map_iter_done(&it);
+    CHECK(neg_kept);
     /* from a list of pairs; a bad element gives T_NONE */
     Term l = T_NIL;
     for (int i = 0; i < 40; i++) l = make_cons_cell(p, make_tuple2(p, make_small(i), make_small(-i)), l);
