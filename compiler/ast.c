@@ -163,8 +163,7 @@ static bool all_pairs(const Node *n) {
     return true;
 }
 
-static void dump_seq(const Node *n, FILE *out) {
-    bool kw = all_pairs(n);
+static void dump_seq(const Node *n, FILE *out, bool kw) {
     for (size_t i = 0; i < n->nkids; i++) {
         if (i) fputs(", ", out);
         const Node *k = n->kids[i];
@@ -219,11 +218,11 @@ void ast_dump(const Node *n, FILE *out) {
     case N_ALIAS: fputs(n->name, out); break;
     case N_LIST:
         fputc('[', out);
-        dump_seq(n, out);
+        dump_seq(n, out, all_pairs(n));
         if (n->tail) { fputs(" | ", out); ast_dump(n->tail, out); }
         fputc(']', out);
         break;
-    case N_TUPLE: fputc('{', out); dump_seq(n, out); fputc('}', out); break;
+    case N_TUPLE: fputc('{', out); dump_seq(n, out, false); fputc('}', out); break;
     case N_MAP:
         fputs("%{", out);
         if (n->update) { ast_dump(n->update, out); fputs(" | ", out); }
@@ -241,7 +240,7 @@ void ast_dump(const Node *n, FILE *out) {
             fputc('}', out);
         }
         break;
-    case N_BINARY: fputs("<<", out); dump_seq(n, out); fputs(">>", out); break;
+    case N_BINARY: fputs("<<", out); dump_seq(n, out, false); fputs(">>", out); break;
     case N_UNOP:
     case N_BINOP: fprintf(out, "(%s", n->name); dump_kids(n, 0, out); fputc(')', out); break;
     case N_WHEN: fputs("(when", out); dump_kids(n, 0, out); fputc(')', out); break;
@@ -261,7 +260,24 @@ void ast_dump(const Node *n, FILE *out) {
     case N_FIELD: fputs("(field ", out); ast_dump(n->kids[0], out); fprintf(out, " %s)", n->name); break;
     case N_ACCESS: fputs("(access", out); dump_kids(n, 0, out); fputc(')', out); break;
     case N_FN: fputs("(fn", out); dump_kids(n, 0, out); fputc(')', out); break;
-    case N_CLAUSE: fputs("(->", out); dump_kids(n, 0, out); fputc(')', out); break;
+    case N_CLAUSE: {
+        /* the argument list is never shown as keywords: fn {:a, x} -> */
+        const Node *h = n->nkids ? n->kids[0] : NULL;
+        const Node *args = h && h->kind == N_WHEN ? h->kids[0] : h;
+        fputs("(-> ", out);
+        if (h && h->kind == N_WHEN) fputs("(when ", out);
+        if (args && args->kind == N_LIST) {
+            fputc('[', out);
+            dump_seq(args, out, false);
+            fputc(']', out);
+        } else {
+            ast_dump(args, out);
+        }
+        if (h && h->kind == N_WHEN) { fputc(' ', out); ast_dump(h->kids[1], out); fputc(')', out); }
+        dump_kids(n, 1, out);
+        fputc(')', out);
+        break;
+    }
     case N_STAB: fputs("(stab", out); dump_kids(n, 0, out); fputc(')', out); break;
     case N_BLOCK: fputs("(block", out); dump_kids(n, 0, out); fputc(')', out); break;
     case N_ATTR: fprintf(out, "(@ %s", n->name); dump_kids(n, 0, out); fputc(')', out); break;

@@ -144,6 +144,7 @@ Node *cg_kw(Node *kw, const char *key);  /* keyword value in a KW list node */
 Node *cg_call_kw(Node *call, const char *key); /* key in the trailing keyword args */
 void cg_call_remote(Cg *c, const Node *at, Term mod, Term name, Node **args, size_t nargs, Dest d);
 void cg_raise_badkey(Cg *c, uint32_t key, uint32_t map);
+void cg_check_kernel(Cg *c, const Node *at, const char *name, size_t arity);
 
 /* ---- pattern.c ---- */
 /* Match register r against pattern p; jump to label fail on mismatch. */

@@ -313,6 +313,27 @@ static Node *do_body(Node *call, bool *has) {
     return b;
 }
 
+/* Replace every @attr read inside n by the value of the latest `@attr v`
+ * among stmts[0..upto). */
+static void subst_attrs(Cg *c, Node *n, Node **stmts, size_t upto) {
+    if (!n) return;
+    Node **slots[2] = { &n->tail, &n->update };
+    for (size_t i = 0; i < n->nkids + 2; i++) {
+        Node **slot = i < n->nkids ? &n->kids[i] : slots[i - n->nkids];
+        Node *k = *slot;
+        if (!k) continue;
+        if (k->kind == N_ATTR && k->nkids == 0) {
+            Node *v = NULL;
+            for (size_t j = upto; j-- > 0;)
+                if (stmts[j]->kind == N_ATTR && stmts[j]->nkids && strcmp(stmts[j]->name, k->name) == 0) { v = stmts[j]->kids[0]; break; }
+            if (!v) cg_error(c, k, "undefined module attribute @%s", k->name);
+            *slot = v;
+        } else {
+            subst_attrs(c, k, stmts, upto);
+        }
+    }
+}
+
 static void add_struct(Cg *c, const char *module, Node *call, bool exception) {
     GROW(c->structs, c->nstructs, c->scap);
     StructDef *s = &c->structs[c->nstructs++];
@@ -366,8 +387,13 @@ static void collect_modules(Cg *c, Node *stmts_node, const char *prefix, ModList
         size_t bn;
         Node **bs = stmts_of(c, body, &bn);
         for (size_t k = 0; k < bn; k++) {
-            if (is_call(bs[k], "defstruct")) add_struct(c, name, bs[k], false);
-            if (is_call(bs[k], "defexception")) add_struct(c, name, bs[k], true);
+            bool exc = is_call(bs[k], "defexception");
+            if (!exc && !is_call(bs[k], "defstruct")) continue;
+            /* Defaults are compiled wherever %M{} is built, possibly in
+             * another module: resolve @attrs now, with this module's values
+             * as of the defstruct. */
+            if (bs[k]->nkids) subst_attrs(c, bs[k]->kids[0], bs, k);
+            add_struct(c, name, bs[k], exc);
         }
         collect_modules(c, body, name, ml);
     }
@@ -605,6 +631,7 @@ static Module *compile_module(Cg *c, const char *name, Node *body) {
     ms->self_struct = cg_find_struct(c, name);
     size_t n;
     Node **st = stmts_of(c, body, &n);
+    Node *uses = NULL;
     const char *pending_doc = NULL;
     size_t pending_len = 0;
     bool pending_set = false;
@@ -639,8 +666,43 @@ static Module *compile_module(Cg *c, const char *name, Node *body) {
                 pending_set = false;
                 continue;
             }
+            if (!strcmp(nm, "defguard") || !strcmp(nm, "defguardp")) {
+                /* defguard name(args) when expr: an ordinary function (Act
+                 * compiles guards as code, so guards may call it). */
+                Node *w = s->nkids ? s->kids[0] : NULL;
+                if (!w || w->kind != N_WHEN || w->kids[0]->kind != N_CALL) cg_error(c, s, "defguard expects name(args) when guard");
+                Node *call = w->kids[0];
+                add_clause(c, add_def(c, call->name, (uint32_t)call->nkids, nm[8] == 0, s->line), call, NULL, w->kids[1],
+                           call->kids, call->nkids);
+                continue;
+            }
+            if (!strcmp(nm, "defdelegate")) {
+                /* defdelegate f(a, b), to: M[, as: g] */
+                Node *head = s->nkids ? s->kids[0] : NULL;
+                Node *to = cg_call_kw(s, "to"), *as = cg_call_kw(s, "as");
+                if (!head || head->kind != N_CALL || !to) cg_error(c, s, "defdelegate expects f(args), to: Module");
+                Node *call = cg_node(c, N_REMOTE, s);
+                call->name = as && as->kind == N_ATOM ? as->name : head->name;
+                call->flags = NF_PARENS;
+                ast_push(c->arena, call, to);
+                for (size_t k = 0; k < head->nkids; k++) ast_push(c->arena, call, head->kids[k]);
+                add_clause(c, add_def(c, head->name, (uint32_t)head->nkids, true, s->line), head, NULL, call,
+                           head->kids, head->nkids);
+                continue;
+            }
+            if (!strcmp(nm, "use")) {
+                /* Recorded in the generated __uses__/0: [{Behaviour, opts}]
+                 * for the OTP modules' default callbacks. */
+                if (s->nkids < 1 || s->kids[0]->kind != N_ALIAS) cg_error(c, s, "use expects a module name");
+                if (!uses) { uses = cg_node(c, N_LIST, s); }
+                Node *t = cg_node(c, N_TUPLE, s);
+                ast_push(c->arena, t, s->kids[0]);
+                ast_push(c->arena, t, s->nkids > 1 ? s->kids[1] : cg_node(c, N_LIST, s));
+                ast_push(c->arena, uses, t);
+                continue;
+            }
             if (!strcmp(nm, "defstruct") || !strcmp(nm, "defexception") || !strcmp(nm, "defmodule") ||
-                !strcmp(nm, "use") || !strcmp(nm, "require"))
+                !strcmp(nm, "require"))
                 continue;
             if (!strcmp(nm, "import") || !strcmp(nm, "alias"))
                 cg_error(c, s, "%s is not supported in Act", nm);
@@ -649,6 +711,10 @@ static Module *compile_module(Cg *c, const char *name, Node *body) {
          * time; Act ignores them. */
     }
     if (ms->self_struct) gen_struct_funs(c, ms->self_struct, cg_node(c, N_BLOCK, body));
+    if (uses && !cg_find_def(c, "__uses__", 0)) {
+        ms->attr_limit = ms->nattrs;
+        add_clause(c, add_def(c, "__uses__", 0, true, uses->line), NULL, NULL, uses, NULL, 0);
+    }
 
     /* Functions: defs first, in order; lambdas are appended as compiled. */
     ms->nfuncs = ms->fcap = (uint32_t)ms->ndefs;

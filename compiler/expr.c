@@ -411,10 +411,23 @@ static bool is_kernel_inline(Cg *c, Node *n, Dest d) {
     return false;
 }
 
+/* When Kernel is loaded (inside act, not in actc), an unknown local call that
+ * Kernel does not define either is a compile error, as in Elixir. */
+void cg_check_kernel(Cg *c, const Node *at, const char *name, size_t arity) {
+    ExportRef ref;
+    if (!module_find(ATOM_Elixir_Kernel)) return;
+    if (module_resolve(ATOM_Elixir_Kernel, cg_atom(c, name), (uint32_t)arity, &ref)) return;
+    if (c->mod->is_script)
+        cg_error(c, at, "undefined function %s/%zu (there is no such import)", name, arity);
+    cg_error(c, at, "undefined function %s/%zu (expected %s to define such a function or for it to be imported, but none are available)",
+             name, arity, c->mod->name_text + 7);
+}
+
 static void local_call(Cg *c, Node *n, Dest d) {
     Def *def = c->mod->is_script ? NULL : cg_find_def(c, n->name, (uint32_t)n->nkids);
     if (def) { call_local(c, n, def, n->kids, n->nkids, d); return; }
     if (is_kernel_inline(c, n, d)) return;
+    cg_check_kernel(c, n, n->name, n->nkids);
     if (d.tail && strcmp(n->name, "raise") == 0) {
         /* raise is :erlang.error inline on the BEAM: the raising function
          * stays in the stack trace, so it is never a tail call. */
@@ -691,6 +704,38 @@ static void range_expr(Cg *c, Node *n, Dest d) {
     cg_finish(c, d);
 }
 
+/* <<seg, ...>> with run-time segments: :erlang.list_to_binary of the
+ * segments, where a plain segment is a byte, `x :: binary` a binary and
+ * `x :: utf8` a code point (List.to_string([x])). */
+static void binary_expr(Cg *c, Node *n, Dest d) {
+    Node *list = cg_node(c, N_LIST, n);
+    for (size_t i = 0; i < n->nkids; i++) {
+        Node *s = n->kids[i], *item = s;
+        if (s->kind == N_BINOP && strcmp(s->name, "::") == 0) {
+            Node *ty = s->kids[1];
+            const char *tn = (ty->kind == N_VAR || ty->kind == N_CALL) ? ty->name : "";
+            if (!strcmp(tn, "binary") || !strcmp(tn, "bytes") || !strcmp(tn, "bitstring")) {
+                item = s->kids[0];
+            } else if (!strcmp(tn, "utf8")) {
+                Node *one = cg_node(c, N_LIST, s);
+                ast_push(c->arena, one, s->kids[0]);
+                item = cg_node(c, N_REMOTE, s);
+                item->name = "to_string";
+                Node *mod = cg_node(c, N_ALIAS, s);
+                mod->name = "List";
+                ast_push(c->arena, item, mod);
+                ast_push(c->arena, item, one);
+            } else if (!strcmp(tn, "integer")) {
+                item = s->kids[0];
+            } else {
+                cg_error(c, ty, "unsupported binary segment type; Act supports bytes, ::binary and ::utf8");
+            }
+        }
+        ast_push(c->arena, list, item);
+    }
+    cg_call_remote(c, n, ATOM_erlang, cg_atom(c, "list_to_binary"), &list, 1, d);
+}
+
 static void field_expr(Cg *c, Node *n, Dest d) {
     Term mod;
     if (module_target(c, n->kids[0], &mod)) {
@@ -731,8 +776,10 @@ static void match_expr(Cg *c, Node *n, Dest d) {
     Node *lhs = n->kids[0], *rhs = n->kids[1];
     FnState *f = c->fn;
     uint32_t r;
-    if (lhs->kind == N_VAR && lhs->name[0] != '_') {
-        r = cg_tmp(c);
+    if (lhs->kind == N_VAR && lhs->name[0] != '_' && !(rhs->kind == N_VAR && cg_lookup(c, rhs->name) >= 0)) {
+        /* A discarded destination is a fresh temporary owned by this
+         * statement (cg_body), so the variable can live in it. */
+        r = d.discard && !d.tail ? d.reg : cg_tmp(c);
         cg_into(c, rhs, r);
     } else {
         r = cg_any(c, rhs);
@@ -850,7 +897,19 @@ static void var_expr(Cg *c, Node *n, Dest d) {
             cg_error(c, n, "invalid use of _. \"_\" represents a value to be ignored in a pattern and cannot be used in expressions");
         Def *def = c->mod->is_script ? NULL : cg_find_def(c, n->name, 0);
         if (def) { call_local(c, n, def, NULL, 0, d); return; }
-        cg_error(c, n, "undefined function %s/0 (there is no such import)", n->name);
+        /* Elixir expands an unknown variable to a call `name()` (with a
+         * warning): only Kernel could define it. */
+        ExportRef ref;
+        if (module_find(ATOM_Elixir_Kernel) &&
+            module_resolve(ATOM_Elixir_Kernel, cg_atom(c, n->name), 0, &ref)) {
+            Node *call = cg_node(c, N_CALL, n);
+            call->name = n->name;
+            local_call(c, call, d);
+            return;
+        }
+        if (c->mod->is_script) cg_error(c, n, "undefined function %s/0 (there is no such import)", n->name);
+        cg_error(c, n, "undefined function %s/0 (expected %s to define such a function or for it to be imported, but none are available)",
+                 n->name, c->mod->name_text + 7);
     }
     if (d.tail) { cg_emit(c, OPC_RET, (uint32_t)r); return; }
     if (!d.discard) move(c, d.reg, (uint32_t)r);
@@ -880,7 +939,8 @@ void cg_expr(Cg *c, Node *n, Dest d) {
         return;
     case N_BINARY:
         if (cg_is_literal(c, n)) { load_literal(c, n, d.reg); cg_finish(c, d); return; }
-        cg_error(c, n, "only literal bytes and strings are supported in <<>>");
+        binary_expr(c, n, d);
+        return;
     case N_MAP:
         if (cg_is_literal(c, n)) { load_literal(c, n, d.reg); cg_finish(c, d); return; }
         map_expr(c, n, d);

@@ -271,6 +271,9 @@ static void for_form(Cg *c, Node *n, Dest d) {
     } else {
         Node *nil = mk(c, N_LIST, NULL, n);
         e = remote(c, ":lists", "reverse", n, for_build(c, n, 0, nq, nil, body, NULL), NULL, NULL);
+        Node *uniq = cg_call_kw(n, "uniq");
+        if (uniq && !(uniq->kind == N_ATOM && (!strcmp(uniq->name, "false") || !strcmp(uniq->name, "nil"))))
+            e = remote(c, "Enum", "uniq", n, e, NULL, NULL);
         if (into && (into->kind == N_STRING || into->kind == N_INTERP)) {
             Node *empty = mk(c, N_STRING, NULL, n);
             empty->str = "";
@@ -682,6 +685,20 @@ bool cg_special_form(Cg *c, Node *n, Dest d) {
     if (!strcmp(nm, "for")) { for_form(c, n, d); return true; }
     if (!strcmp(nm, "try")) { try_form(c, n, d); return true; }
     if (!strcmp(nm, "receive")) { receive_form(c, n, d); return true; }
+    if (!strcmp(nm, "match?") && n->nkids == 2) {
+        /* match?(pattern, expr): case expr do pattern -> true; _ -> false end */
+        Node *pat = n->kids[0], *guard = NULL;
+        if (pat->kind == N_WHEN) { guard = pat->kids[1]; pat = pat->kids[0]; }
+        Node *ps[1] = { pat }, *ws[1] = { mk(c, N_VAR, "_", n) };
+        Node *st = mk(c, N_STAB, NULL, n);
+        ast_push(c->arena, st, clause(c, ps, 1, guard, mk(c, N_ATOM, "true", n), n));
+        ast_push(c->arena, st, clause(c, ws, 1, NULL, mk(c, N_ATOM, "false", n), n));
+        Node *cs = mk(c, N_CALL, "case", n);
+        ast_push(c->arena, cs, n->kids[1]);
+        ast_push(c->arena, cs, kw1(c, "do", st, n));
+        case_form(c, cs, d);
+        return true;
+    }
     if (!strcmp(nm, "__STACKTRACE__") && n->nkids == 0) {
         int r = cg_lookup(c, "__STACKTRACE__");
         if (r < 0) cg_error(c, n, "__STACKTRACE__ is available only inside catch and rescue clauses of try expressions");

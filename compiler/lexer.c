@@ -548,8 +548,9 @@ static void lex_ident(Lexer *L, bool space) {
     size_t s = L->pos;
     bool upper = is_upper(peekc(L, 0));
     while (is_ident_char(peekc(L, 0))) adv(L);
-    if ((peekc(L, 0) == '?' || peekc(L, 0) == '!') && peekc(L, 1) != '=') adv(L);
-    else if ((peekc(L, 0) == '?' || peekc(L, 0) == '!') && peekc(L, 1) == '=' && peekc(L, 2) == '=') adv(L);
+    /* a trailing ? or ! belongs to the name, even before `=`, as in Elixir
+     * (`a!=b` reads as `a! = b`) */
+    if (!upper && (peekc(L, 0) == '?' || peekc(L, 0) == '!')) adv(L);
     size_t n = L->pos - s;
     /* keyword key `name: ` */
     if (peekc(L, 0) == ':' && peekc(L, 1) != ':') {
@@ -655,6 +656,10 @@ static bool lex_tokens(Lexer *L, bool in_interp) {
             for (int i = 0; OPS[i]; i++) {
                 size_t n = strlen(OPS[i]);
                 if (L->pos + n <= L->len && memcmp(L->src + L->pos, OPS[i], n) == 0) { op = OPS[i]; break; }
+            }
+            if (!op && c == '~' && (is_ident_start(peekc(L, 1)) || is_upper(peekc(L, 1)))) {
+                lex_error(L, line, col, "sigils are not supported in Act%s", "");
+                return true;
             }
             if (!op) {
                 char what[8];

@@ -39,8 +39,28 @@ typedef struct Parser {
     Token *t;
     size_t n, pos;  /* invariant: pos < n, and t[n-1] is T_EOF */
     int no_do;
+    int ctx;        /* where a no-paren call's arguments would sit: CTX_* */
     int depth;
+    bool after_end; /* a do-block's `end` was just consumed: no postfix */
+    unsigned do_blocks; /* do-blocks parsed so far (none may be in a clause head) */
 } Parser;
+
+/* Contexts that limit no-paren calls to one argument, as in Elixir:
+ * `[a, b c, d]` and `f(a, b c, d)` are ambiguous and rejected. */
+enum { CTX_FREE, CTX_CONTAINER, CTX_NESTED };
+
+/* Brackets, bodies and interpolations reset both no_do and ctx. */
+typedef struct Saved { int no_do, ctx; } Saved;
+static Saved enter(Parser *P, int ctx) {
+    Saved s = { P->no_do, P->ctx };
+    P->no_do = 0;
+    P->ctx = ctx;
+    return s;
+}
+static void leave(Parser *P, Saved s) {
+    P->no_do = s.no_do;
+    P->ctx = s.ctx;
+}
 
 /* Body terminators (bit set). EOF always terminates a body. */
 enum { TERM_END = 1, TERM_SECTION = 2, TERM_RPAREN = 4, TERM_INTERP = 8 };
@@ -153,7 +173,7 @@ static Node *pair(Parser *P, const Token *t, Node *k, Node *v) {
 
 static Node *parse_expr(Parser *P, int min_prec);
 static Node *parse_body(Parser *P, unsigned terms, bool allow_stab, const Token *opener);
-static Node *parse_kw_list(Parser *P, bool in_call);
+static Node *parse_kw_list(Parser *P, bool in_call, int value_ctx);
 static bool parse_do_block(Parser *P, Node *call);
 
 /* ===================================================================== */
@@ -164,6 +184,19 @@ static bool parse_do_block(Parser *P, Node *call);
  * `remote` allows `Mod.f -1` (a unary minus glued to its operand). */
 static bool noparen_start(Parser *P, bool remote) {
     Token *t = cur(P);
+    if (!remote && P->pos > 0) {
+        /* `if -x do`, `raise -1`: a glued unary sign after a name that is
+         * surely not a variable starts arguments; after any other name it is
+         * subtraction (Elixir decides by whether the name is a variable). */
+        static const char *const MACROS[] = {
+            "if", "unless", "case", "cond", "raise", "throw", "exit", "for", "with", "def",
+            "defp", "send", "spawn", "receive", "try", NULL,
+        };
+        const Token *prev = &P->t[P->pos - 1];
+        if (prev->kind == T_IDENT)
+            for (int i = 0; MACROS[i]; i++)
+                if (!strcmp(prev->text, MACROS[i])) { remote = true; break; }
+    }
     if (!t->space_before) return false;
     switch (t->kind) {
     case T_INT: case T_FLOAT: case T_ATOM: case T_KWKEY: case T_STRING: case T_STR_BEGIN:
@@ -187,17 +220,18 @@ static bool noparen_start(Parser *P, bool remote) {
 /* args := ( [expr {, expr}] [, kw] ) — cur is `(`. Appends to call. */
 static bool parse_paren_args(Parser *P, Node *call) {
     Token *open = cur(P);
+    size_t first_arg = call->nkids; /* N_REMOTE/N_DOTCALL hold their target first */
     next(P);
-    int saved = P->no_do;
-    P->no_do = 0;
+    Saved saved = enter(P, CTX_FREE);
     skip_eol(P);
     while (!is_op(cur(P), ")")) {
         if (cur(P)->kind == T_KWKEY) {
-            Node *kw = parse_kw_list(P, true);
+            Node *kw = parse_kw_list(P, true, CTX_CONTAINER);
             if (!kw) return false;
             ast_push(P->a, call, kw);
             break;
         }
+        P->ctx = call->nkids == first_arg ? CTX_FREE : CTX_NESTED;
         Node *e = parse_expr(P, PREC_MIN);
         if (!e) return false;
         ast_push(P->a, call, e);
@@ -207,16 +241,19 @@ static bool parse_paren_args(Parser *P, Node *call) {
         skip_eol(P);
         if (is_op(cur(P), ")")) { unexpected(P); return false; }
     }
-    P->no_do = saved;
+    leave(P, saved);
     return expect_close(P, ")", open);
 }
 
 /* noparen-args := expr {, expr} [, kw] — on the same line as the callee. */
 static bool parse_noparen_args(Parser *P, Node *call) {
     P->no_do++;
+    int outer = P->ctx;
+    size_t first_arg = call->nkids;
     for (;;) {
+        P->ctx = call->nkids == first_arg ? CTX_FREE : CTX_NESTED;
         if (cur(P)->kind == T_KWKEY) {
-            Node *kw = parse_kw_list(P, true);
+            Node *kw = parse_kw_list(P, true, CTX_FREE);
             if (!kw) return false;
             ast_push(P->a, call, kw);
             break;
@@ -225,15 +262,23 @@ static bool parse_noparen_args(Parser *P, Node *call) {
         if (!e) return false;
         ast_push(P->a, call, e);
         if (!is_op(cur(P), ",")) break;
+        if (outer != CTX_FREE) {
+            error_at(P, cur(P), "unexpected comma. Parentheses are required to solve ambiguity %s",
+                     outer == CTX_CONTAINER ? "inside containers" : "in nested calls");
+            return false;
+        }
         next(P);
         skip_eol(P);
     }
+    P->ctx = outer;
     P->no_do--;
     return true;
 }
 
-/* kw := key: expr {, key: expr} — stops before a `,` not followed by a key. */
-static Node *parse_kw_list(Parser *P, bool in_call) {
+/* kw := key: expr {, key: expr} — stops before a `,` not followed by a key.
+ * value_ctx: CTX_FREE after a no-paren call (`if c, do: raise "x", else: 1`
+ * gives raise the else:, as Elixir does), CTX_CONTAINER elsewhere. */
+static Node *parse_kw_list(Parser *P, bool in_call, int value_ctx) {
     Node *list = node(P, N_LIST, cur(P));
     list->flags = NF_KW;
     for (;;) {
@@ -243,6 +288,7 @@ static Node *parse_kw_list(Parser *P, bool in_call) {
         if (k->quoted) key->flags |= NF_QUOTED_ATOM_KEY;
         next(P);
         skip_eol(P);
+        P->ctx = value_ctx;
         Node *v = parse_expr(P, PREC_MIN);
         if (!v) return NULL;
         ast_push(P->a, list, pair(P, k, key, v));
@@ -273,13 +319,12 @@ static Node *parse_kw_list(Parser *P, bool in_call) {
 static Node *parse_list(Parser *P) {
     Token *open = cur(P);
     next(P);
-    int saved = P->no_do;
-    P->no_do = 0;
+    Saved saved = enter(P, CTX_CONTAINER);
     Node *list = node(P, N_LIST, open);
     skip_eol(P);
     while (!is_op(cur(P), "]")) {
         if (cur(P)->kind == T_KWKEY) {
-            Node *kw = parse_kw_list(P, false);
+            Node *kw = parse_kw_list(P, false, CTX_CONTAINER);
             if (!kw) return NULL;
             if (list->nkids == 0) { kw->line = list->line; kw->col = list->col; list = kw; }
             else for (size_t i = 0; i < kw->nkids; i++) ast_push(P->a, list, kw->kids[i]);
@@ -300,7 +345,7 @@ static Node *parse_list(Parser *P) {
         next(P);
         skip_eol(P);
     }
-    P->no_do = saved;
+    leave(P, saved);
     if (!expect_close(P, "]", open)) return NULL;
     return list;
 }
@@ -309,13 +354,12 @@ static Node *parse_list(Parser *P) {
 static Node *parse_tuple(Parser *P) {
     Token *open = cur(P);
     next(P);
-    int saved = P->no_do;
-    P->no_do = 0;
+    Saved saved = enter(P, CTX_CONTAINER);
     Node *tup = node(P, N_TUPLE, open);
     skip_eol(P);
     while (!is_op(cur(P), "}")) {
         if (cur(P)->kind == T_KWKEY) {
-            Node *kw = parse_kw_list(P, false);
+            Node *kw = parse_kw_list(P, false, CTX_CONTAINER);
             if (!kw) return NULL;
             ast_push(P->a, tup, kw);
             skip_eol(P);
@@ -330,7 +374,7 @@ static Node *parse_tuple(Parser *P) {
         next(P);
         skip_eol(P);
     }
-    P->no_do = saved;
+    leave(P, saved);
     if (!expect_close(P, "}", open)) return NULL;
     return tup;
 }
@@ -339,14 +383,13 @@ static Node *parse_tuple(Parser *P) {
 static Node *parse_map_body(Parser *P, const Token *start) {
     Token *open = cur(P);
     next(P);
-    int saved = P->no_do;
-    P->no_do = 0;
+    Saved saved = enter(P, CTX_CONTAINER);
     Node *map = node(P, N_MAP, start);
     skip_eol(P);
     bool first = true;
     while (!is_op(cur(P), "}")) {
         if (cur(P)->kind == T_KWKEY) {
-            Node *kw = parse_kw_list(P, false);
+            Node *kw = parse_kw_list(P, false, CTX_CONTAINER);
             if (!kw) return NULL;
             for (size_t i = 0; i < kw->nkids; i++) ast_push(P->a, map, kw->kids[i]);
             skip_eol(P);
@@ -376,7 +419,7 @@ static Node *parse_map_body(Parser *P, const Token *start) {
         next(P);
         skip_eol(P);
     }
-    P->no_do = saved;
+    leave(P, saved);
     if (!expect_close(P, "}", open)) return NULL;
     return map;
 }
@@ -425,8 +468,7 @@ static Node *parse_percent(Parser *P) {
 static Node *parse_binary(Parser *P) {
     Token *open = cur(P);
     next(P);
-    int saved = P->no_do;
-    P->no_do = 0;
+    Saved saved = enter(P, CTX_CONTAINER);
     Node *bin = node(P, N_BINARY, open);
     skip_eol(P);
     while (!is_op(cur(P), ">>")) {
@@ -438,7 +480,7 @@ static Node *parse_binary(Parser *P) {
         next(P);
         skip_eol(P);
     }
-    P->no_do = saved;
+    leave(P, saved);
     if (!expect_close(P, ">>", open)) return NULL;
     return bin;
 }
@@ -447,8 +489,7 @@ static Node *parse_binary(Parser *P) {
 static Node *parse_interp(Parser *P) {
     Node *n = node(P, N_INTERP, cur(P));
     next(P);
-    int saved = P->no_do;
-    P->no_do = 0;
+    Saved saved = enter(P, CTX_FREE);
     for (;;) {
         Token *t = cur(P);
         if (t->kind == T_STR_END) { next(P); break; }
@@ -477,7 +518,7 @@ static Node *parse_interp(Parser *P) {
         }
         return unexpected(P);
     }
-    P->no_do = saved;
+    leave(P, saved);
     return n;
 }
 
@@ -521,6 +562,28 @@ static bool at_term(Parser *P, unsigned terms) {
     return false;
 }
 
+/* Is cur a `(` whose matching `)` is followed by `->` or `when`, i.e. a
+ * parenthesised clause head? Only called at the start of a body item. */
+static bool paren_head(Parser *P) {
+    if (!is_op(cur(P), "(")) return false;
+    size_t depth = 0;
+    for (size_t i = P->pos; i < P->n; i++) {
+        const Token *t = &P->t[i];
+        if (is_op(t, "(") || is_op(t, "[") || is_op(t, "{") || is_op(t, "<<") || t->kind == T_INTERP_BEGIN ||
+            is_kw(t, "do") || is_kw(t, "fn"))
+            depth++;
+        else if (is_op(t, ")") || is_op(t, "]") || is_op(t, "}") || is_op(t, ">>") || t->kind == T_INTERP_END ||
+                 is_kw(t, "end")) {
+            if (depth == 0) return false;
+            if (--depth == 0) {
+                const Token *n = i + 1 < P->n ? &P->t[i + 1] : t;
+                return is_op(n, "->") || is_kw(n, "when");
+            }
+        }
+    }
+    return false;
+}
+
 /* 0 expressions => empty N_BLOCK (nil); 1 => itself; more => N_BLOCK. */
 static Node *finish_block(Node *b) { return b->nkids == 1 ? b->kids[0] : b; }
 
@@ -539,7 +602,35 @@ static Node *parse_body(Parser *P, unsigned terms, bool allow_stab, const Token 
         Node *head = NULL;
         if (is_op(start, "->")) {
             head = node(P, N_LIST, start);
+        } else if (allow_stab && paren_head(P)) {
+            /* (a, b) -> ... and (a, b) when g -> ... */
+            head = node(P, N_LIST, start);
+            next(P);
+            skip_eol(P);
+            while (!is_op(cur(P), ")")) {
+                Node *x = parse_expr(P, PREC_MIN);
+                if (!x) return NULL;
+                ast_push(P->a, head, x);
+                skip_eol(P);
+                if (!is_op(cur(P), ",")) break;
+                next(P);
+                skip_eol(P);
+            }
+            if (!expect_close(P, ")", start)) return NULL;
+            if (is_kw(cur(P), "when")) {
+                Token *w = cur(P);
+                next(P);
+                skip_eol(P);
+                Node *g = parse_expr(P, PREC_WHEN);
+                if (!g) return NULL;
+                Node *wn = node(P, N_WHEN, w);
+                ast_push(P->a, wn, head);
+                ast_push(P->a, wn, g);
+                head = wn;
+            }
+            if (!is_op(cur(P), "->")) return unexpected(P);
         } else {
+            unsigned blocks = P->do_blocks;
             Node *e = parse_expr(P, PREC_MIN);
             if (!e) return NULL;
             if (is_op(cur(P), ",") || is_op(cur(P), "->")) {
@@ -553,6 +644,8 @@ static Node *parse_body(Parser *P, unsigned terms, bool allow_stab, const Token 
                     ast_push(P->a, head, x);
                 }
                 if (!is_op(cur(P), "->")) return unexpected(P);
+                /* Elixir's grammar has no do-block calls in clause heads */
+                if (P->do_blocks != blocks) return unexpected(P);
             } else {
                 Node *target = body ? body : plain;
                 ast_push(P->a, target, e);
@@ -567,7 +660,9 @@ static Node *parse_body(Parser *P, unsigned terms, bool allow_stab, const Token 
         if (!stab) stab = node(P, N_STAB, start);
         Node *cl = node(P, N_CLAUSE, start);
         Node *args = head;
-        if (head->nkids > 0 && head->kids[head->nkids - 1]->kind == N_WHEN) {
+        if (head->kind == N_WHEN) {
+            /* already split by the parenthesised form */
+        } else if (head->nkids > 0 && head->kids[head->nkids - 1]->kind == N_WHEN) {
             Node *w = head->kids[head->nkids - 1];
             head->kids[head->nkids - 1] = w->kids[0];
             Node *g = node(P, N_WHEN, start);
@@ -593,8 +688,7 @@ static Node *parse_body(Parser *P, unsigned terms, bool allow_stab, const Token 
 static bool parse_do_block(Parser *P, Node *call) {
     Token *dot = cur(P);
     next(P);
-    int saved = P->no_do;
-    P->no_do = 0;
+    Saved saved = enter(P, CTX_FREE);
     Node *kw = node(P, N_LIST, dot);
     kw->flags = NF_KW;
     Token *sect = dot;
@@ -613,7 +707,9 @@ static bool parse_do_block(Parser *P, Node *call) {
         sect = t;
         next(P);
     }
-    P->no_do = saved;
+    leave(P, saved);
+    P->after_end = true;
+    P->do_blocks++;
     ast_push(P->a, call, kw);
     return true;
 }
@@ -622,8 +718,7 @@ static bool parse_do_block(Parser *P, Node *call) {
 static Node *parse_fn(Parser *P) {
     Token *ft = cur(P);
     next(P);
-    int saved = P->no_do;
-    P->no_do = 0;
+    Saved saved = enter(P, CTX_FREE);
     Node *b = parse_body(P, TERM_END, true, ft);
     if (!b) return NULL;
     if (cur(P)->kind == T_EOF) {
@@ -633,7 +728,7 @@ static Node *parse_fn(Parser *P) {
     }
     if (b->kind != N_STAB) return error_at(P, ft, "expected anonymous functions to be defined with -> inside: 'fn'%s", "");
     next(P); /* end */
-    P->no_do = saved;
+    leave(P, saved);
     Node *fn = node(P, N_FN, ft);
     for (size_t i = 0; i < b->nkids; i++) ast_push(P->a, fn, b->kids[i]);
     return fn;
@@ -643,8 +738,7 @@ static Node *parse_fn(Parser *P) {
 static Node *parse_parens(Parser *P) {
     Token *open = cur(P);
     next(P);
-    int saved = P->no_do;
-    P->no_do = 0;
+    Saved saved = enter(P, CTX_FREE);
     skip_eol(P);
     Node *b;
     if (is_op(cur(P), ")")) b = node(P, N_BLOCK, open);
@@ -652,7 +746,7 @@ static Node *parse_parens(Parser *P) {
         b = parse_body(P, TERM_RPAREN, true, open);
         if (!b) return NULL;
     }
-    P->no_do = saved;
+    leave(P, saved);
     if (!expect_close(P, ")", open)) return NULL;
     return b;
 }
@@ -666,9 +760,12 @@ static bool maybe_do(Parser *P, Node *call) {
     return true;
 }
 
-/* postfix := { .name [args] [do-block] | .Alias | .(args) | [key] } */
+/* postfix := { .name [args] [do-block] | .Alias | .(args) | [key] }
+ * (none after a do-block's `end`) */
 static Node *parse_postfix(Parser *P, Node *n) {
     for (;;) {
+        /* `if x do ... end.y` and `end[k]` are syntax errors in Elixir */
+        if (P->after_end) { P->after_end = false; return n; }
         Token *t = cur(P);
         if (is_op(t, ".")) {
             Token *nt = peek(P, 1);
@@ -697,9 +794,7 @@ static Node *parse_postfix(Parser *P, Node *n) {
                     Node *r = node(P, N_REMOTE, t);
                     r->name = nt->text;
                     ast_push(P->a, r, n);
-                    int saved = P->no_do;
                     if (!parse_noparen_args(P, r)) return NULL;
-                    P->no_do = saved;
                     if (!maybe_do(P, r)) return NULL;
                     n = r;
                 } else {
@@ -723,12 +818,11 @@ static Node *parse_postfix(Parser *P, Node *n) {
         }
         if (is_op(t, "[") && !t->space_before) {
             next(P);
-            int saved = P->no_do;
-            P->no_do = 0;
+            Saved saved = enter(P, CTX_FREE);
             skip_eol(P);
             Node *k = parse_expr(P, PREC_MIN);
             if (!k) return NULL;
-            P->no_do = saved;
+            leave(P, saved);
             if (!expect_close(P, "]", t)) return NULL;
             Node *acc = node(P, N_ACCESS, t);
             ast_push(P->a, acc, n);
@@ -799,17 +893,17 @@ static Node *parse_primary(Parser *P) {
         if (t->big) { n->flags = NF_BIGINT; n->name = t->text; }
         else n->ival = t->ival;
         next(P);
-        return n;
+        return parse_postfix(P, n);
     case T_FLOAT:
         n = node(P, N_FLOAT, t);
         n->fval = t->fval;
         next(P);
-        return n;
+        return parse_postfix(P, n);
     case T_CHAR:
         n = node(P, N_INT, t);
         n->ival = t->ival;
         next(P);
-        return n;
+        return parse_postfix(P, n);
     case T_ATOM:
         n = atom_node(P, t, t->text);
         next(P);
@@ -955,7 +1049,7 @@ static Node *parse_expr(Parser *P, int min_prec) {
         next(P);
         skip_eol(P);
         if (!strcmp(op->op, "..")) {
-            Node *hi = parse_expr(P, PREC_RANGE_RHS);
+            Node *hi = parse_expr(P, op->prec); /* right-associative */
             if (!hi) return NULL;
             Node *r = node(P, N_RANGE, t);
             r->line = left->line;

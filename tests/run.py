@@ -37,10 +37,14 @@ Markers in the first 5 lines of a test:
 
 Each test runs with its own directory as the working directory and its base
 name as the file argument, so paths printed in stack traces are stable.
+(tests/samples/ holds symlinks to the programs of samples/, with their
+expected output next to the links.)
 
 --conformance also runs every test (except act-only ones) with `elixir` and
 reports, as a failure, each test whose Elixir stdout differs from its expected
 stdout: the expectations must be what Elixir 1.14 prints.
+
+--self-test checks these rules on fake tests run by a fake act.
 """
 
 import argparse
@@ -186,7 +190,76 @@ def check(test, opts):
     return problems
 
 
+# ---- self-test: the runner's own rules, on fake tests run by a fake act ----
+
+FAKE_ACT = """#!/usr/bin/env python3
+# Fake act for run.py --self-test: obeys `#out:`, `#err:` and `#exit:` lines.
+import sys
+status = 0
+for line in open(sys.argv[1]):
+    if line.startswith("#out:"): sys.stdout.write(line[5:].strip() + "\\n")
+    elif line.startswith("#err:"): sys.stderr.write(line[5:].strip() + "\\n")
+    elif line.startswith("#exit:"): status = int(line[6:])
+    elif line.startswith("#argv"): sys.stdout.write(" ".join(sys.argv[2:]) + "\\n")
+sys.exit(status)
+"""
+
+# name -> (files, should pass)
+SELF_TESTS = {
+    "out_ok": ({"t.act": "#out: hi\n", "t.out": "hi\n"}, True),
+    "out_differs": ({"t.act": "#out: hi\n", "t.out": "ho\n"}, False),
+    "status_default_0": ({"t.act": "#exit: 1\n"}, False),
+    "status_file": ({"t.act": "#exit: 3\n", "t.status": "3\n"}, True),
+    "err_implies_1": ({"t.act": "#err: boom\n#exit: 1\n", "t.err": "boom\n"}, True),
+    "err_exact_differs": ({"t.act": "#err: boom\n#err: more\n#exit: 1\n", "t.err": "boom\n"}, False),
+    "err_prefix": ({"t.act": "#err: boom\n#err: more\n#exit: 1\n", "t.err": "#! prefix\nboom\n"}, True),
+    "err_prefix_differs": ({"t.act": "#err: bam\n#exit: 1\n", "t.err": "#! prefix\nboom\n"}, False),
+    "err_regex": ({"t.act": "#err: line 42\n#exit: 1\n", "t.err": "#! regex\nline \\d+\\n"}, True),
+    "err_regex_differs": ({"t.act": "#err: line x\n#exit: 1\n", "t.err": "#! regex\nline \\d+\\n"}, False),
+    "errors_dir_65": ({"errors/t.act": "#err: bad\n#exit: 65\n", "errors/t.err": "bad\n"}, True),
+    "errors_dir_not_1": ({"errors/t.act": "#err: bad\n#exit: 1\n", "errors/t.err": "bad\n"}, False),
+    "expect_block": ({"t.act": "#out: a\n#out:\n# expect:\n# a\n#\n"}, True),
+    "expect_block_differs": ({"t.act": "#out: a\n# expect:\n# b\n"}, False),
+    "args": ({"t.act": "# args: x 'y z'\n#argv\n", "t.out": "x y z\n"}, True),
+    "stderr_ignored_without_err": ({"t.act": "#err: noise\n#out: ok\n", "t.out": "ok\n"}, True),
+}
+
+
+def self_test():
+    """Checks that the runner passes and fails what it should; exit 1 if not."""
+    import tempfile
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        fake = os.path.join(tmp, "fake_act")
+        with open(fake, "w") as f:
+            f.write(FAKE_ACT)
+        os.chmod(fake, 0o755)
+        opts = argparse.Namespace(act=fake, timeout=30, conformance=False, elixir="elixir")
+        for name, (files, should_pass) in SELF_TESTS.items():
+            root = os.path.join(tmp, name)
+            for rel, text in files.items():
+                path = os.path.join(root, rel)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "w") as f:
+                    f.write(text)
+            act_file = [os.path.join(root, r) for r in files if r.endswith(".act")][0]
+            global HERE
+            saved, HERE = HERE, root
+            try:
+                passed = not check(Test(act_file), opts)
+            finally:
+                HERE = saved
+            if passed != should_pass:
+                failures += 1
+                print("self-test %s: %s, expected %s" % (name, "passed" if passed else "failed",
+                                                         "pass" if should_pass else "fail"))
+    print("%d passed, %d failed" % (len(SELF_TESTS) - failures, failures))
+    return 1 if failures else 0
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
     ap = argparse.ArgumentParser(description="Run Act's golden tests.")
     ap.add_argument("paths", nargs="*", help="test files or directories (default: all of tests/)")
     ap.add_argument("--act", default=os.path.join(ROOT, "build", "act"), help="the act binary (default build/act)")

@@ -383,11 +383,14 @@ static Term int_undigits(Process *p, Term list, Term base)
         Term d = CAR(list);
         if (!is_integer(d)) return fclause(p, "Elixir.Integer", "do_undigits", 3);
         if (bignum_compare(d, base) >= 0) {
-            char db[64], bb[64], msg[200];
-            if (bignum_to_cstr(d, 10, db, sizeof db) >= sizeof db) strcpy(db, "(too long)");
-            if (bignum_to_cstr(base, 10, bb, sizeof bb) >= sizeof bb) strcpy(bb, "(too long)");
-            snprintf(msg, sizeof msg, "invalid digit %s in base %s", db, bb);
-            return native_raise_msg(p, "Elixir.ArgumentError", msg);
+            StrBuf b = {0};
+            strbuf_puts(&b, "invalid digit ");
+            inspect_integer_to_buf(&b, d);
+            strbuf_puts(&b, " in base ");
+            inspect_integer_to_buf(&b, base);
+            Term r = native_raise_msg(p, "Elixir.ArgumentError", b.data);
+            strbuf_free(&b);
+            return r;
         }
         acc = arith_mul(p, acc, base);
         if (acc == T_NONE) return T_NONE;

@@ -37,8 +37,18 @@ Term bif_badkey(Process *p, Term key, Term term) {
     return native_raise(p, ATOM_error, make_tuple3(p, ATOM_badkey, key, term));
 }
 
-Term bif_function_clause(Process *p) {
-    return native_raise(p, ATOM_error, ATOM_function_clause);
+Term bif_fc(Process *p, const char *mod, const char *fun, unsigned arity) {
+    Term kv[16] = {
+        ATOM___exception__, ATOM_true,
+        ATOM___struct__, atom_intern_cstr("Elixir.FunctionClauseError"),
+        ATOM_module, atom_intern_cstr(mod),
+        ATOM_function, atom_intern_cstr(fun),
+        ATOM_arity, make_small(arity),
+        atom_intern_cstr("kind"), ATOM_nil,
+        ATOM_args, ATOM_nil,
+        atom_intern_cstr("clauses"), ATOM_nil,
+    };
+    return native_raise(p, ATOM_error, map_from_pairs(p, 8, kv));
 }
 
 long bif_list_length(Term t) {
@@ -279,7 +289,7 @@ Term data_nat_tuple_insert_at(Process *p, Term *args) {
 
 /* Tuple.sum/1 and Tuple.product/1: arithmetic errors as `+` and `*` raise. */
 static Term tuple_fold(Process *p, Term t, bool product) {
-    if (!is_tuple(t)) return bif_function_clause(p);
+    if (!is_tuple(t)) return bif_arg_error(p, 1, "not a tuple");
     Term acc = make_small(product ? 1 : 0);
     for (size_t i = 0, n = tuple_arity(t); i < n; i++) {
         acc = product ? arith_mul(p, acc, tuple_elems(t)[i]) : arith_add(p, acc, tuple_elems(t)[i]);

@@ -9,8 +9,10 @@
  *    tuple\n". The position is the position in the *Erlang* BIF, as Elixir
  *    shows it (elem(t, i) is :erlang.element(i + 1, t): the tuple is the 2nd);
  *  - plain badarg where OTP has no extended message ("argument error");
- *  - {badmap, T}, {badkey, K, T} and function_clause as Erlang reasons, which
- *    the stdlib turns into BadMapError, KeyError, FunctionClauseError.
+ *  - {badmap, T} and {badkey, K, T} as Erlang reasons, which the stdlib
+ *    turns into BadMapError and KeyError;
+ *  - %FunctionClauseError{} itself (bif_fc), naming the function Elixir
+ *    names, since a native has no stack frame to name it.
  */
 #ifndef ACT_BIF_DATA_H
 #define ACT_BIF_DATA_H
@@ -20,10 +22,14 @@
 /* %ArgumentError{} "errors were found at the given arguments: * Nth
  * argument: <what>". Returns T_NONE. */
 Term bif_arg_error(Process *p, int argno, const char *what);
-/* error {badmap, t}; error {badkey, key, term}; error function_clause. */
+/* error {badmap, t}; error {badkey, key, term}. */
 Term bif_badmap(Process *p, Term t);
 Term bif_badkey(Process *p, Term key, Term term);
-Term bif_function_clause(Process *p);
+/* Raise %FunctionClauseError{module: mod, function: fun, arity: arity} (mod is
+ * the module atom's text: "Elixir.List", "lists"), as Elixir reports a call
+ * to that function that no clause matched. A native raises the struct itself
+ * because the stack trace of a native call has no frame of its own. */
+Term bif_fc(Process *p, const char *mod, const char *fun, unsigned arity);
 /* Length of a proper list, or -1 when t is not one. */
 long bif_list_length(Term t);
 /* The n elements of a proper list into a new C-heap array (NULL for n = 0). */

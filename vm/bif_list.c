@@ -22,6 +22,16 @@
 #include "arith.h"
 #include "inspect.h"
 
+/* The function a failed clause match is reported in: Elixir names the
+ * public function (with its full arity, default arguments included) or the
+ * Erlang one (:lists.seq/2). */
+typedef struct Mfa { const char *mod, *fun; unsigned arity; } Mfa;
+#define MFA(mod, fun, ar) (&(const Mfa){(mod), (fun), (ar)})
+#define FC(m) bif_fc(p, (m)->mod, (m)->fun, (m)->arity)
+#define LISTS(fun, ar) MFA("lists", fun, ar)
+#define LIST(fun, ar) MFA("Elixir.List", fun, ar)
+#define KW(fun, ar) MFA("Elixir.Keyword", fun, ar)
+
 /* ======================================================================
  * TermVec: a growable C-heap array of terms
  * ====================================================================== */
@@ -164,9 +174,9 @@ Term list_nat_reverse2(Process *p, Term *args) {
     return r;
 }
 
-static Term sorted_list(Process *p, Term list, bool unique) {
+static Term sorted_list(Process *p, Term list, bool unique, const Mfa *m) {
     TermVec v = {0};
-    if (!tv_from_list(&v, list)) return bif_function_clause(p);
+    if (!tv_from_list(&v, list)) return FC(m);
     term_sort_records(v.a, v.n, 1, false);
     if (unique && v.n > 1) {
         size_t m = 1;
@@ -181,9 +191,9 @@ static Term sorted_list(Process *p, Term list, bool unique) {
 
 Term list_nat_sort(Process *p, Term *args) {
     Term r = bif_lists_sort(p, args[0]);
-    return r != T_NONE ? r : bif_function_clause(p);
+    return r != T_NONE ? r : FC(LISTS("sort", 1));
 }
-Term list_nat_usort(Process *p, Term *args) { return sorted_list(p, args[0], true); }
+Term list_nat_usort(Process *p, Term *args) { return sorted_list(p, args[0], true, LISTS("usort", 1)); }
 
 Term list_nat_member(Process *p, Term *args) {
     long n = bif_list_length(args[1]);
@@ -194,7 +204,7 @@ Term list_nat_member(Process *p, Term *args) {
 /* :lists.append(list_of_lists) */
 Term list_nat_append1(Process *p, Term *args) {
     TermVec ls = {0};
-    if (!tv_from_list(&ls, args[0])) return bif_function_clause(p);
+    if (!tv_from_list(&ls, args[0])) return FC(LISTS("append", 1));
     Term r = ls.n ? ls.a[ls.n - 1] : T_NIL;
     for (size_t i = ls.n - (ls.n ? 1 : 0); i-- > 0;) {
         long n = bif_list_length(ls.a[i]);
@@ -215,24 +225,24 @@ static Term delete_first(Process *p, Term list, Term x) {
 }
 
 Term list_nat_delete(Process *p, Term *args) {
-    if (bif_list_length(args[1]) < 0) return bif_function_clause(p);
+    if (bif_list_length(args[1]) < 0) return FC(LISTS("delete", 2));
     return delete_first(p, args[1], args[0]);
 }
 
 /* :lists.nth(n, list), 1-based */
 Term list_nat_nth(Process *p, Term *args) {
-    if (!is_small(args[0]) || small_val(args[0]) < 1) return bif_function_clause(p);
+    if (!is_small(args[0]) || small_val(args[0]) < 1) return FC(LISTS("nth", 2));
     Term l = args[1];
     for (SInt i = small_val(args[0]); i > 1 && is_cons(l); i--) l = CDR(l);
-    if (!is_cons(l)) return bif_function_clause(p);
+    if (!is_cons(l)) return FC(LISTS("nth", 2));
     return CAR(l);
 }
 
 Term list_nat_nthtail(Process *p, Term *args) {
-    if (!is_small(args[0]) || small_val(args[0]) < 0) return bif_function_clause(p);
+    if (!is_small(args[0]) || small_val(args[0]) < 0) return FC(LISTS("nthtail", 2));
     Term l = args[1];
     for (SInt i = small_val(args[0]); i > 0; i--) {
-        if (!is_cons(l)) return bif_function_clause(p);
+        if (!is_cons(l)) return FC(LISTS("nthtail", 2));
         l = CDR(l);
     }
     return l;
@@ -240,14 +250,14 @@ Term list_nat_nthtail(Process *p, Term *args) {
 
 Term list_nat_last(Process *p, Term *args) {
     Term l = args[0];
-    if (!is_cons(l)) return bif_function_clause(p);
+    if (!is_cons(l)) return FC(LISTS("last", 1));
     while (is_cons(CDR(l))) l = CDR(l);
-    if (CDR(l) != T_NIL) return bif_function_clause(p);
+    if (CDR(l) != T_NIL) return FC(LISTS("last", 1));
     return CAR(l);
 }
 
 /* Deep flatten of list, ending in tail. */
-static Term flatten(Process *p, Term list, Term tail) {
+static Term flatten(Process *p, Term list, Term tail, const Mfa *m) {
     TermVec out = {0}, pending = {0};
     Term cur = list;
     for (;;) {
@@ -257,7 +267,7 @@ static Term flatten(Process *p, Term list, Term tail) {
             if (is_list(h)) { tv_push(&pending, cur); cur = h; }
             else tv_push(&out, h);
         }
-        if (cur != T_NIL) { tv_free(&out); tv_free(&pending); return bif_function_clause(p); }
+        if (cur != T_NIL) { tv_free(&out); tv_free(&pending); return FC(m); }
         if (pending.n == 0) break;
         cur = pending.a[--pending.n];
     }
@@ -267,45 +277,45 @@ static Term flatten(Process *p, Term list, Term tail) {
     return r;
 }
 
-Term list_nat_flatten1(Process *p, Term *args) { return flatten(p, args[0], T_NIL); }
-Term list_nat_flatten2(Process *p, Term *args) { return flatten(p, args[0], args[1]); }
+Term list_nat_flatten1(Process *p, Term *args) { return flatten(p, args[0], T_NIL, LISTS("flatten", 1)); }
+Term list_nat_flatten2(Process *p, Term *args) { return flatten(p, args[0], args[1], LISTS("flatten", 2)); }
 
 /* The length of a sequence, guarded so that a huge one raises instead of
  * exhausting memory. */
 #define SEQ_MAX ((SInt)1 << 28)
 
-static Term seq(Process *p, Term from, Term to, Term incr) {
-    if (!is_small(from) || !is_small(to) || !is_small(incr)) return bif_function_clause(p);
+static Term seq(Process *p, Term from, Term to, Term incr, const Mfa *m) {
+    if (!is_small(from) || !is_small(to) || !is_small(incr)) return FC(m);
     SInt f = small_val(from), t = small_val(to), s = small_val(incr);
     SInt n;
     if (s > 0 && f - s <= t) n = (t - f) / s + 1;
     else if (s < 0 && f - s >= t) n = (f - t) / -s + 1;
     else if (s == 0 && f == t) n = 1;
-    else return bif_function_clause(p);
+    else return FC(m);
     if (n > SEQ_MAX) return native_raise(p, ATOM_error, ATOM_system_limit);
     Term r = T_NIL;
     for (SInt i = n; i-- > 0;) r = make_cons_cell(p, make_small(f + i * s), r);
     return r;
 }
 
-Term list_nat_seq2(Process *p, Term *args) { return seq(p, args[0], args[1], make_small(1)); }
-Term list_nat_seq3(Process *p, Term *args) { return seq(p, args[0], args[1], args[2]); }
+Term list_nat_seq2(Process *p, Term *args) { return seq(p, args[0], args[1], make_small(1), LISTS("seq", 2)); }
+Term list_nat_seq3(Process *p, Term *args) { return seq(p, args[0], args[1], args[2], LISTS("seq", 3)); }
 
-static Term duplicate(Process *p, Term n, Term x) {
-    if (!is_small(n) || small_val(n) < 0) return bif_function_clause(p);
+static Term duplicate(Process *p, Term n, Term x, const Mfa *m) {
+    if (!is_small(n) || small_val(n) < 0) return FC(m);
     if (small_val(n) > SEQ_MAX) return native_raise(p, ATOM_error, ATOM_system_limit);
     Term r = T_NIL;
     for (SInt i = small_val(n); i > 0; i--) r = make_cons_cell(p, x, r);
     return r;
 }
 
-Term list_nat_duplicate(Process *p, Term *args) { return duplicate(p, args[0], args[1]); }
+Term list_nat_duplicate(Process *p, Term *args) { return duplicate(p, args[0], args[1], LISTS("duplicate", 2)); }
 
 /* :lists.sublist(list, len) and sublist(list, start, len) (start 1-based) */
-static Term sublist(Process *p, Term l, SInt start, Term len) {
-    if (!is_small(len) || small_val(len) < 0 || start < 1) return bif_function_clause(p);
+static Term sublist(Process *p, Term l, SInt start, Term len, const Mfa *m) {
+    if (!is_small(len) || small_val(len) < 0 || start < 1) return FC(m);
     for (SInt i = 1; i < start; i++) {
-        if (!is_cons(l)) return bif_function_clause(p);
+        if (!is_cons(l)) return FC(m);
         l = CDR(l);
     }
     size_t n = 0;
@@ -314,10 +324,10 @@ static Term sublist(Process *p, Term l, SInt start, Term len) {
     return copy_prefix(p, l, n, T_NIL);
 }
 
-Term list_nat_sublist2(Process *p, Term *args) { return sublist(p, args[0], 1, args[1]); }
+Term list_nat_sublist2(Process *p, Term *args) { return sublist(p, args[0], 1, args[1], LISTS("sublist", 2)); }
 Term list_nat_sublist3(Process *p, Term *args) {
-    if (!is_small(args[1])) return bif_function_clause(p);
-    return sublist(p, args[0], small_val(args[1]), args[2]);
+    if (!is_small(args[1])) return FC(LISTS("sublist", 3));
+    return sublist(p, args[0], small_val(args[1]), args[2], LISTS("sublist", 3));
 }
 
 /* :lists.split(n, list) -> {first n, rest}; badarg when n > length */
@@ -334,7 +344,7 @@ Term list_nat_split(Process *p, Term *args) {
 
 Term list_nat_zip(Process *p, Term *args) {
     long na = bif_list_length(args[0]), nb = bif_list_length(args[1]);
-    if (na < 0 || nb < 0 || na != nb) return bif_function_clause(p);
+    if (na < 0 || nb < 0 || na != nb) return FC(LISTS("zip", 2));
     TermVec v = {0};
     for (Term a = args[0], b = args[1]; is_cons(a); a = CDR(a), b = CDR(b))
         tv_push(&v, make_tuple2(p, CAR(a), CAR(b)));
@@ -344,7 +354,7 @@ Term list_nat_zip(Process *p, Term *args) {
 }
 
 Term list_nat_sum(Process *p, Term *args) {
-    if (bif_list_length(args[0]) < 0) return bif_function_clause(p);
+    if (bif_list_length(args[0]) < 0) return FC(LISTS("sum", 1));
     Term acc = make_small(0);
     for (Term l = args[0]; is_cons(l); l = CDR(l))
         if ((acc = arith_add(p, acc, CAR(l))) == T_NONE) return T_NONE;
@@ -353,7 +363,7 @@ Term list_nat_sum(Process *p, Term *args) {
 
 /* :lists.max/min: the first of the greatest (least) elements */
 static Term extreme(Process *p, Term l, int sign) {
-    if (!is_cons(l) || bif_list_length(l) < 0) return bif_function_clause(p);
+    if (!is_cons(l) || bif_list_length(l) < 0) return FC(LISTS(sign > 0 ? "max" : "min", 1));
     Term best = CAR(l);
     for (l = CDR(l); is_cons(l); l = CDR(l))
         if (term_compare(CAR(l), best) * sign > 0) best = CAR(l);
@@ -372,7 +382,7 @@ Term list_nat_prefix(Process *p, Term *args) {
 
 Term list_nat_suffix(Process *p, Term *args) {
     long na = bif_list_length(args[0]), nb = bif_list_length(args[1]);
-    if (na < 0 || nb < 0) return bif_function_clause(p);
+    if (na < 0 || nb < 0) return FC(LISTS("suffix", 2));
     if (na > nb) return ATOM_false;
     Term b = args[1];
     for (long i = 0; i < nb - na; i++) b = CDR(b);
@@ -431,7 +441,7 @@ Term list_nat_keymember(Process *p, Term *args) {
 Term list_nat_keydelete(Process *p, Term *args) {
     size_t pos = key_pos(p, args[1]);
     if (!pos) return T_NONE;
-    if (bif_list_length(args[2]) < 0) return bif_function_clause(p);
+    if (bif_list_length(args[2]) < 0) return FC(LISTS("keydelete", 3));
     long i = key_index(args[2], args[0], pos);
     return i < 0 ? args[2] : replace_index(p, args[2], i, T_NONE);
 }
@@ -440,7 +450,7 @@ Term list_nat_keydelete(Process *p, Term *args) {
 Term list_nat_keyreplace(Process *p, Term *args) {
     size_t pos = key_pos(p, args[1]);
     if (!pos) return T_NONE;
-    if (bif_list_length(args[2]) < 0 || !is_tuple(args[3])) return bif_function_clause(p);
+    if (bif_list_length(args[2]) < 0 || !is_tuple(args[3])) return FC(LISTS("keyreplace", 4));
     long i = key_index(args[2], args[0], pos);
     return i < 0 ? args[2] : replace_index(p, args[2], i, args[3]);
 }
@@ -450,7 +460,7 @@ Term list_nat_keystore(Process *p, Term *args) {
     size_t pos = key_pos(p, args[1]);
     if (!pos) return T_NONE;
     long n = bif_list_length(args[2]);
-    if (n < 0 || !is_tuple(args[3])) return bif_function_clause(p);
+    if (n < 0 || !is_tuple(args[3])) return FC(LISTS("keystore", 4));
     long i = key_index(args[2], args[0], pos);
     if (i >= 0) return replace_index(p, args[2], i, args[3]);
     return copy_prefix(p, args[2], (size_t)n, make_cons_cell(p, args[3], T_NIL));
@@ -460,7 +470,7 @@ Term list_nat_keystore(Process *p, Term *args) {
 Term list_nat_keytake(Process *p, Term *args) {
     size_t pos = key_pos(p, args[1]);
     if (!pos) return T_NONE;
-    if (bif_list_length(args[2]) < 0) return bif_function_clause(p);
+    if (bif_list_length(args[2]) < 0) return FC(LISTS("keytake", 3));
     long i = key_index(args[2], args[0], pos);
     if (i < 0) return ATOM_false;
     Term t = nth_cell(args[2], i);
@@ -468,22 +478,23 @@ Term list_nat_keytake(Process *p, Term *args) {
 }
 
 /* :lists.keysort as OTP orders equal keys (bif_sort.c). */
-static Term keysort(Process *p, Term list, size_t pos) {
-    if (bif_list_length(list) < 0) return bif_function_clause(p);
+static Term keysort(Process *p, Term list, size_t pos, const Mfa *m) {
+    if (bif_list_length(list) < 0) return FC(m);
     Term r = bif_lists_keysort(p, pos, list);
     return r != T_NONE ? r : native_badarg(p);
 }
 
 Term list_nat_keysort(Process *p, Term *args) {
     size_t pos = key_pos(p, args[0]);
-    return pos ? keysort(p, args[1], pos) : T_NONE;
+    return pos ? keysort(p, args[1], pos, LISTS("keysort", 2)) : T_NONE;
 }
 
 /* ======================================================================
  * List (Elixir argument order, 0-based positions)
  * ====================================================================== */
 
-#define NEED_LIST(t) do { if (!is_list(t)) return bif_function_clause(p); } while (0)
+/* t must be a list, else no clause of List.fun/arity matches */
+#define NEED_LIST(t, fun, ar) do { if (!is_list(t)) return FC(LIST(fun, ar)); } while (0)
 
 /* An Elixir 0-based position as a 1-based Erlang one, or 0 if not an
  * integer >= 0. */
@@ -493,36 +504,40 @@ static Term erl_pos(Term i) {
 }
 
 Term list_nat_first1(Process *p, Term *args) {
-    NEED_LIST(args[0]);
+    NEED_LIST(args[0], "first", 2);
     return is_cons(args[0]) ? CAR(args[0]) : ATOM_nil;
 }
 
 Term list_nat_first2(Process *p, Term *args) {
-    NEED_LIST(args[0]);
+    NEED_LIST(args[0], "first", 2);
     return is_cons(args[0]) ? CAR(args[0]) : args[1];
 }
 
 static Term last_or(Process *p, Term l, Term dflt) {
-    NEED_LIST(l);
+    NEED_LIST(l, "last", 2);
     if (l == T_NIL) return dflt;
     while (is_cons(CDR(l))) l = CDR(l);
-    if (CDR(l) != T_NIL) return bif_function_clause(p);
+    if (CDR(l) != T_NIL) return FC(LIST("last", 2));
     return CAR(l);
 }
 Term list_nat_last1(Process *p, Term *args) { return last_or(p, args[0], ATOM_nil); }
 Term list_nat_last2(Process *p, Term *args) { return last_or(p, args[0], args[1]); }
 
-Term list_nat_ex_flatten1(Process *p, Term *args) { NEED_LIST(args[0]); return flatten(p, args[0], T_NIL); }
+Term list_nat_ex_flatten1(Process *p, Term *args) {
+    NEED_LIST(args[0], "flatten", 1);
+    return flatten(p, args[0], T_NIL, LISTS("flatten", 1));
+}
 Term list_nat_ex_flatten2(Process *p, Term *args) {
-    NEED_LIST(args[0]);
-    NEED_LIST(args[1]);
-    return flatten(p, args[0], args[1]);
+    NEED_LIST(args[0], "flatten", 2);
+    NEED_LIST(args[1], "flatten", 2);
+    return flatten(p, args[0], args[1], LISTS("flatten", 2));
 }
 
 /* List.keyfind(list, key, pos[, default]) */
 static Term ex_keyfind(Process *p, Term *args, Term dflt) {
     Term pos = erl_pos(args[2]);
-    if (pos == make_small(0) || bif_list_length(args[0]) < 0) return bif_function_clause(p);
+    if (pos == make_small(0) || !is_list(args[0])) return FC(LIST("keyfind", 4));
+    if (bif_list_length(args[0]) < 0) return bif_arg_error(p, 3, "not a list");
     long i = key_index(args[0], args[1], (size_t)small_val(pos));
     return i < 0 ? dflt : nth_cell(args[0], i);
 }
@@ -530,21 +545,29 @@ Term list_nat_ex_keyfind3(Process *p, Term *args) { return ex_keyfind(p, args, A
 Term list_nat_ex_keyfind4(Process *p, Term *args) { return ex_keyfind(p, args, args[3]); }
 
 /* Calls an :lists key native with Elixir's (list, key, pos, ...) order. */
-static Term ex_key(Process *p, Term *args, Term extra, Term (*fn)(Process *, Term *)) {
+static Term ex_key(Process *p, Term *args, Term extra, Term (*fn)(Process *, Term *), const Mfa *m) {
     Term pos = erl_pos(args[2]);
-    if (pos == make_small(0)) return bif_function_clause(p);
+    if (pos == make_small(0) || !is_list(args[0])) return FC(m);
     Term a[4] = {args[1], pos, args[0], extra};
     return fn(p, a);
 }
 
-Term list_nat_ex_keymember(Process *p, Term *args) { return ex_key(p, args, T_NIL, list_nat_keymember); }
-Term list_nat_ex_keydelete(Process *p, Term *args) { return ex_key(p, args, T_NIL, list_nat_keydelete); }
-Term list_nat_ex_keyreplace(Process *p, Term *args) { return ex_key(p, args, args[3], list_nat_keyreplace); }
-Term list_nat_ex_keystore(Process *p, Term *args) { return ex_key(p, args, args[3], list_nat_keystore); }
+Term list_nat_ex_keymember(Process *p, Term *args) {
+    return ex_key(p, args, T_NIL, list_nat_keymember, LIST("keymember?", 3));
+}
+Term list_nat_ex_keydelete(Process *p, Term *args) {
+    return ex_key(p, args, T_NIL, list_nat_keydelete, LIST("keydelete", 3));
+}
+Term list_nat_ex_keyreplace(Process *p, Term *args) {
+    return ex_key(p, args, args[3], list_nat_keyreplace, LIST("keyreplace", 4));
+}
+Term list_nat_ex_keystore(Process *p, Term *args) {
+    return ex_key(p, args, args[3], list_nat_keystore, LIST("keystore", 4));
+}
 
 /* List.keytake(list, key, pos) -> {tuple, rest} | nil */
 Term list_nat_ex_keytake(Process *p, Term *args) {
-    Term r = ex_key(p, args, T_NIL, list_nat_keytake);
+    Term r = ex_key(p, args, T_NIL, list_nat_keytake, LIST("keytake", 3));
     if (r == T_NONE) return r;
     if (r == ATOM_false) return ATOM_nil;
     return make_tuple2(p, tuple_elems(r)[1], tuple_elems(r)[2]);
@@ -552,18 +575,20 @@ Term list_nat_ex_keytake(Process *p, Term *args) {
 
 Term list_nat_ex_keysort(Process *p, Term *args) {
     Term pos = erl_pos(args[1]);
-    if (pos == make_small(0)) return bif_function_clause(p);
-    return keysort(p, args[0], (size_t)small_val(pos));
+    if (pos == make_small(0) || !is_list(args[0])) return FC(LIST("keysort", 3));
+    return keysort(p, args[0], (size_t)small_val(pos), LISTS("keysort", 2));
 }
 
 /* List.delete(list, elem) */
 Term list_nat_ex_delete(Process *p, Term *args) {
-    if (bif_list_length(args[0]) < 0) return bif_function_clause(p);
+    if (bif_list_length(args[0]) < 0) return FC(LISTS("delete", 2));
     return delete_first(p, args[0], args[1]);
 }
 
 /* List.duplicate(elem, n) */
-Term list_nat_ex_duplicate(Process *p, Term *args) { return duplicate(p, args[1], args[0]); }
+Term list_nat_ex_duplicate(Process *p, Term *args) {
+    return duplicate(p, args[1], args[0], LISTS("duplicate", 2));
+}
 
 Term list_nat_wrap(Process *p, Term *args) {
     Term t = args[0];
@@ -588,7 +613,7 @@ static bool norm_index(Term i, long n, bool insert, long *out) {
 
 Term list_nat_insert_at(Process *p, Term *args) {
     long n = bif_list_length(args[0]), k;
-    if (n < 0 || !is_small(args[1])) return bif_function_clause(p);
+    if (n < 0 || !is_small(args[1])) return FC(LIST("insert_at", 3));
     norm_index(args[1], n, true, &k);
     Term l = args[0];
     for (long i = 0; i < k; i++) l = CDR(l);
@@ -597,14 +622,14 @@ Term list_nat_insert_at(Process *p, Term *args) {
 
 Term list_nat_delete_at(Process *p, Term *args) {
     long n = bif_list_length(args[0]), k;
-    if (n < 0 || !is_small(args[1])) return bif_function_clause(p);
+    if (n < 0 || !is_small(args[1])) return FC(LIST("delete_at", 2));
     if (!norm_index(args[1], n, false, &k)) return args[0];
     return replace_index(p, args[0], k, T_NONE);
 }
 
 Term list_nat_replace_at(Process *p, Term *args) {
     long n = bif_list_length(args[0]), k;
-    if (n < 0 || !is_small(args[1])) return bif_function_clause(p);
+    if (n < 0 || !is_small(args[1])) return FC(LIST("replace_at", 3));
     if (!norm_index(args[1], n, false, &k)) return args[0];
     return replace_index(p, args[0], k, args[2]);
 }
@@ -612,7 +637,7 @@ Term list_nat_replace_at(Process *p, Term *args) {
 /* List.pop_at(list, index[, default]) -> {elem, rest} */
 static Term pop_at(Process *p, Term *args, Term dflt) {
     long n = bif_list_length(args[0]), k;
-    if (n < 0 || !is_small(args[1])) return bif_function_clause(p);
+    if (n < 0 || !is_small(args[1])) return FC(LIST("pop_at", 3));
     if (!norm_index(args[1], n, false, &k)) return make_tuple2(p, dflt, args[0]);
     return make_tuple2(p, nth_cell(args[0], k), replace_index(p, args[0], k, T_NONE));
 }
@@ -622,12 +647,12 @@ Term list_nat_pop_at3(Process *p, Term *args) { return pop_at(p, args, args[2]);
 /* List.zip(list_of_lists): tuples, as long as the shortest list */
 Term list_nat_ex_zip(Process *p, Term *args) {
     TermVec ls = {0}, out = {0};
-    if (!tv_from_list(&ls, args[0])) return bif_function_clause(p);
+    if (!tv_from_list(&ls, args[0])) return FC(LIST("zip", 1));
     if (ls.n == 0) { tv_free(&ls); return T_NIL; }
     for (;;) {
         for (size_t i = 0; i < ls.n; i++) {
             if (!is_cons(ls.a[i])) {
-                if (!is_list(ls.a[i])) { tv_free(&ls); tv_free(&out); return bif_function_clause(p); }
+                if (!is_list(ls.a[i])) { tv_free(&ls); tv_free(&out); return FC(LIST("zip", 1)); }
                 goto done;
             }
         }
@@ -655,19 +680,19 @@ Term list_nat_to_tuple(Process *p, Term *args) {
 }
 
 Term list_nat_starts_with(Process *p, Term *args) {
-    NEED_LIST(args[0]);
-    NEED_LIST(args[1]);
+    NEED_LIST(args[0], "starts_with?", 2);
+    NEED_LIST(args[1], "starts_with?", 2);
     return list_nat_prefix(p, (Term[]){args[1], args[0]});
 }
 
 Term list_nat_improper(Process *p, Term *args) {
-    NEED_LIST(args[0]);
+    NEED_LIST(args[0], "improper?", 1);
     return make_bool(bif_list_length(args[0]) < 0);
 }
 
 /* List.to_string(chardata) */
 Term list_nat_to_string(Process *p, Term *args) {
-    NEED_LIST(args[0]);
+    NEED_LIST(args[0], "to_string", 1);
     return term_to_string(p, args[0]);
 }
 
@@ -679,8 +704,10 @@ static inline bool is_kv(Term e) { return is_tuple(e) && tuple_arity(e) == 2; }
 static inline Term kv_key(Term e) { return tuple_elems(e)[0]; }
 static inline Term kv_val(Term e) { return tuple_elems(e)[1]; }
 
-#define NEED_KW(kw, key) \
-    do { if (!is_list(kw) || !is_atom(key) || bif_list_length(kw) < 0) return bif_function_clause(p); } while (0)
+/* kw must be a proper list and key an atom, else no clause of
+ * Keyword.fun/arity matches */
+#define NEED_KW(kw, key, fun, ar) \
+    do { if (!is_list(kw) || !is_atom(key) || bif_list_length(kw) < 0) return FC(KW(fun, ar)); } while (0)
 
 /* The first {key, v} entry, or T_NONE. */
 static Term kw_find(Term kw, Term key) {
@@ -711,9 +738,9 @@ Term kw_nat_new0(Process *p, Term *args) { return T_NIL; }
  * the last occurrences. */
 Term kw_nat_new1(Process *p, Term *args) {
     TermVec v = {0}, out = {0};
-    if (!tv_from_list(&v, args[0])) return bif_function_clause(p);
+    if (!tv_from_list(&v, args[0])) return FC(KW("new", 1));
     for (size_t i = 0; i < v.n; i++)
-        if (!is_kv(v.a[i]) || !is_atom(kv_key(v.a[i]))) { tv_free(&v); return bif_function_clause(p); }
+        if (!is_kv(v.a[i]) || !is_atom(kv_key(v.a[i]))) { tv_free(&v); return FC(KW("new", 1)); }
     for (size_t i = 0; i < v.n; i++) {
         bool later = false;
         for (size_t j = i + 1; j < v.n && !later; j++) later = kv_key(v.a[j]) == kv_key(v.a[i]);
@@ -726,36 +753,36 @@ Term kw_nat_new1(Process *p, Term *args) {
 }
 
 Term kw_nat_get2(Process *p, Term *args) {
-    NEED_KW(args[0], args[1]);
+    NEED_KW(args[0], args[1], "get", 3);
     Term e = kw_find(args[0], args[1]);
     return e != T_NONE ? kv_val(e) : ATOM_nil;
 }
 
 Term kw_nat_get3(Process *p, Term *args) {
-    NEED_KW(args[0], args[1]);
+    NEED_KW(args[0], args[1], "get", 3);
     Term e = kw_find(args[0], args[1]);
     return e != T_NONE ? kv_val(e) : args[2];
 }
 
 Term kw_nat_fetch(Process *p, Term *args) {
-    NEED_KW(args[0], args[1]);
+    NEED_KW(args[0], args[1], "fetch", 2);
     Term e = kw_find(args[0], args[1]);
     return e != T_NONE ? make_tuple2(p, ATOM_ok, kv_val(e)) : ATOM_error;
 }
 
 Term kw_nat_fetch_bang(Process *p, Term *args) {
-    NEED_KW(args[0], args[1]);
+    NEED_KW(args[0], args[1], "fetch!", 2);
     Term e = kw_find(args[0], args[1]);
     return e != T_NONE ? kv_val(e) : bif_badkey(p, args[1], args[0]);
 }
 
 Term kw_nat_has_key(Process *p, Term *args) {
-    NEED_KW(args[0], args[1]);
+    NEED_KW(args[0], args[1], "has_key?", 2);
     return make_bool(kw_find(args[0], args[1]) != T_NONE);
 }
 
 Term kw_nat_get_values(Process *p, Term *args) {
-    NEED_KW(args[0], args[1]);
+    NEED_KW(args[0], args[1], "get_values", 2);
     TermVec v = {0};
     for (Term l = args[0]; is_cons(l); l = CDR(l))
         if (is_kv(CAR(l)) && kv_key(CAR(l)) == args[1]) tv_push(&v, kv_val(CAR(l)));
@@ -767,7 +794,7 @@ Term kw_nat_get_values(Process *p, Term *args) {
 /* Keyword.keys/values: every entry must be {atom, value} */
 static Term kw_column(Process *p, Term kw, int col) {
     TermVec v = {0};
-    if (!tv_from_list(&v, kw)) return bif_function_clause(p);
+    if (!tv_from_list(&v, kw)) return FC(KW(col == 0 ? "keys" : "values", 1));
     for (size_t i = 0; i < v.n; i++) {
         Term e = v.a[i];
         if (!is_kv(e) || !is_atom(kv_key(e))) {
@@ -790,25 +817,25 @@ Term kw_nat_keys(Process *p, Term *args) { return kw_column(p, args[0], 0); }
 Term kw_nat_values(Process *p, Term *args) { return kw_column(p, args[0], 1); }
 
 Term kw_nat_delete(Process *p, Term *args) {
-    NEED_KW(args[0], args[1]);
+    NEED_KW(args[0], args[1], "delete", 2);
     return kw_filter(p, args[0], args[1], T_NIL, false);
 }
 
 Term kw_nat_put(Process *p, Term *args) {
-    NEED_KW(args[0], args[1]);
+    NEED_KW(args[0], args[1], "put", 3);
     Term rest = kw_filter(p, args[0], args[1], T_NIL, false);
     return make_cons_cell(p, make_tuple2(p, args[1], args[2]), rest);
 }
 
 Term kw_nat_put_new(Process *p, Term *args) {
-    NEED_KW(args[0], args[1]);
+    NEED_KW(args[0], args[1], "put_new", 3);
     if (kw_find(args[0], args[1]) != T_NONE) return args[0];
     return make_cons_cell(p, make_tuple2(p, args[1], args[2]), args[0]);
 }
 
 /* Keyword.pop(kw, key[, default]) -> {first value or default, kw without key} */
 static Term kw_pop(Process *p, Term kw, Term key, Term dflt, bool bang) {
-    NEED_KW(kw, key);
+    NEED_KW(kw, key, bang ? "pop!" : "pop", bang ? 2 : 3);
     Term e = kw_find(kw, key);
     if (e == T_NONE) return bang ? bif_badkey(p, key, kw) : make_tuple2(p, dflt, kw);
     return make_tuple2(p, kv_val(e), kw_filter(p, kw, key, T_NIL, false));
@@ -825,7 +852,7 @@ static long kw_index(Term kw, Term key) {
 }
 
 static Term kw_pop_first(Process *p, Term kw, Term key, Term dflt) {
-    NEED_KW(kw, key);
+    NEED_KW(kw, key, "pop_first", 3);
     long i = kw_index(kw, key);
     if (i < 0) return make_tuple2(p, dflt, kw);
     return make_tuple2(p, kv_val(nth_cell(kw, i)), replace_index(p, kw, i, T_NONE));
@@ -834,7 +861,7 @@ Term kw_nat_pop_first2(Process *p, Term *args) { return kw_pop_first(p, args[0],
 Term kw_nat_pop_first3(Process *p, Term *args) { return kw_pop_first(p, args[0], args[1], args[2]); }
 
 Term kw_nat_delete_first(Process *p, Term *args) {
-    NEED_KW(args[0], args[1]);
+    NEED_KW(args[0], args[1], "delete_first", 2);
     long i = kw_index(args[0], args[1]);
     return i < 0 ? args[0] : replace_index(p, args[0], i, T_NONE);
 }
@@ -842,7 +869,7 @@ Term kw_nat_delete_first(Process *p, Term *args) {
 /* Keyword.replace(kw, key, value): the first entry gets the value, later
  * ones go; replace! raises KeyError when there is none. */
 static Term kw_replace(Process *p, Term kw, Term key, Term val, bool bang) {
-    NEED_KW(kw, key);
+    NEED_KW(kw, key, bang ? "replace!" : "replace", 3);
     long i = kw_index(kw, key);
     if (i < 0) return bang ? bif_badkey(p, key, kw) : kw;
     Term rest = kw;
@@ -856,17 +883,17 @@ Term kw_nat_replace_bang(Process *p, Term *args) { return kw_replace(p, args[0],
 static bool proper(Term l) { return bif_list_length(l) >= 0; }
 
 Term kw_nat_take(Process *p, Term *args) {
-    if (!proper(args[0]) || !proper(args[1])) return bif_function_clause(p);
+    if (!proper(args[0]) || !proper(args[1])) return FC(KW("take", 2));
     return kw_filter(p, args[0], T_NONE, args[1], true);
 }
 
 Term kw_nat_drop(Process *p, Term *args) {
-    if (!proper(args[0]) || !proper(args[1])) return bif_function_clause(p);
+    if (!proper(args[0]) || !proper(args[1])) return FC(KW("drop", 2));
     return kw_filter(p, args[0], T_NONE, args[1], false);
 }
 
 Term kw_nat_split(Process *p, Term *args) {
-    if (!proper(args[0]) || !proper(args[1])) return bif_function_clause(p);
+    if (!proper(args[0]) || !proper(args[1])) return FC(KW("split", 2));
     Term taken = kw_filter(p, args[0], T_NONE, args[1], true);
     Term rest = kw_filter(p, args[0], T_NONE, args[1], false);
     return make_tuple2(p, taken, rest);
@@ -883,6 +910,7 @@ Term kw_nat_is_keyword(Process *p, Term *args) { return make_bool(is_keyword(arg
 /* Keyword.merge(kw1, kw2): kw1 without kw2's keys, then kw2 */
 Term kw_nat_merge(Process *p, Term *args) {
     for (int i = 0; i < 2; i++) {
+        if (!is_list(args[i])) return FC(KW("merge", 2));
         if (!is_keyword(args[i])) {
             StrBuf b = {0};
             strbuf_printf(&b, "expected a keyword list as the %s argument, got: ", i ? "second" : "first");
@@ -908,21 +936,22 @@ Term kw_nat_merge(Process *p, Term *args) {
 }
 
 Term kw_nat_to_list(Process *p, Term *args) {
-    if (!is_list(args[0])) return bif_function_clause(p);
+    if (!is_list(args[0])) return FC(KW("to_list", 1));
     return args[0];
 }
 
 /* Keyword.equal?(a, b): the same entries in any order */
 Term kw_nat_equal(Process *p, Term *args) {
-    if (!proper(args[0]) || !proper(args[1])) return bif_function_clause(p);
-    Term a = sorted_list(p, args[0], false), b = sorted_list(p, args[1], false);
+    if (!proper(args[0]) || !proper(args[1])) return FC(KW("equal?", 2));
+    Term a = sorted_list(p, args[0], false, KW("equal?", 2));
+    Term b = sorted_list(p, args[1], false, KW("equal?", 2));
     return make_bool(term_eq(a, b));
 }
 
 /* Keyword.from_keys(keys, value) */
 Term kw_nat_from_keys(Process *p, Term *args) {
     TermVec v = {0};
-    if (!tv_from_list(&v, args[0])) return bif_function_clause(p);
+    if (!tv_from_list(&v, args[0])) return FC(KW("from_keys", 2));
     for (size_t i = 0; i < v.n; i++) v.a[i] = make_tuple2(p, v.a[i], args[1]);
     Term r = tv_to_list(p, &v, T_NIL);
     tv_free(&v);
@@ -931,7 +960,7 @@ Term kw_nat_from_keys(Process *p, Term *args) {
 
 /* Keyword.pop_values(kw, key) -> {all values of key, kw without key} */
 Term kw_nat_pop_values(Process *p, Term *args) {
-    NEED_KW(args[0], args[1]);
+    NEED_KW(args[0], args[1], "pop_values", 2);
     TermVec vals = {0};
     for (Term l = args[0]; is_cons(l); l = CDR(l))
         if (is_kv(CAR(l)) && kv_key(CAR(l)) == args[1]) tv_push(&vals, kv_val(CAR(l)));

@@ -269,7 +269,7 @@ Term map_nat_equal(Process *p, Term *args) {
  * taking a module name needs a call to Mod.__struct__/0 and is left to
  * Act code.) */
 Term map_nat_from_struct(Process *p, Term *args) {
-    if (!is_map(args[0])) return bif_function_clause(p);
+    if (!is_map(args[0])) return bif_fc(p, "Elixir.Map", "from_struct", 1);
     return map_remove(p, args[0], ATOM___struct__);
 }
 

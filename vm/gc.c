@@ -158,8 +158,9 @@ static inline bool in_from(const Gc *g, const Term *ptr) {
 
 /* ---- copying ------------------------------------------------------------ */
 
-/* The to-space version of t, copying its outermost object if needed. */
-static inline Term evacuate(Gc *g, Term t) {
+/* The to-space version of t, copying its outermost object if needed.
+ * (Forced inline: it is the inner loop of the scan.) */
+static inline __attribute__((always_inline)) Term evacuate(Gc *g, Term t) {
     if (is_cons(t)) {
         Term *c = cons_ptr(t);
         if (!in_from(g, c)) return t;
@@ -180,7 +181,10 @@ static inline Term evacuate(Gc *g, Term t) {
         size_t words = 1 + header_arity(h);
         Term *n = g->top;
         g->top += words;
-        memcpy(n, o, words * sizeof(Term));
+        if (words <= 4) /* most objects: skip the call */
+            for (size_t i = 0; i < words; i++) n[i] = o[i];
+        else
+            memcpy(n, o, words * sizeof(Term));
         if (header_type(h) == BOX_REFCBIN) {
             n[3] = (Term)g->off_heap;
             g->off_heap = n;

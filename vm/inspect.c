@@ -1174,17 +1174,13 @@ static void step(Builder *B)
         if (f->idx == f->n || f->limit == 0) {
             if (f->idx < f->n) ds_push(B, doc_str(d, "..."));
             B->nfs--;
-            char left[300];
-            if (f->struct_name != T_NONE) {
-                StrBuf nb = { 0 };
-                inspect_atom_to_buf(&nb, f->struct_name);
-                snprintf(left, sizeof left, "%%%s{", nb.data);
-                strbuf_free(&nb);
-            } else {
-                strcpy(left, "%{");
-            }
+            StrBuf left = { 0 };
+            strbuf_putc(&left, '%');
+            if (f->struct_name != T_NONE) inspect_atom_to_buf(&left, f->struct_name);
+            strbuf_putc(&left, '{');
             free(f->kv);
-            ds_push(B, finish_container(B, f->ds_base, left, "}", false));
+            ds_push(B, finish_container(B, f->ds_base, left.data, "}", false));
+            strbuf_free(&left);
             return;
         }
         long nl = decrement(f->limit);

@@ -341,6 +341,14 @@ RunStatus interp_run(Process *p, int reductions) {
     Term callee;             /* fun being called (call_fun) */
     Term am, af, al;         /* apply: module, function, argument list */
 
+    /* A tail call replaces the frame: handlers it pushed cannot survive it
+     * (codegen never tail-calls inside a try body; this keeps a stray
+     * handler from unwinding into code that is gone). */
+#define DROP_FRAME_HANDLERS() do {                                            \
+        while (unlikely(p->nhandlers) && p->handlers[p->nhandlers - 1].nframes >= p->nframes) \
+            p->nhandlers--;                                                   \
+    } while (0)
+
 #define LOAD_FRAME() do {                                                     \
         Frame *f_ = &p->frames[p->nframes - 1];                               \
         fn = f_->fn; mod = f_->mod; base = f_->base; code = fn->code;         \
@@ -651,6 +659,7 @@ dispatch:
         if (A != 0) for (uint32_t i = 0; i < n; i++) R[i] = R[A + i];
         for (uint32_t i = n; i < hn; i++) R[i] = T_NIL;
         p->frames[p->nframes - 1].fn = h;
+        DROP_FRAME_HANDLERS();
         fn = h; code = h->code; pc = code;
         if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
         DISPATCH();
@@ -821,6 +830,7 @@ enter: {
         for (uint32_t i = nvalid; i < g->nregs; i++) r[i] = T_NIL;
         Frame *f = &p->frames[p->nframes - 1];
         f->fn = g; f->mod = gm; f->base = nb;
+        if (tail) DROP_FRAME_HANDLERS();
         fn = g; mod = gm; base = nb; R = r; K = gm->literals; code = g->code; pc = code;
         if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
         DISPATCH();

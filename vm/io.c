@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include <pthread.h>
+#include <time.h>
 #include "inspect.h"
 #include "heap.h"
 #include "atom.h"
@@ -56,7 +57,17 @@ static void flush_locked(void)
     out_len = 0;
 }
 
-static void at_exit_flush(void) { io_flush(); }
+/* At exit another thread may still hold the lock (a scheduler blocked in
+ * write(2) on a full pipe): wait a bounded time rather than hang the exit. */
+static void at_exit_flush(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += 1;
+    if (pthread_mutex_timedlock(&out_lock, &t) != 0) return;
+    flush_locked();
+    pthread_mutex_unlock(&out_lock);
+}
 
 static void out_setup(void)
 {
@@ -187,12 +198,12 @@ static bool get_device(Term t, IoStream *s)
  * Kernel: inspect, to_string
  * ====================================================================== */
 
-Term string_nat_inspect1(Process *p, Term *args)
+Term io_nat_kernel_inspect1(Process *p, Term *args)
 {
     return inspect_term(p, args[0], &inspect_default_opts);
 }
 
-Term string_nat_inspect2(Process *p, Term *args)
+Term io_nat_kernel_inspect2(Process *p, Term *args)
 {
     InspectOpts o = inspect_default_opts;
     if (!is_list(args[1])) return fc(p);
@@ -200,7 +211,7 @@ Term string_nat_inspect2(Process *p, Term *args)
     return inspect_term(p, args[0], &o);
 }
 
-Term string_nat_to_string(Process *p, Term *args) { return term_to_string(p, args[0]); }
+Term io_nat_kernel_to_string(Process *p, Term *args) { return term_to_string(p, args[0]); }
 
 /* ======================================================================
  * IO
@@ -228,17 +239,17 @@ static Term do_write(Process *p, IoStream s, Term data, bool newline)
     return ATOM_ok;
 }
 
-Term string_nat_io_puts1(Process *p, Term *args) { return do_write(p, IO_STDOUT, args[0], true); }
-Term string_nat_io_write1(Process *p, Term *args) { return do_write(p, IO_STDOUT, args[0], false); }
+Term io_nat_puts1(Process *p, Term *args) { return do_write(p, IO_STDOUT, args[0], true); }
+Term io_nat_write1(Process *p, Term *args) { return do_write(p, IO_STDOUT, args[0], false); }
 
-Term string_nat_io_puts2(Process *p, Term *args)
+Term io_nat_puts2(Process *p, Term *args)
 {
     IoStream s;
     if (!get_device(args[0], &s)) return native_badarg(p);
     return do_write(p, s, args[1], true);
 }
 
-Term string_nat_io_write2(Process *p, Term *args)
+Term io_nat_write2(Process *p, Term *args)
 {
     IoStream s;
     if (!get_device(args[0], &s)) return native_badarg(p);
@@ -271,10 +282,10 @@ static Term do_inspect(Process *p, IoStream s, Term item, Term opts)
     return item;
 }
 
-Term string_nat_io_inspect1(Process *p, Term *args) { return do_inspect(p, IO_STDOUT, args[0], T_NIL); }
-Term string_nat_io_inspect2(Process *p, Term *args) { return do_inspect(p, IO_STDOUT, args[0], args[1]); }
+Term io_nat_inspect1(Process *p, Term *args) { return do_inspect(p, IO_STDOUT, args[0], T_NIL); }
+Term io_nat_inspect2(Process *p, Term *args) { return do_inspect(p, IO_STDOUT, args[0], args[1]); }
 
-Term string_nat_io_inspect3(Process *p, Term *args)
+Term io_nat_inspect3(Process *p, Term *args)
 {
     IoStream s;
     if (!get_device(args[0], &s)) return native_badarg(p);
@@ -295,9 +306,9 @@ static Term do_gets(Process *p, Term prompt)
     return r;
 }
 
-Term string_nat_io_gets1(Process *p, Term *args) { return do_gets(p, args[0]); }
+Term io_nat_gets1(Process *p, Term *args) { return do_gets(p, args[0]); }
 
-Term string_nat_io_gets2(Process *p, Term *args)
+Term io_nat_gets2(Process *p, Term *args)
 {
     IoStream s;
     if (!get_device(args[0], &s)) return native_badarg(p);
@@ -321,9 +332,9 @@ static Term do_read(Process *p, Term how)
     return r;
 }
 
-Term string_nat_io_read1(Process *p, Term *args) { return do_read(p, args[0]); }
+Term io_nat_read1(Process *p, Term *args) { return do_read(p, args[0]); }
 
-Term string_nat_io_read2(Process *p, Term *args)
+Term io_nat_read2(Process *p, Term *args)
 {
     IoStream s;
     if (!get_device(args[0], &s)) return native_badarg(p);
@@ -384,9 +395,9 @@ static Term do_binwrite(Process *p, IoStream s, Term data)
     return ATOM_ok;
 }
 
-Term string_nat_io_binwrite1(Process *p, Term *args) { return do_binwrite(p, IO_STDOUT, args[0]); }
+Term io_nat_binwrite1(Process *p, Term *args) { return do_binwrite(p, IO_STDOUT, args[0]); }
 
-Term string_nat_io_binwrite2(Process *p, Term *args)
+Term io_nat_binwrite2(Process *p, Term *args)
 {
     IoStream s;
     if (!get_device(args[0], &s)) return native_badarg(p);
@@ -409,8 +420,8 @@ static Term do_warn(Process *p, Term msg)
     return ATOM_ok;
 }
 
-Term string_nat_io_warn1(Process *p, Term *args) { return do_warn(p, args[0]); }
-Term string_nat_io_warn2(Process *p, Term *args) { return do_warn(p, args[0]); }
+Term io_nat_warn1(Process *p, Term *args) { return do_warn(p, args[0]); }
+Term io_nat_warn2(Process *p, Term *args) { return do_warn(p, args[0]); }
 
 /* IO.getn(prompt, count): up to count characters from stdin, :eof at end. */
 static Term do_getn(Process *p, Term prompt, Term count)
@@ -430,8 +441,8 @@ static Term do_getn(Process *p, Term prompt, Term count)
     return r;
 }
 
-Term string_nat_io_getn1(Process *p, Term *args) { return do_getn(p, args[0], make_small(1)); }
-Term string_nat_io_getn2(Process *p, Term *args)
+Term io_nat_getn1(Process *p, Term *args) { return do_getn(p, args[0], make_small(1)); }
+Term io_nat_getn2(Process *p, Term *args)
 {
     if (is_atom(args[0]) && is_small(args[1])) {
         IoStream s;
@@ -441,7 +452,7 @@ Term string_nat_io_getn2(Process *p, Term *args)
 }
 
 /* IO.chardata_to_string/1, IO.iodata_to_binary/1 */
-Term string_nat_io_chardata_to_string(Process *p, Term *args)
+Term io_nat_chardata_to_string(Process *p, Term *args)
 {
     if (is_binary(args[0])) return args[0];
     if (!is_list(args[0])) return fc(p);

@@ -168,6 +168,7 @@ static int run_main(Process *p) {
                 int s = exit_status_for(p->exc_reason);
                 if (s >= 0) return s;
             }
+            io_flush(); /* what the program printed comes first */
             print_uncaught(p);
             return 1;
         }

@@ -1026,11 +1026,10 @@ static Term myers_result(Process *p, MyersState *m, long edits)
             st[n - 1].n == st[n - 2].n && !memcmp(st[n - 1].cp, st[n - 2].cp, st[n - 1].n * sizeof(uint32_t))) {
             /* [eq E, ins E, eq O | acc] -> [ins E, eq E ++ O | acc]: in
              * reversed storage, eq's code points become rev(O) ++ rev(E). */
-            Seg *e_eq = &st[n - 1], *ins = &st[n - 2], *o = &st[n - 3];
+            Seg *e_eq = &st[n - 1], *o = &st[n - 3];
             for (size_t q = 0; q < e_eq->n; q++) seg_add(o, e_eq->cp[q]);
             free(e_eq->cp);
-            n--;
-            (void)ins; /* ins E stays, now on top */
+            n--; /* ins E is now on top */
             continue;
         }
         if (n == cap) {

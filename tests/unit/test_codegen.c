@@ -10,6 +10,7 @@
 #include "atom.h"
 #include "opinfo.h"
 #include "interp.h"
+#include "map.h"
 
 static bool compile(const char *src, CompileResult *r, Diag *d) {
     memset(d, 0, sizeof *d);
@@ -169,6 +170,7 @@ static void test_shapes(void) {
     CHECK_EQ_UINT(m->lambdas[0].arity, 0);
     size_t len;
     CHECK_EQ_STR(atom_name(m->funcs[m->lambdas[0].func].name, &len), "-cap/2-fun-0-");
+    CHECK_EQ_UINT(m->funcs[m->lambdas[0].func].nfree, 2);
     CHECK(!m->funcs[m->lambdas[0].func].exported);
     compile_result_free(&r);
 }
@@ -246,6 +248,20 @@ static const char *RUNSRC =
     "  end\n"
     "  def logic(a, b), do: (a and b) || (not a && b == false)\n"
     "  def cap(x), do: (&(&1 * &2 + x)).(3, 4)\n"
+    "  def rng(x) do\n"
+    "    a..b = 1..x\n"
+    "    c..d//s = 10..1\n"
+    "    a + b + c + d + s\n"
+    "  end\n"
+    "  def lit(k), do: Map.get(%{a: 1, b: %{c: 2}}, k, 0)\n"
+    "  def sub(m) do\n"
+    "    case m do\n"
+    "      %{b: %{}} -> 1\n"
+    "      {%{}} -> 2\n"
+    "      _ -> 3\n"
+    "    end\n"
+    "  end\n"
+    "  def op, do: (&-/2).(10, 3)\n"
     "end\n";
 
 static Term run(const char *fun, Term args) {
@@ -309,6 +325,14 @@ static void test_execution(void) {
     CHECK(run("logic", list2(lp, ATOM_false, ATOM_false)) == ATOM_true);
     CHECK(run("logic", list2(lp, ATOM_false, ATOM_true)) == ATOM_false);
     CHECK(run("cap", list1(lp, make_small(1))) == make_small(13));
+    CHECK(run("rng", list1(lp, make_small(5))) == make_small(1 + 5 + 10 + 1 - 1));
+    CHECK(run("op", T_NIL) == make_small(7));
+    /* Literal maps nested in patterns still match as subsets. */
+    Term okok = map_from_pairs(lp, 1, (Term[]){ ok, ok });
+    Term kv[4] = { ok, ok, atom_intern_cstr("b"), okok };
+    CHECK(run("sub", list1(lp, map_from_pairs(lp, 2, kv))) == make_small(1));
+    CHECK(run("sub", list1(lp, make_tuple(lp, 1, (Term[]){ okok }))) == make_small(2));
+    CHECK(run("sub", list1(lp, make_small(0))) == make_small(3));
     /* Errors: no clause, bad match. */
     CHECK(run("fib", list1(lp, ok)) == T_NONE);
     CHECK(run("nope", T_NIL) == T_NONE);

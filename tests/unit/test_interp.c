@@ -391,6 +391,38 @@ static void test_try_raise(void) {
     process_free(p);
 }
 
+static void test_tail_call_drops_handlers(void) {
+    /* stray(x): pushes a handler, then tail-calls thrower(x) without
+     * popping it. outer(x): try stray(x) catch _, r -> r end. The throw must
+     * reach outer's handler, not the stale one of the replaced frame. */
+    Module *m = new_module("Elixir.Stray");
+    uint32_t k_stray = add_literal(m, A_("stray"));
+    uint32_t x_thrower = add_import(m, "Elixir.T", "thrower", 1);
+    Asm a = { .n = 0 };
+    uint32_t t = emit(&a, OPC_TRY, 1, 0);
+    emit(&a, OPC_TCALLX, 0, x_thrower);
+    patch(&a, t, 1, HERE(&a));
+    emit(&a, OPC_LOADK, 0, k_stray);
+    emit(&a, OPC_RET, 0);
+    uint32_t f_stray = add_func(m, "stray", 1, 4, &a);
+    a.n = 0;
+    t = emit(&a, OPC_TRY, 1, 0);
+    emit(&a, OPC_MOVE, 4, 0);
+    emit(&a, OPC_CALL, 4, f_stray);
+    emit(&a, OPC_TRY_END);
+    emit(&a, OPC_RET, 4);
+    patch(&a, t, 1, HERE(&a));
+    emit(&a, OPC_RET, 2);
+    add_func(m, "outer", 1, 5, &a);
+    module_register(m);
+    Process *p = proc();
+    Term x = make_small(77);
+    REQUIRE(run(p, "Elixir.Stray", "outer", 1, &x) == RUN_DONE);
+    CHECK(interp_result(p) == make_small(77));
+    CHECK_EQ_INT(p->nhandlers, 0);
+    process_free(p);
+}
+
 static void test_function_clause_trace(void) {
     Process *p = proc();
     Term x = make_small(3);
@@ -682,6 +714,7 @@ int main(void) {
     RUN(test_deep_recursion);
     RUN(test_stack_limit);
     RUN(test_try_raise);
+    RUN(test_tail_call_drops_handlers);
     RUN(test_function_clause_trace);
     RUN(test_closures);
     RUN(test_imports_natives_apply);
