@@ -96,6 +96,9 @@ typedef struct Cg {
     FnState *fn;
     StructDef *structs; size_t nstructs, scap; /* every defstruct in the file */
     int tmp_counter;                           /* unique names for desugaring */
+    /* Implicit aliases of nested modules visible in the module being
+     * compiled: alias_from[i] (one segment) stands for alias_to[i]. */
+    const char **alias_from, **alias_to; size_t naliases, aliascap;
 } Cg;
 
 /* Where an expression's value goes: into `reg`, or returned (tail), or

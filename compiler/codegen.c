@@ -54,6 +54,14 @@ Term cg_atom(Cg *c, const char *text) {
 Term cg_alias_atom(Cg *c, const char *alias) {
     if (strncmp(alias, "Elixir.", 7) == 0) return cg_atom(c, alias);
     char buf[300];
+    const char *dot = strchr(alias, '.');
+    size_t seglen = dot ? (size_t)(dot - alias) : strlen(alias);
+    for (size_t i = 0; i < c->naliases; i++) {
+        if (strlen(c->alias_from[i]) == seglen && memcmp(c->alias_from[i], alias, seglen) == 0) {
+            snprintf(buf, sizeof buf, "%s%s", c->alias_to[i], alias + seglen);
+            return cg_atom(c, buf);
+        }
+    }
     snprintf(buf, sizeof buf, "Elixir.%s", alias);
     return cg_atom(c, buf);
 }
@@ -365,10 +373,12 @@ static const char *join_name(Cg *c, const char *prefix, const char *alias) {
     return ast_strdup(c->arena, buf, strlen(buf));
 }
 
-typedef struct ModList { Node **body; const char **names; size_t n, cap; } ModList;
+/* Every defmodule of the file: full name, body, enclosing module (index or
+ * -1) and the alias it was declared with (relative to the enclosing one). */
+typedef struct ModList { Node **body; const char **names, **rel; int *parent; size_t n, cap; } ModList;
 
 /* Collect every defmodule (nested ones too) and every defstruct. */
-static void collect_modules(Cg *c, Node *stmts_node, const char *prefix, ModList *ml) {
+static void collect_modules(Cg *c, Node *stmts_node, const char *prefix, int parent, ModList *ml) {
     size_t n;
     Node **st = stmts_of(c, stmts_node, &n);
     for (size_t i = 0; i < n; i++) {
@@ -381,8 +391,13 @@ static void collect_modules(Cg *c, Node *stmts_node, const char *prefix, ModList
             ml->cap = ml->cap ? ml->cap * 2 : 8;
             ml->body = realloc(ml->body, ml->cap * sizeof *ml->body);
             ml->names = realloc(ml->names, ml->cap * sizeof *ml->names);
+            ml->rel = realloc(ml->rel, ml->cap * sizeof *ml->rel);
+            ml->parent = realloc(ml->parent, ml->cap * sizeof *ml->parent);
         }
+        int self = (int)ml->n;
         ml->body[ml->n] = body;
+        ml->rel[ml->n] = s->kids[0]->name;
+        ml->parent[ml->n] = parent;
         ml->names[ml->n++] = name;
         size_t bn;
         Node **bs = stmts_of(c, body, &bn);
@@ -395,7 +410,30 @@ static void collect_modules(Cg *c, Node *stmts_node, const char *prefix, ModList
             if (bs[k]->nkids) subst_attrs(c, bs[k]->kids[0], bs, k);
             add_struct(c, name, bs[k], exc);
         }
-        collect_modules(c, body, name, ml);
+        collect_modules(c, body, name, self, ml);
+    }
+}
+
+/* The aliases Elixir defines implicitly for module i: each module nested
+ * (directly) in i or in one of its enclosing modules is known by the first
+ * segment of the name it was declared with. Innermost first. */
+static void set_aliases(Cg *c, ModList *ml, int i) {
+    c->naliases = 0;
+    for (int a = i; a >= 0; a = ml->parent[a]) {
+        for (size_t j = 0; j < ml->n; j++) {
+            if (ml->parent[j] != a) continue;
+            const char *rel = ml->rel[j], *dot = strchr(rel, '.');
+            size_t seglen = dot ? (size_t)(dot - rel) : strlen(rel);
+            char buf[300];
+            snprintf(buf, sizeof buf, "%s.%.*s", ml->names[a], (int)seglen, rel);
+            if (c->naliases == c->aliascap) {
+                c->aliascap = c->aliascap ? c->aliascap * 2 : 8;
+                c->alias_from = realloc(c->alias_from, c->aliascap * sizeof *c->alias_from);
+                c->alias_to = realloc(c->alias_to, c->aliascap * sizeof *c->alias_to);
+            }
+            c->alias_from[c->naliases] = ast_strdup(c->arena, rel, seglen);
+            c->alias_to[c->naliases++] = ast_strdup(c->arena, buf, strlen(buf));
+        }
     }
 }
 
@@ -777,17 +815,20 @@ bool compile_source(const char *file, const char *src, size_t len, CompileResult
         }
         for (size_t i = 0; i < done; i++) module_free(mods[i]);
         free(mods);
-        free(ml->body); free(ml->names); free(ml); free(c->structs);
+        free(ml->body); free(ml->names); free(ml->rel); free(ml->parent); free(ml); free(c->structs);
+        free(c->alias_from); free(c->alias_to);
         free(c);
         ast_arena_free(arena);
         return false;
     }
-    collect_modules(c, prog, NULL, ml);
+    collect_modules(c, prog, NULL, -1, ml);
     mods = calloc(ml->n ? ml->n : 1, sizeof(Module *));
     for (size_t i = 0; i < ml->n; i++) {
+        set_aliases(c, ml, (int)i);
         mods[i] = compile_module(c, ml->names[i], ml->body[i]);
         done = i + 1;
     }
+    c->naliases = 0;
     size_t n;
     Node **st = stmts_of(c, prog, &n);
     size_t ns = 0;
@@ -799,7 +840,8 @@ bool compile_source(const char *file, const char *src, size_t len, CompileResult
     out->modules = mods;
     out->nmodules = ml->n;
     out->script = sm;
-    free(ml->body); free(ml->names); free(ml); free(c->structs);
+    free(ml->body); free(ml->names); free(ml->rel); free(ml->parent); free(ml); free(c->structs);
+    free(c->alias_from); free(c->alias_to);
     free(c);
     ast_arena_free(arena);
     return true;

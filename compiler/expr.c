@@ -977,7 +977,12 @@ void cg_expr(Cg *c, Node *n, Dest d) {
     case N_ATTR: {
         if (n->nkids) cg_error(c, n, "module attributes can only be set at module level");
         Node *v = cg_attr(c, n->name);
-        if (!v) cg_error(c, n, "undefined module attribute @%s", n->name);
+        if (!v) {
+            /* Elixir warns and reads nil. */
+            cg_emit(c, OPC_LOADK, d.reg, cg_lit(c, ATOM_nil));
+            cg_finish(c, d);
+            return;
+        }
         cg_expr(c, v, d);
         return;
     }

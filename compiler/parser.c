@@ -49,10 +49,11 @@ typedef struct Parser {
  * `[a, b c, d]` and `f(a, b c, d)` are ambiguous and rejected. */
 enum { CTX_FREE, CTX_CONTAINER, CTX_NESTED };
 
-/* Brackets, bodies and interpolations reset both no_do and ctx. */
-typedef struct Saved { int no_do, ctx; } Saved;
+/* Brackets, bodies and interpolations reset no_do and ctx on entry and
+ * restore them on exit. */
+typedef struct Saved { int no_do, ctx; unsigned do_blocks; } Saved;
 static Saved enter(Parser *P, int ctx) {
-    Saved s = { P->no_do, P->ctx };
+    Saved s = { P->no_do, P->ctx, P->do_blocks };
     P->no_do = 0;
     P->ctx = ctx;
     return s;
@@ -60,6 +61,7 @@ static Saved enter(Parser *P, int ctx) {
 static void leave(Parser *P, Saved s) {
     P->no_do = s.no_do;
     P->ctx = s.ctx;
+    P->do_blocks = s.do_blocks; /* do-blocks inside brackets do not count */
 }
 
 /* Body terminators (bit set). EOF always terminates a body. */
@@ -74,7 +76,7 @@ enum {
     PREC_ARROW = 6,    /* => (maps only) */
     PREC_MATCH = 8,    /* = ; also the operand level of & */
     PREC_MAPKEY = 7,   /* map keys and values stop at => and | */
-    PREC_RANGE_RHS = 16,
+    PREC_IN = 14,
     PREC_UNARY = 19,
 };
 
@@ -251,7 +253,8 @@ static bool parse_noparen_args(Parser *P, Node *call) {
     int outer = P->ctx;
     size_t first_arg = call->nkids;
     for (;;) {
-        P->ctx = call->nkids == first_arg ? CTX_FREE : CTX_NESTED;
+        /* the first argument inherits the restriction: `[g g 1, 2]` */
+        P->ctx = call->nkids == first_arg ? outer : CTX_NESTED;
         if (cur(P)->kind == T_KWKEY) {
             Node *kw = parse_kw_list(P, true, CTX_FREE);
             if (!kw) return false;
@@ -978,6 +981,21 @@ static Node *parse_unary(Parser *P) {
         Node *e = parse_unary(P);
         P->depth--;
         if (!e) return NULL;
+        if ((is_op(t, "!") || is_kw(t, "not")) && is_kw(cur(P), "in")) {
+            /* Elixir reads `!x in y` and `not x in y` as !(x in y) */
+            Token *it = cur(P);
+            next(P);
+            skip_eol(P);
+            Node *rhs = parse_expr(P, PREC_IN + 1);
+            if (!rhs) return NULL;
+            Node *b = node(P, N_BINOP, it);
+            b->line = e->line;
+            b->col = e->col;
+            b->name = "in";
+            ast_push(P->a, b, e);
+            ast_push(P->a, b, rhs);
+            e = b;
+        }
         bool lit = (ot->kind == T_INT || ot->kind == T_FLOAT) && (e->kind == N_INT || e->kind == N_FLOAT) &&
                    e->line == ot->line && e->col == ot->col;
         if (lit && is_op(t, "-")) {
@@ -1059,7 +1077,7 @@ static Node *parse_expr(Parser *P, int min_prec) {
             if (is_op(cur(P), "//")) {
                 next(P);
                 skip_eol(P);
-                Node *st = parse_expr(P, PREC_RANGE_RHS);
+                Node *st = parse_expr(P, op->prec);
                 if (!st) return NULL;
                 ast_push(P->a, r, st);
             }

@@ -66,7 +66,7 @@ static uint32_t pin_reg(Cg *c, Node *p) {
     /* The value from before the pattern. */
     for (int i = (f->pat_base < f->nvars ? f->pat_base : f->nvars) - 1; i >= 0; i--)
         if (strcmp(f->vars[i].name, v->name) == 0) return f->vars[i].reg;
-    cg_error(c, p, "undefined variable ^%s", v->name);
+    cg_error(c, p, "undefined variable ^%s. No variable \"%s\" has been defined before the current pattern", v->name, v->name);
 }
 
 static void pat_map_entries(Cg *c, Node *map, uint32_t r, int fail) {

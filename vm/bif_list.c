@@ -127,6 +127,7 @@ Term list_nat_subtract(Process *p, Term *args) {
         TermVec l = {0};
         tv_from_list(&l, args[0]);
         bool *gone = calloc((size_t)nl, 1);
+        if (!gone) { fprintf(stderr, "act: out of memory\n"); abort(); }
         for (Term r = args[1]; is_cons(r); r = CDR(r))
             for (size_t i = 0; i < l.n; i++)
                 if (!gone[i] && term_eqx(l.a[i], CAR(r))) { gone[i] = true; break; }

@@ -39,6 +39,7 @@ void strbuf_reserve(StrBuf *b, size_t extra)
     }
     b->data = d;
     b->cap = cap;
+    b->data[b->len] = 0;
 }
 
 void strbuf_put(StrBuf *b, const void *bytes, size_t n)
@@ -183,65 +184,63 @@ bool term_to_string_buf(StrBuf *b, Term t)
     return false;
 }
 
+static Term raise_undefined(Process *p, Term t)
+{
+    /* %Protocol.UndefinedError{protocol: String.Chars, value: t,
+     * description: ""}: stdlib/exception.act gives its message. */
+    Term kv[10] = {
+        ATOM___exception__, ATOM_true,
+        ATOM___struct__, atom_intern_cstr("Elixir.Protocol.UndefinedError"),
+        atom_intern_cstr("protocol"), atom_intern_cstr("Elixir.String.Chars"),
+        ATOM_value, t,
+        atom_intern_cstr("description"), make_binary(p, "", 0),
+    };
+    return native_raise(p, ATOM_error, map_from_pairs(p, 5, kv));
+}
+
 Term term_to_string(Process *p, Term t)
 {
     if (is_binary(t)) return t;
     StrBuf b = { 0 };
-    if (term_to_string_buf(&b, t)) {
+    Term bad = T_NONE;
+    int rc = is_list(t) ? chardata_to_buf(&b, t, &bad) : term_to_string_buf(&b, t) ? 0 : -1;
+    if (rc == 0) {
         Term r = strbuf_to_binary(p, &b);
         strbuf_free(&b);
         return r;
     }
-    strbuf_free(&b);
+    if (rc < 0) {
+        strbuf_free(&b);
+        return raise_undefined(p, t);
+    }
     StrBuf m = { 0 };
-    const char *exc;
-    if (is_list(t)) {
-        Term bad;
-        StrBuf scratch = { 0 };
-        int rc = chardata_to_buf(&scratch, t, &bad);
-        strbuf_free(&scratch);
-        if (rc == 2) {
-            exc = "Elixir.UnicodeConversionError";
-            strbuf_puts(&m, "invalid code point ");
-            inspect_integer_to_buf(&m, bad);
-        } else {
-            exc = "Elixir.ArgumentError";
-            strbuf_puts(&m, "cannot convert the given list to a string.\n\n"
-                            "To be converted to a string, a list must either be empty or only\n"
-                            "contain the following elements:\n\n"
-                            "  * strings\n"
-                            "  * integers representing Unicode code points\n"
-                            "  * a list containing one of these three elements\n\n"
-                            "Please check the given list or call inspect/1 to get the list "
-                            "representation, got:\n\n");
-            inspect_to_buf(&m, t, &inspect_default_opts);
-            strbuf_putc(&m, '\n');
-        }
-    } else {
-        /* %Protocol.UndefinedError{protocol: String.Chars, value: t,
-         * description: ""}: stdlib/exception.act gives its message. */
-        strbuf_free(&m);
-        Term kv[10] = {
+    if (rc == 2) {
+        /* %UnicodeConversionError{encoded: the text converted before the
+         * bad code point, message: ...} as List.to_string raises */
+        strbuf_puts(&m, "invalid code point ");
+        inspect_integer_to_buf(&m, bad);
+        Term kv[8] = {
             ATOM___exception__, ATOM_true,
-            ATOM___struct__, atom_intern_cstr("Elixir.Protocol.UndefinedError"),
-            atom_intern_cstr("protocol"), atom_intern_cstr("Elixir.String.Chars"),
-            ATOM_value, t,
-            atom_intern_cstr("description"), make_binary(p, "", 0),
+            ATOM___struct__, atom_intern_cstr("Elixir.UnicodeConversionError"),
+            atom_intern_cstr("encoded"), strbuf_to_binary(p, &b),
+            ATOM_message, make_binary(p, m.data, m.len),
         };
-        return native_raise(p, ATOM_error, map_from_pairs(p, 5, kv));
-    }
-    if (!strcmp(exc, "Elixir.ArgumentError")) {
-        native_raise_msg(p, exc, m.data);
         strbuf_free(&m);
-        return T_NONE;
+        strbuf_free(&b);
+        return native_raise(p, ATOM_error, map_from_pairs(p, 4, kv));
     }
-    /* %UnicodeConversionError{encoded: "", message: ...} as Elixir */
-    Term kv[8] = {
-        ATOM___exception__, ATOM_true,
-        ATOM___struct__, atom_intern_cstr(exc),
-        atom_intern_cstr("encoded"), make_binary(p, "", 0),
-        ATOM_message, make_binary(p, m.data, m.len),
-    };
+    strbuf_free(&b);
+    strbuf_puts(&m, "cannot convert the given list to a string.\n\n"
+                    "To be converted to a string, a list must either be empty or only\n"
+                    "contain the following elements:\n\n"
+                    "  * strings\n"
+                    "  * integers representing Unicode code points\n"
+                    "  * a list containing one of these three elements\n\n"
+                    "Please check the given list or call inspect/1 to get the list "
+                    "representation, got:\n\n");
+    inspect_to_buf(&m, t, &inspect_default_opts);
+    strbuf_putc(&m, '\n');
+    native_raise_msg(p, "Elixir.ArgumentError", m.data);
     strbuf_free(&m);
-    return native_raise(p, ATOM_error, map_from_pairs(p, 4, kv));
+    return T_NONE;
 }

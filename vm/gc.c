@@ -267,9 +267,12 @@ void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra) {
     if (need > SIZE_MAX / 4 - used) heap_out_of_memory("process heap", SIZE_MAX);
     size_t cap = used + need > cur ? used + need : cur;
     if (cap > SIZE_MAX / sizeof(Term)) heap_out_of_memory("process heap", SIZE_MAX);
-    /* Capacity rounded up the size series, so that the blocks of a heap of
-     * stable size recur and the thread's spare block fits the next time. */
-    Term *to = heap_block_new(cap, gc_heap_size_for(cap));
+    /* A big block's capacity is rounded up the size series, so that the
+     * blocks of a heap of stable size recur and the thread's spare block fits
+     * the next time. Small blocks are trimmed to the heap size instead: many
+     * small processes must not each carry slack. */
+    bool big = cap >= HEAP_SPARE_MIN;
+    Term *to = heap_block_new(cap, big ? gc_heap_size_for(cap) : cap);
     cap = heap_block_cap(to);
 
     Gc g = {0};
@@ -293,13 +296,10 @@ void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra) {
         if (!is_boxed(b[0])) binary_decref((Binary *)b[2]);
     }
     free(g.frags);
-    for (HeapFrag *f = p->frags, *next; f; f = next) {
-        next = f->next;
-        free(f);
-    }
+    heap_free_frags(p);
     heap_block_free(p->heap);
 
-    /* Resize: keep the block unless it is too small for the policy size or
+    /* Resize: keep a big block unless it is too small for the policy size or
      * more than 4 times too big; if it moves, shift every pointer into it. */
     size_t size = next_heap_size(cur, live, need);
     uintptr_t old_addr = (uintptr_t)to; /* compared, never dereferenced, after a move */
@@ -308,7 +308,7 @@ void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra) {
         block = heap_block_new(size, size);
         memcpy(block, to, live * sizeof(Term));
         heap_block_free(to);
-    } else if (size > cap || cap / 4 > size) {
+    } else if (size > cap || (big ? cap / 4 > size : cap != size)) {
         block = heap_block_resize(to, size);
         if (!block) {
             if (size > cap) heap_out_of_memory("process heap", size * sizeof(Term));
@@ -326,8 +326,6 @@ void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra) {
     p->htop = block + live;
     p->hend = block + size;
     p->heap_words = size;
-    p->frags = NULL;
-    p->frag_words = 0;
     p->off_heap = g.off_heap;
     p->bin_budget = g.bin_live > BIN_BUDGET_MIN ? g.bin_live : BIN_BUDGET_MIN;
     p->gc_wanted = false;

@@ -80,6 +80,8 @@ extern bool gc_force_move_for_test;
 /* Print "act: out of memory" with the request and abort. Out of memory is
  * fatal for the whole VM, as on the BEAM. */
 _Noreturn void heap_out_of_memory(const char *what, size_t bytes);
+/* Free every fragment of p (frags = NULL, frag_words = 0). */
+void heap_free_frags(Process *p);
 /* malloc that aborts via heap_out_of_memory. */
 void *heap_xmalloc(const char *what, size_t bytes);
 /* Heap blocks: the heap block of every process comes from here (a block
@@ -89,6 +91,7 @@ void *heap_xmalloc(const char *what, size_t bytes);
  * is fine); heap_block_resize is realloc (NULL when it fails; the block is
  * then unchanged). heap_release_spare frees the calling thread's cached spare
  * block: call it when a scheduler thread exits. */
+#define HEAP_SPARE_MIN ((size_t)32 * 1024) /* words: smaller blocks are never cached */
 Term *heap_block_new(size_t min, size_t pref);
 void heap_block_free(Term *block);
 Term *heap_block_resize(Term *block, size_t words);

@@ -2,10 +2,10 @@
  * constructors (contract: heap.h; collector: gc.c).
  *
  * Data structure and invariants:
- *  - The heap block is one malloc'd array of heap_words words:
- *    heap <= htop <= hend == heap + heap_words. [heap, htop) holds objects,
- *    laid out back to back (a header word and its payload, or a cons cell's
- *    two words); [htop, hend) is free.
+ *  - The heap block is one array of at least heap_words words (see "heap
+ *    blocks" below): heap <= htop <= hend == heap + heap_words.
+ *    [heap, htop) holds objects, laid out back to back (a header word and its
+ *    payload, or a cons cell's two words); [htop, hend) is free.
  *  - When a request does not fit in the block, it is served from a heap
  *    fragment (HeapFrag, process.h). Fragments form a list, newest first;
  *    only the newest one is allocated from, so the others are never touched
@@ -62,9 +62,7 @@ static size_t words_to_bytes(const char *what, size_t words, size_t extra) {
  * classic semispace collector does, instead of mapping and zeroing fresh
  * memory at every collection. */
 
-#define SPARE_MIN ((size_t)32 * 1024) /* words: smaller blocks go back to malloc */
-
-static _Thread_local Term *spare; /* a free block (capacity >= SPARE_MIN) or NULL */
+static _Thread_local Term *spare; /* a free block (capacity >= HEAP_SPARE_MIN) or NULL */
 
 size_t heap_block_cap(const Term *b) { return (size_t)b[-1]; }
 
@@ -82,7 +80,7 @@ Term *heap_block_new(size_t min, size_t pref) {
 
 void heap_block_free(Term *b) {
     if (!b) return;
-    if (heap_block_cap(b) >= SPARE_MIN) {
+    if (heap_block_cap(b) >= HEAP_SPARE_MIN) {
         Term *old = spare;
         spare = b;
         b = old;
@@ -123,16 +121,20 @@ void heap_free(Process *p) {
     /* Every REFCBIN of this heap holds one reference. */
     for (Term *b = p->off_heap; b; b = (Term *)b[3]) binary_decref((Binary *)b[2]);
     p->off_heap = NULL;
+    heap_free_frags(p);
+    heap_block_free(p->heap);
+    p->heap = p->htop = p->hend = NULL;
+    p->heap_words = 0;
+    p->gc_wanted = false;
+}
+
+void heap_free_frags(Process *p) {
     for (HeapFrag *f = p->frags, *next; f; f = next) {
         next = f->next;
         free(f);
     }
     p->frags = NULL;
     p->frag_words = 0;
-    heap_block_free(p->heap);
-    p->heap = p->htop = p->hend = NULL;
-    p->heap_words = 0;
-    p->gc_wanted = false;
 }
 
 static Term *frag_alloc(Process *p, size_t words) {

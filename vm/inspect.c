@@ -227,13 +227,40 @@ static bool valid_alias(const char *s, size_t n)
     return true;
 }
 
-/* A letter for the identifier tokenizer: ASCII letters, and (approximately)
- * every non-ASCII letter code point. */
-static bool ident_letter_cp(uint32_t cp)
+/* Elixir's identifier tokenizer accepts Unicode letters (UAX 31), but only
+ * NFKC-stable ones and only from one script, or Latin with Han/Kana/Hangul
+ * (UTS 39 "highly restrictive"). Act approximates it with the scripts
+ * below; letters of other scripts and symbols make an atom quoted. */
+enum { SC_NONE, SC_COMMON, SC_LATIN, SC_GREEK, SC_CYRILLIC, SC_HEBREW, SC_ARABIC, SC_CJK };
+
+static int letter_script(uint32_t cp)
 {
-    if (cp < 0x80) return is_upper_ascii((uint8_t)cp) || is_lower_ascii((uint8_t)cp);
-    if (cp < 0xC0) return cp == 0xAA || cp == 0xB5 || cp == 0xBA;
-    return cp != 0xD7 && cp != 0xF7;
+    if (cp < 0x80) {
+        if (is_upper_ascii((uint8_t)cp) || is_lower_ascii((uint8_t)cp)) return SC_LATIN;
+        return SC_NONE;
+    }
+    /* NFKC-unstable letters (ª µ º ĳ ŀ ŉ ſ ǅ ...) are quoted by Elixir */
+    static const uint32_t unstable[][2] = {
+        { 0xAA, 0xAA }, { 0xB5, 0xB5 }, { 0xBA, 0xBA }, { 0x132, 0x133 }, { 0x13F, 0x140 },
+        { 0x149, 0x149 }, { 0x17F, 0x17F }, { 0x1C4, 0x1CC }, { 0x1F1, 0x1F3 }, { 0x37A, 0x37A },
+        { 0x3D0, 0x3D6 }, { 0x3F0, 0x3F2 }, { 0x3F4, 0x3F5 }, { 0x3F9, 0x3F9 },
+    };
+    for (size_t k = 0; k < sizeof unstable / sizeof unstable[0]; k++)
+        if (cp >= unstable[k][0] && cp <= unstable[k][1]) return SC_NONE;
+    if ((cp >= 0x300 && cp <= 0x36F) || cp == 0xB7) return SC_COMMON; /* marks, middle dot */
+    if ((cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) || (cp >= 0x1E00 && cp <= 0x1EFF))
+        return SC_LATIN;
+    if ((cp >= 0x370 && cp <= 0x3FF && cp != 0x375 && cp != 0x37E && cp != 0x384 && cp != 0x385 &&
+         cp != 0x387) ||
+        (cp >= 0x1F00 && cp <= 0x1FFF))
+        return SC_GREEK;
+    if (cp >= 0x400 && cp <= 0x52F && !(cp >= 0x482 && cp <= 0x489)) return SC_CYRILLIC;
+    if (cp >= 0x5D0 && cp <= 0x5EA) return SC_HEBREW;
+    if (cp >= 0x620 && cp <= 0x64A) return SC_ARABIC;
+    if ((cp >= 0x3041 && cp <= 0x30FF && cp != 0x30A0 && cp != 0x30FB) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+        (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7A3))
+        return SC_CJK;
+    return SC_NONE;
 }
 
 /* The tokenizer's view: identifier ([a-z_]...), alias-like ([A-Z]...), with
@@ -243,21 +270,30 @@ static bool tokenizes_as_identifier(const char *s, size_t n)
     const uint8_t *u = (const uint8_t *)s;
     if (n == 0) return false;
     size_t i = 0;
-    uint32_t cp;
-    int l = utf8_decode(u, n, &cp);
-    if (!l || !(ident_letter_cp(cp) || cp == '_')) return false;
-    i += (size_t)l;
+    int script = SC_COMMON; /* the one non-Latin script seen, if any */
+    bool latin = false;
+    bool first = true;
     while (i < n) {
-        l = utf8_decode(u + i, n - i, &cp);
+        uint32_t cp;
+        int l = utf8_decode(u + i, n - i, &cp);
         if (!l) return false;
-        if (ident_letter_cp(cp) || cp == '_' || cp == '@' || (cp >= '0' && cp <= '9')) {
-            i += (size_t)l;
-            continue;
+        int sc = letter_script(cp);
+        bool ok = sc != SC_NONE && !(first && sc == SC_COMMON);
+        if (!ok && (cp == '_' || (!first && (cp == '@' || (cp >= '0' && cp <= '9'))))) {
+            ok = true;
+            sc = SC_COMMON;
         }
-        if ((cp == '?' || cp == '!') && i + 1 == n) return true;
-        return false;
+        if (!ok) return !first && (cp == '?' || cp == '!') && i + 1 == n;
+        if (sc == SC_LATIN) latin = true;
+        else if (sc != SC_COMMON) {
+            if (script != SC_COMMON && script != sc) return false;
+            script = sc;
+        }
+        first = false;
+        i += (size_t)l;
     }
-    return true;
+    /* one script, or Latin with CJK only */
+    return !latin || script == SC_COMMON || script == SC_CJK;
 }
 
 static int classify_atom(const char *s, size_t n)
@@ -1281,7 +1317,7 @@ Term inspect_term(Process *p, Term t, const InspectOpts *o)
 
 static bool opt_limit(Term v, long *out)
 {
-    if (v == ATOM_infinity) { *out = -1; return true; }
+    if (v == ATOM_infinity || is_box_of(v, BOX_BIG_POS)) { *out = -1; return true; }
     if (is_small(v) && small_val(v) >= 0) {
         *out = small_val(v) > LONG_MAX / 2 ? LONG_MAX / 2 : (long)small_val(v);
         return true;

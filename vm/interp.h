@@ -31,7 +31,7 @@
 
 typedef struct Frame {
     const Function *fn;     /* running function (a static boot function for the bottom frame of a spawn) */
-    Module *mod;            /* its module; NULL for the boot function */
+    Module *mod;            /* its module (a static boot module, skipped by stack traces, for the boot function) */
     const uint32_t *ret_pc; /* caller's resume pc; NULL: bottom frame */
     uint32_t base;          /* index of R[0] in p->stack */
 } Frame;

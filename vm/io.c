@@ -217,12 +217,21 @@ Term io_nat_kernel_to_string(Process *p, Term *args) { return term_to_string(p, 
  * IO
  * ====================================================================== */
 
-/* IO.puts/IO.write text: chardata or String.Chars. */
+/* IO.puts/IO.write text: chardata is written as is (bad chardata is
+ * :io.put_chars's ArgumentError), anything else through String.Chars
+ * (Protocol.UndefinedError for tuples, maps ...). */
 static bool out_text(Process *p, Term t, StrBuf *b)
 {
+    if (is_list(t)) {
+        Term bad;
+        if (chardata_to_buf(b, t, &bad) == 0) return true;
+        native_raise_msg(p, "Elixir.ArgumentError",
+                         "errors were found at the given arguments:\n\n"
+                         "  * 2nd argument: not valid character data (an iodata term)\n");
+        return false;
+    }
     if (term_to_string_buf(b, t)) return true;
-    Term r = term_to_string(p, t); /* raises the right error */
-    (void)r;
+    term_to_string(p, t); /* raises the right error */
     return false;
 }
 
@@ -315,7 +324,7 @@ Term io_nat_gets2(Process *p, Term *args)
     return do_gets(p, args[1]);
 }
 
-/* IO.read(device \\ :stdio, :line | :eof | :all) */
+/* IO.read(device \\ :stdio, :line | :eof | :all | count) */
 static Term do_read(Process *p, Term how)
 {
     StrBuf b = { 0 };
@@ -325,6 +334,9 @@ static Term do_read(Process *p, Term how)
     } else if (how == atom_intern_cstr("eof") || how == atom_intern_cstr("all")) {
         while (io_read_line(&b)) {}
         r = b.len || how == atom_intern_cstr("all") ? strbuf_to_binary(p, &b) : atom_intern_cstr("eof");
+    } else if (is_small(how) && small_val(how) >= 0) { /* that many characters */
+        r = io_read_chars(&b, (size_t)small_val(how)) || small_val(how) == 0 ? strbuf_to_binary(p, &b)
+                                                                               : atom_intern_cstr("eof");
     } else {
         r = native_badarg(p);
     }

@@ -245,14 +245,18 @@ int main(int argc, char **argv) {
     }
 
     load_stdlib();
+    /* The module table owns the modules from here on. */
     for (size_t k = 0; k < res.nmodules; k++) module_register(res.modules[k]);
+    free(res.modules);
     int status = 0;
     if (res.script) {
         module_register(res.script);
         Process *p = process_new(GC_MIN_HEAP);
         interp_setup_apply(p, res.script->name, atom_intern_cstr("__script__"), T_NIL);
         status = run_main(p);
+        process_free(p);
     }
+    if (!expr) free(src);
     io_flush();
     fflush(stdout);
     return status;

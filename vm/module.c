@@ -21,6 +21,8 @@
 #include <stdlib.h>
 
 #define MODTAB_CHUNK 1024
+/* Bumped by every module_register (see the resolution cache below). */
+static _Atomic uint32_t table_gen = 1;
 static _Atomic(Module *) *chunks[ATOM_LIMIT / MODTAB_CHUNK];
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -94,6 +96,7 @@ void module_register(Module *m) {
         __atomic_store_n(&chunks[ix / MODTAB_CHUNK], chunk, __ATOMIC_RELEASE);
     }
     chunk[ix % MODTAB_CHUNK] = m;
+    __atomic_add_fetch(&table_gen, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&table_lock);
 }
 
@@ -118,8 +121,37 @@ int module_func_index(const Module *m, Term name, uint32_t arity) {
     return -1;
 }
 
+/* ---- resolution cache ------------------------------------------------------
+ * Calls through fun values (&M.f/1) and apply/3 resolve at every call; a
+ * small direct-mapped cache per thread makes that O(1). An entry is valid
+ * while its `gen` equals table_gen, which module_register bumps (so a newly
+ * loaded or replaced module is always seen). Only successful resolutions are
+ * cached. Per thread, so that entries are never read while being written. */
+typedef struct ResolveEntry {
+    Term mod, name;
+    uint32_t arity;
+    uint32_t gen;
+    ExportRef ref;
+} ResolveEntry;
+#define RESOLVE_CACHE_SIZE 512
+static _Thread_local ResolveEntry rcache[RESOLVE_CACHE_SIZE];
+
+static bool resolve_uncached(Term mod, Term name, uint32_t arity, ExportRef *out);
+
 bool module_resolve(Term mod, Term name, uint32_t arity, ExportRef *out) {
     if (!is_atom(mod) || !is_atom(name)) return false;
+    ResolveEntry *e = &rcache[native_hash(mod, name, arity) & (RESOLVE_CACHE_SIZE - 1)];
+    uint32_t gen = __atomic_load_n(&table_gen, __ATOMIC_ACQUIRE);
+    if (e->gen == gen && e->mod == mod && e->name == name && e->arity == arity) {
+        *out = e->ref;
+        return true;
+    }
+    if (!resolve_uncached(mod, name, arity, out)) return false;
+    *e = (ResolveEntry){ mod, name, arity, gen, *out };
+    return true;
+}
+
+static bool resolve_uncached(Term mod, Term name, uint32_t arity, ExportRef *out) {
     NativeFn nf = native_find(mod, name, arity);
     if (nf) {
         *out = (ExportRef){ .module = NULL, .func = 0, .native = nf };

@@ -263,6 +263,40 @@ Term core_schedulers_online(Process *p, Term *args) {
     return make_small(n > 0 ? n : 1);
 }
 
+Term core_get_env1(Process *p, Term *args) {
+    size_t len;
+    if (!is_binary(args[0])) return native_badarg(p);
+    const uint8_t *b = binary_bytes(args[0], &len);
+    if (memchr(b, 0, len)) return ATOM_nil;
+    char *name = malloc(len + 1);
+    if (!name) abort();
+    memcpy(name, b, len);
+    name[len] = 0;
+    const char *v = getenv(name);
+    free(name);
+    return v ? make_cstring(p, v) : ATOM_nil;
+}
+
+Term core_get_env2(Process *p, Term *args) {
+    Term v = core_get_env1(p, args);
+    return v == ATOM_nil ? args[1] : v;
+}
+
+/* The versions of the Elixir and OTP this VM mirrors. */
+Term core_version(Process *p, Term *args) { return make_cstring(p, "1.14.0"); }
+Term core_otp_release(Process *p, Term *args) { return make_cstring(p, "25"); }
+
+/* System.unique_integer/0,1: unique in this run; positive and increasing
+ * whatever the options (a valid choice for every option list). */
+static _Atomic int64_t unique_counter = 1;
+Term core_unique_integer0(Process *p, Term *args) {
+    return make_int(p, unique_counter++);
+}
+Term core_unique_integer1(Process *p, Term *args) {
+    if (!is_proper_list(args[0])) return native_badarg(p);
+    return make_int(p, unique_counter++);
+}
+
 /* ---- modules ---------------------------------------------------------------- */
 
 Term core_function_exported(Process *p, Term *args) {

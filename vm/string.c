@@ -65,8 +65,6 @@ static size_t cp_offset(const uint8_t *s, size_t n, size_t k)
     return i;
 }
 
-static Term list_of(Process *p, Term *items, size_t n) { return make_list(p, n, items); }
-
 /* A growable array of terms on the C heap (items for make_list). */
 typedef struct TermVec { Term *v; size_t n, cap; } TermVec;
 
@@ -82,7 +80,7 @@ static void tv_push(TermVec *tv, Term t)
 
 static Term tv_list(Process *p, TermVec *tv)
 {
-    Term l = list_of(p, tv->v, tv->n);
+    Term l = make_list(p, tv->n, tv->v);
     free(tv->v);
     tv->v = NULL;
     tv->n = tv->cap = 0;
@@ -536,21 +534,34 @@ Term string_nat_to_charlist(Process *p, Term *args)
     size_t n;
     if (!bin_of(args[0], &s, &n)) return fc(p);
     if (!unicode_valid(s, n)) {
-        /* Elixir: UnicodeConversionError "invalid encoding starting at <<...>>" */
+        /* %UnicodeConversionError{encoded: code points before the bad
+         * byte, message: "invalid|incomplete encoding starting at <<...>>"}:
+         * incomplete when the rest is a truncated but well-formed start. */
         size_t i = 0;
         uint32_t cp;
+        TermVec enc = { 0 };
         while (i < n) {
             int l = unicode_decode(s + i, n - i, &cp);
             if (!l) break;
+            tv_push(&enc, make_small(cp));
             i += (size_t)l;
         }
+        uint8_t c = s[i];
+        size_t need = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        bool incomplete = need > n - i;
+        for (size_t k = i + 1; incomplete && k < n; k++) incomplete = (s[k] & 0xC0) == 0x80;
         StrBuf m = { 0 };
-        strbuf_puts(&m, "invalid encoding starting at ");
+        strbuf_puts(&m, incomplete ? "incomplete encoding starting at " : "invalid encoding starting at ");
         Term rest = binary_sub(p, args[0], i, n - i);
         inspect_to_buf(&m, rest, &inspect_default_opts);
-        Term r = native_raise_msg(p, "Elixir.UnicodeConversionError", m.data);
+        Term kv[8] = {
+            ATOM___exception__, ATOM_true,
+            ATOM___struct__, atom_intern_cstr("Elixir.UnicodeConversionError"),
+            atom_intern_cstr("encoded"), tv_list(p, &enc),
+            ATOM_message, make_binary(p, m.data, m.len),
+        };
         strbuf_free(&m);
-        return r;
+        return native_raise(p, ATOM_error, map_from_pairs(p, 4, kv));
     }
     return cp_list(p, args[0], true);
 }
@@ -752,13 +763,10 @@ Term string_nat_duplicate(Process *p, Term *args)
     const uint8_t *s;
     size_t n;
     if (!bin_of(args[0], &s, &n) || !is_integer(args[1])) return fc(p);
-    if (!is_small(args[1]) || small_val(args[1]) < 0) {
-        if (!is_small(args[1]) && box_type(args[1]) == BOX_BIG_POS && n > 0)
-            return native_raise(p, ATOM_error, ATOM_system_limit);
-        if (!is_small(args[1]) && box_type(args[1]) == BOX_BIG_POS) return make_binary(p, "", 0);
+    if (!is_small(args[1])) return native_badarg(p); /* :binary.copy: bignum counts */
+    if (small_val(args[1]) < 0)
         return native_raise_msg(p, "Elixir.ArgumentError",
                                 "errors were found at the given arguments:\n\n  * 2nd argument: out of range\n");
-    }
     size_t times = (size_t)small_val(args[1]);
     /* beyond 4 GiB: system_limit rather than an allocation failure abort */
     if (n && times > ((size_t)1 << 32) / n) return native_raise(p, ATOM_error, ATOM_system_limit);

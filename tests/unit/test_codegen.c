@@ -262,6 +262,16 @@ static const char *RUNSRC =
     "    end\n"
     "  end\n"
     "  def op, do: (&-/2).(10, 3)\n"
+    "  defguard is_small(x) when is_integer(x) and x < 10\n"
+    "  def grd(x) when is_small(x), do: 1\n"
+    "  def grd(_), do: 0\n"
+    "  def mt(x), do: match?({:ok, y} when y > 1, x)\n"
+    "  defdelegate dlg(n), to: R, as: :fib\n"
+    "  defmodule Sub do\n"
+    "    defstruct v: 40\n"
+    "    def v, do: %Sub{}.v + 2\n"
+    "  end\n"
+    "  def nest, do: Sub.v()\n"
     "end\n";
 
 static Term run(const char *fun, Term args) {
@@ -285,13 +295,16 @@ static void test_execution(void) {
     REQUIRE(all_verify(&r));
     module_table_init();
     /* Load through the serializer, as the stdlib is. */
-    ByteBuf b = {0};
-    REQUIRE(module_serialize(r.modules[0], &b));
-    char err[256];
-    Module *m = module_load(b.data, b.len, err, sizeof err);
-    free(b.data);
-    REQUIRE(m != NULL);
-    module_register(m);
+    REQUIRE(r.nmodules == 2);
+    for (size_t i = 0; i < r.nmodules; i++) {
+        ByteBuf b = {0};
+        REQUIRE(module_serialize(r.modules[i], &b));
+        char err[256];
+        Module *m = module_load(b.data, b.len, err, sizeof err);
+        free(b.data);
+        REQUIRE(m != NULL);
+        module_register(m);
+    }
     Process *lp = process_new(4096); /* argument terms */
     Term ok = atom_intern_cstr("ok");
 
@@ -333,6 +346,14 @@ static void test_execution(void) {
     CHECK(run("sub", list1(lp, map_from_pairs(lp, 2, kv))) == make_small(1));
     CHECK(run("sub", list1(lp, make_tuple(lp, 1, (Term[]){ okok }))) == make_small(2));
     CHECK(run("sub", list1(lp, make_small(0))) == make_small(3));
+    CHECK(run("grd", list1(lp, make_small(3))) == make_small(1));
+    CHECK(run("grd", list1(lp, make_small(30))) == make_small(0));
+    CHECK(run("grd", list1(lp, ok)) == make_small(0));
+    CHECK(run("mt", list1(lp, make_tuple2(lp, ok, make_small(2)))) == ATOM_true);
+    CHECK(run("mt", list1(lp, make_tuple2(lp, ok, make_small(1)))) == ATOM_false);
+    CHECK(run("mt", list1(lp, ok)) == ATOM_false);
+    CHECK(run("dlg", list1(lp, make_small(10))) == make_small(55));
+    CHECK(run("nest", T_NIL) == make_small(42)); /* Sub is R.Sub inside R */
     /* Errors: no clause, bad match. */
     CHECK(run("fib", list1(lp, ok)) == T_NONE);
     CHECK(run("nope", T_NIL) == T_NONE);

@@ -26,10 +26,6 @@
 #define BUILD_N 200000
 #endif
 
-/* Stubs for parts still being written elsewhere: weak, so the real ones win
- * as soon as they exist. */
-__attribute__((weak)) void io_flush(void) {}
-
 /* ---- a tiny assembler ---------------------------------------------------- */
 
 typedef struct Asm {
