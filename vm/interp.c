@@ -206,6 +206,24 @@ static inline Term *alloc_words(Process *p, size_t n) {
     return heap_alloc(p, n);
 }
 
+/* Set q[0..n) to []: a callee's registers beyond its arguments. Usually a
+ * handful, so a straight-line switch beats a (vectorised) loop's set-up. */
+static inline void clear_regs(Term *q, uint32_t n) {
+    switch (n) {
+    case 8: q[7] = T_NIL; /* fallthrough */
+    case 7: q[6] = T_NIL; /* fallthrough */
+    case 6: q[5] = T_NIL; /* fallthrough */
+    case 5: q[4] = T_NIL; /* fallthrough */
+    case 4: q[3] = T_NIL; /* fallthrough */
+    case 3: q[2] = T_NIL; /* fallthrough */
+    case 2: q[1] = T_NIL; /* fallthrough */
+    case 1: q[0] = T_NIL; /* fallthrough */
+    case 0: return;
+    default:
+        for (uint32_t i = 0; i < n; i++) q[i] = T_NIL;
+    }
+}
+
 static inline bool is_falsy(Term t) { return t == ATOM_nil || t == ATOM_false; }
 
 /* Sub-binary of bin from byte `off` to its end (bin is any binary). */
@@ -417,15 +435,15 @@ dispatch:
         NEXT(3);
     }
     /* Two smalls compare as signed words: the tag preserves order. */
-#define CMP(x, y) ((is_small(x) && is_small(y)) ? (((SInt)(x) > (SInt)(y)) - ((SInt)(x) < (SInt)(y))) \
-                                                 : term_compare((x), (y)))
 #define EQ(x, y) ((x) == (y) || (!(is_small(x) && is_small(y)) && term_eq((x), (y))))
     CASE(TEST_EQ) { if (!EQ(RA, RB)) JUMP_TO(C); NEXT(3); }
     CASE(TEST_NE) { if (EQ(RA, RB)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_LT) { if (!(CMP(RA, RB) < 0)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_LE) { if (!(CMP(RA, RB) <= 0)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_GT) { if (!(CMP(RA, RB) > 0)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_GE) { if (!(CMP(RA, RB) >= 0)) JUMP_TO(C); NEXT(3); }
+    /* x OP y in term order, with the two-smalls case inline. */
+#define ORDER(x, y, OP) ((is_small(x) && is_small(y)) ? ((SInt)(x) OP (SInt)(y)) : (term_compare((x), (y)) OP 0))
+    CASE(TEST_LT) { Term x = RA, y = RB; if (!ORDER(x, y, <)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_LE) { Term x = RA, y = RB; if (!ORDER(x, y, <=)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_GT) { Term x = RA, y = RB; if (!ORDER(x, y, >)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_GE) { Term x = RA, y = RB; if (!ORDER(x, y, >=)) JUMP_TO(C); NEXT(3); }
 
     /* ---- destructuring ---- */
     CASE(GET_HD) { RA = CAR(RB); NEXT(2); }
@@ -610,10 +628,10 @@ dispatch:
     CASE(NE) { RA = make_bool(!EQ(RB, RC)); NEXT(3); }
     CASE(EQX) { Term x = RB, y = RC; RA = make_bool(x == y || term_eqx(x, y)); NEXT(3); }
     CASE(NEX) { Term x = RB, y = RC; RA = make_bool(!(x == y || term_eqx(x, y))); NEXT(3); }
-    CASE(LT) { RA = make_bool(CMP(RB, RC) < 0); NEXT(3); }
-    CASE(LE) { RA = make_bool(CMP(RB, RC) <= 0); NEXT(3); }
-    CASE(GT) { RA = make_bool(CMP(RB, RC) > 0); NEXT(3); }
-    CASE(GE) { RA = make_bool(CMP(RB, RC) >= 0); NEXT(3); }
+    CASE(LT) { Term x = RB, y = RC; RA = make_bool(ORDER(x, y, <)); NEXT(3); }
+    CASE(LE) { Term x = RB, y = RC; RA = make_bool(ORDER(x, y, <=)); NEXT(3); }
+    CASE(GT) { Term x = RB, y = RC; RA = make_bool(ORDER(x, y, >)); NEXT(3); }
+    CASE(GE) { Term x = RB, y = RC; RA = make_bool(ORDER(x, y, >=)); NEXT(3); }
     CASE(NOT) {
         Term x = RB;
         if (x == ATOM_true) RA = ATOM_false;
@@ -643,7 +661,7 @@ dispatch:
         Frame *f = &p->frames[p->nframes++];
         f->fn = h; f->mod = mod; f->ret_pc = pc + 3; f->base = hb;
         R += A;
-        for (uint32_t i = h->arity; i < hn; i++) R[i] = T_NIL;
+        clear_regs(R + h->arity, hn - h->arity);
         base = hb; fn = h; code = h->code; pc = code;
         if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
         DISPATCH();
@@ -657,7 +675,7 @@ dispatch:
             goto enter;
         }
         if (A != 0) for (uint32_t i = 0; i < n; i++) R[i] = R[A + i];
-        for (uint32_t i = n; i < hn; i++) R[i] = T_NIL;
+        clear_regs(R + n, hn - n);
         p->frames[p->nframes - 1].fn = h;
         DROP_FRAME_HANDLERS();
         fn = h; code = h->code; pc = code;
@@ -827,7 +845,7 @@ enter: {
         uint32_t top = nb + g->nregs;
         if (unlikely(top > p->stack_cap) && !stack_reserve(p, top)) goto stack_overflow;
         Term *r = p->stack + nb;
-        for (uint32_t i = nvalid; i < g->nregs; i++) r[i] = T_NIL;
+        if (nvalid < g->nregs) clear_regs(r + nvalid, g->nregs - nvalid);
         Frame *f = &p->frames[p->nframes - 1];
         f->fn = g; f->mod = gm; f->base = nb;
         if (tail) DROP_FRAME_HANDLERS();

@@ -169,6 +169,14 @@ static void test_list_natives(void) {
     CHECK_EQ_STR(show(C1(list_nat_reverse1, l)), "[3, 1, 2, 1]");
     CHECK_EQ_STR(show(C1(list_nat_sort, LIST(I(3), F(1.0), I(2), I(1)))), "[1, 1.0, 2, 3]");
     CHECK_EQ_STR(show(C1(list_nat_usort, l)), "[1, 2, 3]");
+    /* OTP's lists:sort/1 order for equal but distinct terms (from OTP 25) */
+    CHECK_EQ_STR(show(C1(list_nat_sort, LIST(I(5), F(1.0), I(4), I(1), I(3)))), "[1, 1.0, 3, 4, 5]");
+    CHECK_EQ_STR(show(C1(list_nat_sort, LIST(F(1.0), I(1), F(1.0), I(1)))), "[1.0, 1, 1.0, 1]");
+    CHECK_EQ_STR(show(C1(list_nat_sort, LIST(I(2), F(1.0), I(1)))), "[1.0, 1, 2]");
+    CHECK_EQ_STR(show(C1(list_nat_sort, LIST(T2(I(1), F(2.0)), T2(I(1), I(2))))), "[{1, 2.0}, {1, 2}]");
+    CHECK_EQ_STR(show(C2(list_nat_keysort, I(1), LIST(T2(I(3), A("x")), T2(F(1.0), A("a")), T2(I(2), A("y")),
+                                                      T2(I(1), A("b"))))),
+                 "[{1.0, :a}, {1, :b}, {2, :y}, {3, :x}]");
     CHECK_EQ_STR(show(C2(list_nat_keysort, I(1), LIST(T2(F(1.0), A("a")), T2(I(1), A("b")), T2(I(0), A("c"))))),
                  "[{0, :c}, {1.0, :a}, {1, :b}]");
     CHECK_EQ_STR(show(C1(list_nat_flatten1, LIST(I(1), LIST(I(2), LIST(T_NIL)), I(3)))), "[1, 2, 3]");

@@ -159,6 +159,7 @@ static void test_basic(void) {
     gc_collect(&p, 0, NULL, 0);
     CHECK_EQ_UINT(gc_heap_used(&p), 0);
     CHECK_EQ_UINT(p.heap_words, GC_MIN_HEAP);
+    CHECK_EQ_UINT(heap_block_cap(p.heap), GC_MIN_HEAP); /* small heaps carry no slack */
     free(before.d);
     proc_free(&p);
 }
