@@ -43,6 +43,10 @@ typedef struct Parser {
     int depth;
     bool after_end; /* a do-block's `end` was just consumed: no postfix */
     unsigned do_blocks; /* do-blocks parsed so far (none may be in a clause head) */
+    /* First comma taken by a no-paren call where Elixir forbids it; it is
+     * only an error if the outermost no-paren call gets no do-block. */
+    const Token *bad_comma;
+    int bad_comma_ctx;
 } Parser;
 
 /* Contexts that limit no-paren calls to one argument, as in Elixir:
@@ -265,10 +269,9 @@ static bool parse_noparen_args(Parser *P, Node *call) {
         if (!e) return false;
         ast_push(P->a, call, e);
         if (!is_op(cur(P), ",")) break;
-        if (outer != CTX_FREE) {
-            error_at(P, cur(P), "unexpected comma. Parentheses are required to solve ambiguity %s",
-                     outer == CTX_CONTAINER ? "inside containers" : "in nested calls");
-            return false;
+        if (outer != CTX_FREE && !P->bad_comma) {
+            P->bad_comma = cur(P);
+            P->bad_comma_ctx = outer;
         }
         next(P);
         skip_eol(P);
@@ -763,6 +766,22 @@ static bool maybe_do(Parser *P, Node *call) {
     return true;
 }
 
+/* After a no-paren call and its optional do-block: `[a, b c, d]` and
+ * `f(a, b c, d)` are ambiguous, unless the outermost no-paren call ends with
+ * a do-block (`[if a, b do ... end]` is fine). */
+static bool noparen_done(Parser *P, unsigned blocks_before, const Token *bad_before) {
+    if (P->do_blocks != blocks_before) {
+        P->bad_comma = bad_before; /* forgive the commas of this call only */
+        return true;
+    }
+    if (P->no_do == 0 && P->bad_comma) {
+        error_at(P, P->bad_comma, "unexpected comma. Parentheses are required to solve ambiguity %s",
+                 P->bad_comma_ctx == CTX_CONTAINER ? "inside containers" : "in nested calls");
+        return false;
+    }
+    return true;
+}
+
 /* postfix := { .name [args] [do-block] | .Alias | .(args) | [key] }
  * (none after a do-block's `end`) */
 static Node *parse_postfix(Parser *P, Node *n) {
@@ -797,8 +816,9 @@ static Node *parse_postfix(Parser *P, Node *n) {
                     Node *r = node(P, N_REMOTE, t);
                     r->name = nt->text;
                     ast_push(P->a, r, n);
-                    if (!parse_noparen_args(P, r)) return NULL;
-                    if (!maybe_do(P, r)) return NULL;
+                    unsigned blocks = P->do_blocks;
+                    const Token *bad = P->bad_comma;
+                    if (!parse_noparen_args(P, r) || !maybe_do(P, r) || !noparen_done(P, blocks, bad)) return NULL;
                     n = r;
                 } else {
                     Node *f = node(P, N_FIELD, t);
@@ -853,7 +873,9 @@ static Node *parse_ident(Parser *P) {
     if (noparen_start(P, false)) {
         Node *c = node(P, N_CALL, t);
         c->name = t->text;
-        if (!parse_noparen_args(P, c) || !maybe_do(P, c)) return NULL;
+        unsigned blocks = P->do_blocks;
+        const Token *bad = P->bad_comma;
+        if (!parse_noparen_args(P, c) || !maybe_do(P, c) || !noparen_done(P, blocks, bad)) return NULL;
         return c;
     }
     if (P->no_do == 0 && is_kw(cur(P), "do")) {

@@ -21,6 +21,13 @@
  *   RAISE_REASON(r)  raise error:r with a fresh stack trace and unwind to the
  *                    innermost handler (or leave with RUN_ERROR).
  *   enter / ret_value / invoke   the call machinery below.
+ *
+ * Leaving the loop: RUN_DONE (bottom frame returned), RUN_ERROR (no handler),
+ * RUN_YIELD (reductions spent, checked at function entry: p->pc is the
+ * callee's first instruction), RUN_WAIT (WAIT / WAIT_TIMEOUT found no
+ * matching message: p->pc is the receive loop's start, which re-scans from
+ * the save position when the process runs again; p->deadline says when an
+ * `after` fires, see interp_timeout).
  */
 #include "config.h"
 #include "interp.h"
@@ -224,6 +231,13 @@ static inline void clear_regs(Term *q, uint32_t n) {
     }
 }
 
+/* Immediates (smalls, atoms, pids, [], ...) are equal, even under ==, only
+ * when they are the same word (integers are canonical: term.h); only
+ * pointer terms need the general comparisons. A small can == a float. */
+static inline bool is_ptr(Term t) { return is_boxed(t) || is_cons(t); }
+#define EQ(x, y) ((x) == (y) || ((is_ptr(x) || is_ptr(y)) && term_eq((x), (y))))
+#define EQX(x, y) ((x) == (y) || (is_ptr(x) && is_ptr(y) && term_eqx((x), (y))))
+
 static inline bool is_falsy(Term t) { return t == ATOM_nil || t == ATOM_false; }
 
 /* Sub-binary of bin from byte `off` to its end (bin is any binary). */
@@ -426,16 +440,15 @@ dispatch:
     }
     CASE(IS_EQX) {
         Term x = RA, y = RB;
-        if (x != y && !term_eqx(x, y)) JUMP_TO(C);
+        if (!EQX(x, y)) JUMP_TO(C);
         NEXT(3);
     }
     CASE(IS_EQX_K) {
         Term x = RA, y = K[B];
-        if (x != y && !term_eqx(x, y)) JUMP_TO(C);
+        if (!EQX(x, y)) JUMP_TO(C);
         NEXT(3);
     }
     /* Two smalls compare as signed words: the tag preserves order. */
-#define EQ(x, y) ((x) == (y) || (!(is_small(x) && is_small(y)) && term_eq((x), (y))))
     CASE(TEST_EQ) { if (!EQ(RA, RB)) JUMP_TO(C); NEXT(3); }
     CASE(TEST_NE) { if (EQ(RA, RB)) JUMP_TO(C); NEXT(3); }
     /* x OP y in term order, with the two-smalls case inline. */
@@ -626,8 +639,8 @@ dispatch:
     }
     CASE(EQ) { RA = make_bool(EQ(RB, RC)); NEXT(3); }
     CASE(NE) { RA = make_bool(!EQ(RB, RC)); NEXT(3); }
-    CASE(EQX) { Term x = RB, y = RC; RA = make_bool(x == y || term_eqx(x, y)); NEXT(3); }
-    CASE(NEX) { Term x = RB, y = RC; RA = make_bool(!(x == y || term_eqx(x, y))); NEXT(3); }
+    CASE(EQX) { Term x = RB, y = RC; RA = make_bool(EQX(x, y)); NEXT(3); }
+    CASE(NEX) { Term x = RB, y = RC; RA = make_bool(!EQX(x, y)); NEXT(3); }
     CASE(LT) { Term x = RB, y = RC; RA = make_bool(ORDER(x, y, <)); NEXT(3); }
     CASE(LE) { Term x = RB, y = RC; RA = make_bool(ORDER(x, y, <=)); NEXT(3); }
     CASE(GT) { Term x = RB, y = RC; RA = make_bool(ORDER(x, y, >)); NEXT(3); }

@@ -46,7 +46,9 @@ typedef enum {
     RUN_DONE,   /* the bottom frame returned; interp_result() is its value */
     RUN_ERROR,  /* an uncaught exception: p->exc_class/exc_reason/exc_trace */
     RUN_YIELD,  /* the reduction budget ran out; call interp_run again */
-    RUN_WAIT,   /* waiting for a message (receive) */
+    RUN_WAIT,   /* waiting for a message (receive): run again after
+                   interp_deliver, or after interp_timeout once
+                   p->deadline (CLOCK_MONOTONIC ns; -1: none) has passed */
 } RunStatus;
 
 /* Limits of one process's guest stack. Past them the process raises

@@ -375,6 +375,26 @@ static void test_bitwise(void)
     mpz_clear(want);
 }
 
+/* Equal bignums hash equally (built separately); distinct ones, here
+ * including x and -x, do not collide. */
+static void test_hash(void)
+{
+    unsigned long bad = 0, big = 0;
+    for (size_t i = 0; i < nvals; i++) {
+        Term a = term_of_mpz(vals[i]), b = term_of_mpz(vals[i]);
+        if (!is_bignum(a)) continue;
+        big++;
+        if (a == b || bignum_hash(a, 7) != bignum_hash(b, 7)) bad++;
+        for (size_t j = 0; j < nvals; j++) {
+            Term c = term_of_mpz(vals[j]);
+            if (is_bignum(c) && mpz_cmp(vals[i], vals[j]) != 0 && bignum_hash(a, 7) == bignum_hash(c, 7)) bad++;
+        }
+        if (bignum_hash(a, 7) == bignum_hash(a, 8)) bad++; /* the seed is mixed in */
+    }
+    CHECK(big > 50);
+    CHECK_EQ_INT(bad, 0);
+}
+
 static void test_strings(void)
 {
     unsigned long bad = 0;
@@ -440,6 +460,7 @@ int main(void)
     RUN(test_to_double);
     RUN(test_pow_gcd);
     RUN(test_bitwise);
+    RUN(test_hash);
     RUN(test_strings);
     RUN(test_parse_edges);
     return unit_summary();

@@ -293,6 +293,55 @@ static void test_arith_and_calls(void) {
     process_free(p);
 }
 
+static void test_equality_and_order(void) {
+    /* cmp(a, b): {a == b, a === b, a != b, a !== b, a < b, a >= b} */
+    Module *m = new_module("Elixir.Eq");
+    Asm a = { .n = 0 };
+    emit(&a, OPC_EQ, 2, 0, 1);
+    emit(&a, OPC_EQX, 3, 0, 1);
+    emit(&a, OPC_NE, 4, 0, 1);
+    emit(&a, OPC_NEX, 5, 0, 1);
+    emit(&a, OPC_LT, 6, 0, 1);
+    emit(&a, OPC_GE, 7, 0, 1);
+    emit(&a, OPC_TUPLE, 0, 2, 6);
+    emit(&a, OPC_RET, 0);
+    add_func(m, "cmp", 2, 8, &a);
+    module_register(m);
+    Process *p = proc();
+    /* Heap operands are made right before each run: a run may collect. */
+    struct { bool eq, eqx, lt; } cases[] = {
+        { true, false, false },  /* 1 vs 1.0 */
+        { true, true, false },   /* 1 vs 1 */
+        { false, false, true },  /* 1 vs 2 */
+        { false, false, false }, /* :ok vs :error (:ok is greater) */
+        { false, false, true },  /* 5 vs :ok (number < atom) */
+        { true, true, false },   /* {:ok, []} vs an equal copy */
+        { false, false, true },  /* 2.0 vs 3 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Term x, y;
+        switch (i) {
+        case 0: x = make_small(1); y = make_float(p, 1.0); break;
+        case 1: x = make_small(1); y = make_small(1); break;
+        case 2: x = make_small(1); y = make_small(2); break;
+        case 3: x = ATOM_ok; y = ATOM_error; break;
+        case 4: x = make_small(5); y = ATOM_ok; break;
+        case 5: x = make_tuple2(p, ATOM_ok, T_NIL); y = make_tuple2(p, ATOM_ok, T_NIL); break;
+        default: x = make_float(p, 2.0); y = make_small(3); break;
+        }
+        Term args[2] = { x, y };
+        REQUIRE(run(p, "Elixir.Eq", "cmp", 2, args) == RUN_DONE);
+        Term *r = tuple_elems(interp_result(p));
+        CHECK(r[0] == make_bool(cases[i].eq));
+        CHECK(r[1] == make_bool(cases[i].eqx));
+        CHECK(r[2] == make_bool(!cases[i].eq));
+        CHECK(r[3] == make_bool(!cases[i].eqx));
+        CHECK(r[4] == make_bool(cases[i].lt));
+        CHECK(r[5] == make_bool(!cases[i].lt));
+    }
+    process_free(p);
+}
+
 static void test_tail_calls_constant_stack(void) {
     Process *p = proc();
     Term args[2] = { make_small(TAIL_N), make_small(0) };
@@ -706,6 +755,7 @@ int main(void) {
     module_table_init();
     build_module();
     RUN(test_arith_and_calls);
+    RUN(test_equality_and_order);
     RUN(test_tail_calls_constant_stack);
     RUN(test_deep_recursion);
     RUN(test_stack_limit);
