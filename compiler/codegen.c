@@ -516,8 +516,8 @@ static void define(Cg *c, Node *s, bool exported) {
     add_clause(c, d, head, guard, body, pats, nargs);
 }
 
-/* Parse `src` (a tiny Act snippet) as a def and add it: used for generated
- * functions (__struct__/1, exception/1, message/1). */
+/* AST builders for generated functions (__struct__/0,1, exception/1,
+ * message/1). */
 static Node *mk(Cg *c, NodeKind k, const char *name, const Node *at) {
     Node *n = cg_node(c, k, at);
     n->name = name;
@@ -531,7 +531,6 @@ static Node *mk2(Cg *c, NodeKind k, const char *name, Node *a, Node *b, const No
 }
 
 static void gen_struct_funs(Cg *c, StructDef *s, const Node *at) {
-    ModState *ms = c->mod;
     /* __struct__() -> %__MODULE__{} */
     if (!cg_find_def(c, "__struct__", 0)) {
         Node *st = mk2(c, N_STRUCT, NULL, mk(c, N_MODULE_REF, NULL, at), mk(c, N_MAP, NULL, at), at);
@@ -587,7 +586,6 @@ static void gen_struct_funs(Cg *c, StructDef *s, const Node *at) {
         args[0] = a;
         add_clause(c, d, NULL, guard, body, args, 1);
     }
-    (void)ms;
 }
 
 static void add_doc(Cg *c, Term name, uint32_t arity, const char *text, size_t len) {
@@ -710,8 +708,10 @@ static Module *compile_module(Cg *c, const char *name, Node *body) {
                 Node *w = s->nkids ? s->kids[0] : NULL;
                 if (!w || w->kind != N_WHEN || w->kids[0]->kind != N_CALL) cg_error(c, s, "defguard expects name(args) when guard");
                 Node *call = w->kids[0];
-                add_clause(c, add_def(c, call->name, (uint32_t)call->nkids, nm[8] == 0, s->line), call, NULL, w->kids[1],
-                           call->kids, call->nkids);
+                Def *d = add_def(c, call->name, (uint32_t)call->nkids, nm[8] == 0, s->line);
+                add_clause(c, d, call, NULL, w->kids[1], call->kids, call->nkids);
+                if (pending_set) add_doc(c, cg_atom(c, d->name), d->arity, pending_doc, pending_len);
+                pending_set = false;
                 continue;
             }
             if (!strcmp(nm, "defdelegate")) {
@@ -724,8 +724,10 @@ static Module *compile_module(Cg *c, const char *name, Node *body) {
                 call->flags = NF_PARENS;
                 ast_push(c->arena, call, to);
                 for (size_t k = 0; k < head->nkids; k++) ast_push(c->arena, call, head->kids[k]);
-                add_clause(c, add_def(c, head->name, (uint32_t)head->nkids, true, s->line), head, NULL, call,
-                           head->kids, head->nkids);
+                Def *d = add_def(c, head->name, (uint32_t)head->nkids, true, s->line);
+                add_clause(c, d, head, NULL, call, head->kids, head->nkids);
+                if (pending_set) add_doc(c, cg_atom(c, d->name), d->arity, pending_doc, pending_len);
+                pending_set = false;
                 continue;
             }
             if (!strcmp(nm, "use")) {

@@ -320,7 +320,15 @@ void cg_call_remote(Cg *c, const Node *at, Term mod, Term name, Node **args, siz
 static void list_into(Cg *c, Node **items, size_t n, Node *tail, uint32_t reg) {
     uint32_t mark = c->fn->top;
     uint32_t base = cg_tmps(c, (uint32_t)n + 1);
-    args_into(c, base, items, n);
+    /* CONS reads any registers: a bound variable is used where it lives. */
+    uint32_t *src = ast_alloc(c->arena, (n + 1) * sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++) {
+        int vr = items[i]->kind == N_VAR ? cg_lookup(c, items[i]->name) : -1;
+        src[i] = vr >= 0 ? (uint32_t)vr : base + (uint32_t)i;
+        if (vr >= 0) continue;
+        cg_release(c, base + (uint32_t)i + 1);
+        cg_into(c, items[i], base + (uint32_t)i);
+    }
     cg_release(c, base + (uint32_t)n + 1);
     uint32_t cur = base + (uint32_t)n;
     int tr;
@@ -328,7 +336,7 @@ static void list_into(Cg *c, Node **items, size_t n, Node *tail, uint32_t reg) {
     else if (tail) cg_into(c, tail, cur);
     else cg_emit(c, OPC_LOADK, cur, cg_lit(c, T_NIL));
     for (size_t i = n; i-- > 0;) {
-        cg_emit(c, OPC_CONS, reg, base + (uint32_t)i, cur);
+        cg_emit(c, OPC_CONS, reg, src[i], cur);
         cur = reg;
     }
     if (n == 0) move(c, reg, cur);
@@ -846,7 +854,16 @@ static void binop(Cg *c, Node *n, Dest d) {
             cg_line(c, n->line);
             cg_emit(c, OPC_ADDI, d.reg, a, (unsigned)(int32_t)(code == OPC_ADD ? imm : -imm));
         } else {
-            uint32_t a = cg_any(c, n->kids[0]);
+            uint32_t a;
+            Node *l = n->kids[0];
+            if (d.reg + 1 == c->fn->top && !(l->kind == N_VAR && cg_lookup(c, l->name) >= 0)) {
+                /* The destination is the topmost free register: the left
+                 * operand can be computed in it (one register less). */
+                a = d.reg;
+                cg_into(c, l, a);
+            } else {
+                a = cg_any(c, l);
+            }
             uint32_t b = cg_any(c, n->kids[1]);
             cg_line(c, n->line);
             cg_emit(c, code, d.reg, a, b);

@@ -46,7 +46,6 @@ typedef struct Parser {
     /* First comma taken by a no-paren call where Elixir forbids it; it is
      * only an error if the outermost no-paren call gets no do-block. */
     const Token *bad_comma;
-    int bad_comma_ctx;
 } Parser;
 
 /* Contexts that limit no-paren calls to one argument, as in Elixir:
@@ -55,17 +54,19 @@ enum { CTX_FREE, CTX_CONTAINER, CTX_NESTED };
 
 /* Brackets, bodies and interpolations reset no_do and ctx on entry and
  * restore them on exit. */
-typedef struct Saved { int no_do, ctx; unsigned do_blocks; } Saved;
+typedef struct Saved { int no_do, ctx; unsigned do_blocks; const Token *bad_comma; } Saved;
 static Saved enter(Parser *P, int ctx) {
-    Saved s = { P->no_do, P->ctx, P->do_blocks };
+    Saved s = { P->no_do, P->ctx, P->do_blocks, P->bad_comma };
     P->no_do = 0;
     P->ctx = ctx;
+    P->bad_comma = NULL;
     return s;
 }
 static void leave(Parser *P, Saved s) {
     P->no_do = s.no_do;
     P->ctx = s.ctx;
     P->do_blocks = s.do_blocks; /* do-blocks inside brackets do not count */
+    P->bad_comma = s.bad_comma; /* still pending outside */
 }
 
 /* Body terminators (bit set). EOF always terminates a body. */
@@ -215,7 +216,7 @@ static bool noparen_start(Parser *P, bool remote) {
             is_op(t, "&") || is_op(t, "!") || is_op(t, "^") || is_op(t, "("))
             return true;
         if (remote && (is_op(t, "-") || is_op(t, "+")) && !peek(P, 1)->space_before &&
-            peek(P, 1)->kind != T_EOL && peek(P, 1)->kind != T_EOF)
+            peek(P, 1)->kind != T_EOL && peek(P, 1)->kind != T_EOF && !is_op(peek(P, 1), "("))
             return true;
         return false;
     default:
@@ -269,10 +270,11 @@ static bool parse_noparen_args(Parser *P, Node *call) {
         if (!e) return false;
         ast_push(P->a, call, e);
         if (!is_op(cur(P), ",")) break;
-        if (outer != CTX_FREE && !P->bad_comma) {
-            P->bad_comma = cur(P);
-            P->bad_comma_ctx = outer;
+        if (outer == CTX_NESTED) {
+            error_at(P, cur(P), "unexpected comma. Parentheses are required to solve ambiguity in nested calls%s", "");
+            return false;
         }
+        if (outer == CTX_CONTAINER && !P->bad_comma) P->bad_comma = cur(P);
         next(P);
         skip_eol(P);
     }
@@ -766,17 +768,16 @@ static bool maybe_do(Parser *P, Node *call) {
     return true;
 }
 
-/* After a no-paren call and its optional do-block: `[a, b c, d]` and
- * `f(a, b c, d)` are ambiguous, unless the outermost no-paren call ends with
- * a do-block (`[if a, b do ... end]` is fine). */
+/* After a no-paren call and its optional do-block: `[a, b c, d]` is
+ * ambiguous, unless the outermost no-paren call ends with a do-block
+ * (`[if a, b do ... end]` is fine). (`f(a, b c, d)` fails at once.) */
 static bool noparen_done(Parser *P, unsigned blocks_before, const Token *bad_before) {
     if (P->do_blocks != blocks_before) {
         P->bad_comma = bad_before; /* forgive the commas of this call only */
         return true;
     }
     if (P->no_do == 0 && P->bad_comma) {
-        error_at(P, P->bad_comma, "unexpected comma. Parentheses are required to solve ambiguity %s",
-                 P->bad_comma_ctx == CTX_CONTAINER ? "inside containers" : "in nested calls");
+        error_at(P, P->bad_comma, "unexpected comma. Parentheses are required to solve ambiguity inside containers%s", "");
         return false;
     }
     return true;
@@ -805,7 +806,14 @@ static Node *parse_postfix(Parser *P, Node *n) {
             if (nt->kind == T_IDENT || nt->kind == T_KEYWORD || op_name(nt)) {
                 next(P);
                 next(P);
-                if (is_op(cur(P), "(") && !cur(P)->space_before) {
+                if (P->no_do == 0 && is_kw(cur(P), "do")) {
+                    /* x.y do ... end: a remote call with a do-block */
+                    Node *r = node(P, N_REMOTE, t);
+                    r->name = nt->text;
+                    ast_push(P->a, r, n);
+                    if (!parse_do_block(P, r)) return NULL;
+                    n = r;
+                } else if (is_op(cur(P), "(") && !cur(P)->space_before) {
                     Node *r = node(P, N_REMOTE, t);
                     r->name = nt->text;
                     ast_push(P->a, r, n);
@@ -832,7 +840,7 @@ static Node *parse_postfix(Parser *P, Node *n) {
                 next(P);
                 Node *d = node(P, N_DOTCALL, t);
                 ast_push(P->a, d, n);
-                if (!parse_paren_args(P, d)) return NULL;
+                if (!parse_paren_args(P, d) || !maybe_do(P, d)) return NULL;
                 n = d;
                 continue;
             }

@@ -95,7 +95,7 @@ Term binary_concat(Process *p, size_t n, const Term *bins) {
         if ((size_t)len > SIZE_MAX - total) return native_raise(p, ATOM_error, ATOM_system_limit);
         total += (size_t)len;
     }
-    if (n == 1) return bins[0];
+    if (n >= 1 && (size_t)binary_size(bins[0]) == total) return bins[0]; /* the rest are empty */
     /* Allocation never moves terms, so the sources' bytes stay put while the
      * result is built (a source may even lie in the blob being appended to:
      * it is then within [0, used), and writes go after used). */
@@ -246,51 +246,76 @@ bad:
     return SIZE_MAX;
 }
 
-/* ---- natives ----------------------------------------------------------- */
+/* ---- natives -----------------------------------------------------------
+ * Bad arguments raise the ArgumentError Elixir 1.14 shows for the Erlang
+ * BIF (OTP 25's extended error info), one line per bad argument:
+ * "errors were found at the given arguments:\n\n  * 1st argument: not a
+ * binary\n". */
+
+static Term arg_error(Process *p, const char *lines) {
+    char msg[320];
+    snprintf(msg, sizeof msg, "errors were found at the given arguments:\n\n%s", lines);
+    return native_raise_msg(p, "Elixir.ArgumentError", msg);
+}
 
 Term binary_nat_byte_size(Process *p, Term *args) {
     long n = binary_size(args[0]);
-    if (n < 0) return native_badarg(p);
+    if (n < 0) return arg_error(p, "  * 1st argument: not a bitstring\n");
     return make_uint(p, (uint64_t)n);
 }
 
-/* Kernel.binary_part(bin, start, length): length may be negative, meaning
- * the bytes before start (as :erlang.binary_part/3). */
+/* Kernel.binary_part(bin, start, length) is :erlang.binary_part/3: length
+ * may be negative, meaning the bytes before start. Type errors are all
+ * reported; range errors only when the types are right, start first. */
 Term binary_nat_part(Process *p, Term *args) {
     long size = binary_size(args[0]);
-    if (size < 0 || !is_small(args[1]) || !is_small(args[2])) return native_badarg(p);
-    SInt start = small_val(args[1]), len = small_val(args[2]);
+    char lines[200] = "";
+    if (size < 0) strcat(lines, "  * 1st argument: not a binary\n");
+    if (!is_integer(args[1])) strcat(lines, "  * 2nd argument: not an integer\n");
+    if (!is_integer(args[2])) strcat(lines, "  * 3rd argument: not an integer\n");
+    if (lines[0]) return arg_error(p, lines);
+    /* A bignum is out of range whatever its sign. */
+    if (!is_small(args[1]) || small_val(args[1]) < 0 || small_val(args[1]) > size)
+        return arg_error(p, "  * 2nd argument: out of range\n");
+    SInt start = small_val(args[1]);
+    if (!is_small(args[2])) return arg_error(p, "  * 3rd argument: out of range\n");
+    SInt len = small_val(args[2]);
     if (len < 0) {
         start += len;
         len = -len;
     }
-    if (start < 0 || start > size || len > size - start) return native_badarg(p);
+    if (start < 0 || len > size - start) return arg_error(p, "  * 3rd argument: out of range\n");
     return binary_sub(p, args[0], (size_t)start, (size_t)len);
 }
 
-Term binary_nat_to_list(Process *p, Term *args) { return binary_to_list(p, args[0]); }
-
-Term binary_nat_from_list(Process *p, Term *args) {
-    if (!is_list(args[0])) return native_badarg(p);
-    return binary_nat_iolist_to_binary(p, args);
+Term binary_nat_to_list(Process *p, Term *args) {
+    if (!is_binary(args[0])) return arg_error(p, "  * 1st argument: not a binary\n");
+    return binary_to_list(p, args[0]);
 }
 
-Term binary_nat_iolist_to_binary(Process *p, Term *args) {
-    Term io = args[0];
-    if (is_binary(io)) return io;
-    if (!is_list(io)) return native_badarg(p);
-    size_t n = io_walk(io, NULL);
-    if (n == SIZE_MAX) return native_badarg(p);
+/* iolist_to_binary/1 and list_to_binary/1 differ only in accepting a bare
+ * binary and in their error text. */
+static Term iolist_to_binary(Process *p, Term io, const char *error) {
+    size_t n = is_list(io) ? io_walk(io, NULL) : SIZE_MAX;
+    if (n == SIZE_MAX) return arg_error(p, error);
     uint8_t *dst;
     Term out = make_binary_uninit(p, n, &dst);
     io_walk(io, dst);
     return out;
 }
 
+Term binary_nat_from_list(Process *p, Term *args) {
+    return iolist_to_binary(p, args[0], "  * 1st argument: not an iolist term\n");
+}
+
+Term binary_nat_iolist_to_binary(Process *p, Term *args) {
+    if (is_binary(args[0])) return args[0];
+    return iolist_to_binary(p, args[0], "  * 1st argument: not an iodata term\n");
+}
+
 Term binary_nat_iolist_size(Process *p, Term *args) {
     Term io = args[0];
-    if (!is_binary(io) && !is_list(io)) return native_badarg(p);
-    size_t n = io_walk(io, NULL);
-    if (n == SIZE_MAX) return native_badarg(p);
+    size_t n = is_binary(io) || is_list(io) ? io_walk(io, NULL) : SIZE_MAX;
+    if (n == SIZE_MAX) return arg_error(p, "  * 1st argument: not an iodata term\n");
     return make_uint(p, n);
 }

@@ -76,7 +76,8 @@ static Module boot_module = { .name = ATOMIX_erlang << 6 | IMM_ATOM, .file = "" 
 static bool stack_reserve(Process *p, size_t need) {
     if (need <= p->stack_cap) return true;
     if (need > interp_max_stack_words) return false;
-    size_t cap = p->stack_cap ? p->stack_cap : 256;
+    /* Small first: an idle process should cost little memory. */
+    size_t cap = p->stack_cap ? p->stack_cap : 32;
     while (cap < need) cap *= 2;
     if (cap > interp_max_stack_words) cap = interp_max_stack_words;
     Term *s = realloc(p->stack, cap * sizeof(Term));
@@ -88,7 +89,7 @@ static bool stack_reserve(Process *p, size_t need) {
 
 static bool frames_grow(Process *p) {
     if (p->nframes >= interp_max_frames) return false;
-    size_t cap = p->frames_cap ? p->frames_cap * 2 : 64;
+    size_t cap = p->frames_cap ? p->frames_cap * 2 : 8;
     if (cap > interp_max_frames) cap = interp_max_frames;
     Frame *f = realloc(p->frames, cap * sizeof(Frame));
     if (!f) return false;
@@ -229,6 +230,13 @@ static inline void clear_regs(Term *q, uint32_t n) {
     default:
         for (uint32_t i = 0; i < n; i++) q[i] = T_NIL;
     }
+}
+
+/* Copy n registers from src to dst, where dst <= src (arguments sliding
+ * down to a callee's window) or the ranges are disjoint. Usually one to three
+ * words: a loop beats a call to memmove/memcpy. */
+static inline void move_down(Term *dst, const Term *src, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) dst[i] = src[i];
 }
 
 /* Immediates (smalls, atoms, pids, [], ...) are equal, even under ==, only
@@ -496,7 +504,7 @@ dispatch:
         SAFEPOINT(1 + n);
         Term *hp = alloc_words(p, 1 + n);
         hp[0] = make_header(BOX_TUPLE, n);
-        memcpy(hp + 1, &RB, n * sizeof(Term));
+        move_down(hp + 1, &RB, n);
         RA = make_boxed(hp);
         NEXT(3);
     }
@@ -523,7 +531,7 @@ dispatch:
         Term *hp = alloc_words(p, 2 + nfree);
         hp[0] = make_header(BOX_FUN, 1 + nfree);
         hp[1] = (Term)fe;
-        memcpy(hp + 2, &RC, nfree * sizeof(Term));
+        move_down(hp + 2, &RC, nfree);
         RA = make_boxed(hp);
         NEXT(3);
     }
@@ -684,10 +692,10 @@ dispatch:
         uint32_t n = h->arity, hn = h->nregs;
         if (unlikely(base + hn > p->stack_cap)) {
             tail = true; g = h; gm = mod; nvalid = n; nb = base;
-            if (A != 0) memmove(R, R + A, n * sizeof(Term));
+            if (A != 0) move_down(R, R + A, n);
             goto enter;
         }
-        if (A != 0) for (uint32_t i = 0; i < n; i++) R[i] = R[A + i];
+        if (A != 0) move_down(R, R + A, n);
         clear_regs(R + n, hn - n);
         p->frames[p->nframes - 1].fn = h;
         DROP_FRAME_HANDLERS();
@@ -936,7 +944,7 @@ callx: {
 callf:
     callee = RA;
     nargs = B;
-    memmove(R + A, R + A + 1, nargs * sizeof(Term));
+    move_down(R + A, R + A + 1, nargs);
     nb = base + A;
     goto call_fun;
 
@@ -985,7 +993,7 @@ call_fun: {
                 if (!stack_reserve(p, (size_t)nb + nvalid)) RAISE_REASON(ATOM_system_limit);
                 STACK_RELOAD();
             }
-            memcpy(p->stack + nb + nargs, fp + 2, fe->nfree * sizeof(Term));
+            move_down(p->stack + nb + nargs, fp + 2, fe->nfree);
             tgt.module = fe->module;
             tgt.func = fe->func;
             tgt.native = NULL;
@@ -1031,7 +1039,7 @@ invoke:
     g = &tgt.module->funcs[tgt.func];
     gm = tgt.module;
     if (tail) {
-        if (nb != base) memmove(R, p->stack + nb, nvalid * sizeof(Term));
+        if (nb != base) move_down(R, p->stack + nb, nvalid);
         nb = base;
         goto enter;
     }

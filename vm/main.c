@@ -149,8 +149,9 @@ static int run_main(Process *p) {
         case RUN_WAIT: {
             /* No other process exists yet: only a timeout can wake it. */
             if (p->deadline < 0) {
+                static const char msg[] = "act: deadlock: the main process waits for a message no process can send\n";
                 io_flush();
-                fprintf(stderr, "act: deadlock: the main process waits for a message no process can send\n");
+                io_write(IO_STDERR, msg, sizeof msg - 1);
                 return 1;
             }
             struct timespec now;

@@ -2,6 +2,7 @@
  * the length and count limits, and concurrent interning. */
 #include "unit.h"
 #include "atom.h"
+#include "heap.h"
 #include "native.h"
 
 #include <pthread.h>
@@ -13,6 +14,12 @@ Term native_raise(Process *p, Term cls, Term reason) {
     return T_NONE;
 }
 Term native_badarg(Process *p) { return native_raise(p, ATOM_error, ATOM_badarg); }
+/* The real one raises %ArgumentError{message: msg}; the reason here is just
+ * the message, for the tests to check. */
+Term native_raise_msg(Process *p, const char *module, const char *msg) {
+    (void)module;
+    return native_raise(p, ATOM_error, make_cstring(p, msg));
+}
 
 static void test_predefined(void) {
     size_t len;

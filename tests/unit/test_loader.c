@@ -10,6 +10,7 @@
 #include "atom.h"
 #include "opinfo.h"
 #include "compiler.h"
+#include "map.h"
 
 static const char *SAMPLE =
     "defmodule Sample do\n"
@@ -17,6 +18,7 @@ static const char *SAMPLE =
     "  @k {1, :two, \"three\", [4.5, -6], 123456789012345678901234567890}\n"
     "  @doc \"Returns a constant.\"\n"
     "  def k, do: @k\n"
+    "  def m, do: {%{a: 1, \"b\" => [2.5], c: %{}}, 1..10, -3..-1//2}\n"
     "  def neg, do: -98765432109876543210\n"
     "  def f(x, y \\\\ 2) when is_integer(x), do: x + y\n"
     "  def f(_, _), do: :no\n"
@@ -106,6 +108,18 @@ static void test_round_trip(void) {
         }
     }
     CHECK(found);
+    /* The literal maps (a range is one) survived with their sizes. */
+    int maps = 0;
+    for (uint32_t i = 0; i < l->nliterals; i++) {
+        Term t = l->literals[i];
+        if (is_tuple(t) && tuple_arity(t) == 3 && is_map(tuple_elems(t)[0])) {
+            maps++;
+            CHECK_EQ_UINT(map_size(tuple_elems(t)[0]), 3);
+            CHECK(is_map(tuple_elems(t)[1]) && map_size(tuple_elems(t)[1]) == 4);
+            CHECK(map_get(tuple_elems(t)[2], atom_intern_cstr("step")) == make_small(2));
+        }
+    }
+    CHECK_EQ_INT(maps, 1);
     if (script) {
         ByteBuf s;
         CHECK(serialize(script, &s));

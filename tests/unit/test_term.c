@@ -13,6 +13,12 @@ Term native_raise(Process *p, Term cls, Term reason) {
     return T_NONE;
 }
 Term native_badarg(Process *p) { return native_raise(p, ATOM_error, ATOM_badarg); }
+/* The real one raises %ArgumentError{message: msg}; the reason here is just
+ * the message, for the tests to check. */
+Term native_raise_msg(Process *p, const char *module, const char *msg) {
+    (void)module;
+    return native_raise(p, ATOM_error, make_cstring(p, msg));
+}
 
 static void test_smalls(void) {
     SInt vals[] = {0, 1, -1, 42, -42, SMALL_MAX, SMALL_MIN, SMALL_MAX - 1, SMALL_MIN + 1,
