@@ -148,6 +148,7 @@ Node *cg_call_kw(Node *call, const char *key); /* key in the trailing keyword ar
 void cg_call_remote(Cg *c, const Node *at, Term mod, Term name, Node **args, size_t nargs, Dest d);
 void cg_raise_badkey(Cg *c, uint32_t key, uint32_t map);
 void cg_check_kernel(Cg *c, const Node *at, const char *name, size_t arity);
+const char *cg_mod_display(Cg *c, const char *module_text);
 
 /* ---- pattern.c ---- */
 /* Match register r against pattern p; jump to label fail on mismatch. */

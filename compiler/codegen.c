@@ -384,8 +384,10 @@ static void collect_modules(Cg *c, Node *stmts_node, const char *prefix, int par
     for (size_t i = 0; i < n; i++) {
         Node *s = st[i];
         if (!is_call(s, "defmodule")) continue;
-        if (s->nkids < 1 || s->kids[0]->kind != N_ALIAS) cg_error(c, s, "defmodule expects an alias");
-        const char *name = join_name(c, prefix, s->kids[0]->name);
+        if (s->nkids < 1 || (s->kids[0]->kind != N_ALIAS && s->kids[0]->kind != N_ATOM))
+            cg_error(c, s, "defmodule expects an alias or an atom");
+        /* defmodule :name (an Erlang-style atom) is never nested. */
+        const char *name = s->kids[0]->kind == N_ATOM ? s->kids[0]->name : join_name(c, prefix, s->kids[0]->name);
         Node *body = do_body(s, NULL);
         if (ml->n == ml->cap) {
             ml->cap = ml->cap ? ml->cap * 2 : 8;

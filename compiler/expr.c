@@ -41,17 +41,22 @@ static bool is_neg_number(const Node *n) {
            (n->kids[0]->kind == N_INT || n->kids[0]->kind == N_FLOAT);
 }
 
-bool cg_is_literal(Cg *c, Node *n) {
+/* Literal nesting is capped below the image format's limit (loader.c), so
+ * every literal can be serialized; deeper constants are built at run time. */
+#define LITERAL_MAX_DEPTH 64
+
+static bool is_lit(Cg *c, Node *n, int depth) {
+    if (depth > LITERAL_MAX_DEPTH) return false;
     switch (n->kind) {
     case N_INT: case N_FLOAT: case N_ATOM: case N_STRING: case N_ALIAS: case N_MODULE_REF:
         return true;
     case N_UNOP: return is_neg_number(n);
     case N_TUPLE:
-        for (size_t i = 0; i < n->nkids; i++) if (!cg_is_literal(c, n->kids[i])) return false;
+        for (size_t i = 0; i < n->nkids; i++) if (!is_lit(c, n->kids[i], depth + 1)) return false;
         return true;
     case N_LIST:
-        for (size_t i = 0; i < n->nkids; i++) if (!cg_is_literal(c, n->kids[i])) return false;
-        return !n->tail || cg_is_literal(c, n->tail);
+        for (size_t i = 0; i < n->nkids; i++) if (!is_lit(c, n->kids[i], depth + 1)) return false;
+        return !n->tail || is_lit(c, n->tail, depth + 1);
     case N_BINARY:
         for (size_t i = 0; i < n->nkids; i++) {
             Node *k = n->kids[i];
@@ -62,13 +67,13 @@ bool cg_is_literal(Cg *c, Node *n) {
     case N_ATTR: {
         if (n->nkids) return false;
         Node *v = cg_attr(c, n->name);
-        return v && cg_is_literal(c, v);
+        return v && is_lit(c, v, depth + 1);
     }
     case N_MAP:
         if (n->update) return false;
         for (size_t i = 0; i < n->nkids; i++) {
             Node *p = n->kids[i];
-            if (p->kind != N_TUPLE || p->nkids != 2 || !cg_is_literal(c, p->kids[0]) || !cg_is_literal(c, p->kids[1]))
+            if (p->kind != N_TUPLE || p->nkids != 2 || !is_lit(c, p->kids[0], depth + 1) || !is_lit(c, p->kids[1], depth + 1))
                 return false;
         }
         return true;
@@ -80,6 +85,8 @@ bool cg_is_literal(Cg *c, Node *n) {
     default: return false;
     }
 }
+
+bool cg_is_literal(Cg *c, Node *n) { return is_lit(c, n, 0); }
 
 bool cg_is_literal_pattern(Cg *c, Node *n) {
     if (!cg_is_literal(c, n)) return false;
@@ -419,6 +426,14 @@ static bool is_kernel_inline(Cg *c, Node *n, Dest d) {
     return false;
 }
 
+/* A module's name as Elixir prints it in messages: "A.B" or ":mod". */
+const char *cg_mod_display(Cg *c, const char *text) {
+    if (strncmp(text, "Elixir.", 7) == 0) return text + 7;
+    char buf[300];
+    snprintf(buf, sizeof buf, ":%s", text);
+    return ast_strdup(c->arena, buf, strlen(buf));
+}
+
 /* When Kernel is loaded (inside act, not in actc), an unknown local call that
  * Kernel does not define either is a compile error, as in Elixir. */
 void cg_check_kernel(Cg *c, const Node *at, const char *name, size_t arity) {
@@ -428,7 +443,7 @@ void cg_check_kernel(Cg *c, const Node *at, const char *name, size_t arity) {
     if (c->mod->is_script)
         cg_error(c, at, "undefined function %s/%zu (there is no such import)", name, arity);
     cg_error(c, at, "undefined function %s/%zu (expected %s to define such a function or for it to be imported, but none are available)",
-             name, arity, c->mod->name_text + 7);
+             name, arity, cg_mod_display(c, c->mod->name_text));
 }
 
 static void local_call(Cg *c, Node *n, Dest d) {
@@ -650,7 +665,7 @@ static void struct_expr(Cg *c, Node *n, Dest d) {
         if (keys[i]->kind != N_ATOM) cg_error(c, keys[i], "struct keys must be atoms");
         bool found = false;
         for (size_t j = 0; j < s->n; j++) found |= strcmp(s->keys[j], keys[i]->name) == 0;
-        if (!found) cg_error(c, keys[i], "unknown key :%s for struct %s", keys[i]->name, mtext + 7);
+        if (!found) cg_error(c, keys[i], "unknown key :%s for struct %s", keys[i]->name, cg_mod_display(c, mtext));
     }
     size_t total = s->n + 1 + (s->exception ? 1 : 0);
     Term *kt = ast_alloc(c->arena, total * sizeof(Term));
@@ -926,7 +941,7 @@ static void var_expr(Cg *c, Node *n, Dest d) {
         }
         if (c->mod->is_script) cg_error(c, n, "undefined function %s/0 (there is no such import)", n->name);
         cg_error(c, n, "undefined function %s/0 (expected %s to define such a function or for it to be imported, but none are available)",
-                 n->name, c->mod->name_text + 7);
+                 n->name, cg_mod_display(c, c->mod->name_text));
     }
     if (d.tail) { cg_emit(c, OPC_RET, (uint32_t)r); return; }
     if (!d.discard) move(c, d.reg, (uint32_t)r);

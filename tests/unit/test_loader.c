@@ -18,7 +18,7 @@ static const char *SAMPLE =
     "  @k {1, :two, \"three\", [4.5, -6], 123456789012345678901234567890}\n"
     "  @doc \"Returns a constant.\"\n"
     "  def k, do: @k\n"
-    "  def m, do: {%{a: 1, \"b\" => [2.5], c: %{}}, 1..10, -3..-1//2}\n"
+    "  def m, do: {%{\"b\" => [2.5], :a => 1, :c => %{}}, 1..10, -3..-1//2}\n"
     "  def neg, do: -98765432109876543210\n"
     "  def f(x, y \\\\ 2) when is_integer(x), do: x + y\n"
     "  def f(_, _), do: :no\n"
