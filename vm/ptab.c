@@ -217,9 +217,9 @@ static void try_advance(PTab *t) {
 static void reclaim(PTab *t, PThread *th, bool all) {
     uint64_t e = atomic_load(&t->epoch);
     size_t k = 0;
-    while (k < th->nlimbo && (all || th->limbo[k].epoch + 2 <= e)) k++;
-    /* Copy out first: a free_fn may retire (never recursively here, since
-     * we compact before calling). */
+    while (k < th->nlimbo && (all || th->limbo[k].epoch <= e)) k++;
+    /* A free_fn must not call ptab_retire (it would grow limbo under us). */
+    if (!k) return;
     for (size_t i = 0; i < k; i++) th->limbo[i].fn(th->limbo[i].obj);
     memmove(th->limbo, th->limbo + k, (th->nlimbo - k) * sizeof(Retired));
     th->nlimbo -= k;

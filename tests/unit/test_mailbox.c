@@ -15,6 +15,7 @@
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* binary.c calls these; the real ones live in native.c. */
 Term native_raise(Process *p, Term cls, Term reason) {
@@ -225,7 +226,7 @@ static void test_sleep_wake(void) {
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define NMSG 5000 /* sanitizers are 5-20x slower */
 #else
-#define NMSG 20000
+#define NMSG 12000
 #endif
 
 typedef struct Shared {
@@ -238,6 +239,8 @@ typedef struct Shared {
 typedef struct Producer {
     Shared *sh;
     int id;
+    int nmsg;
+    bool trickle; /* pause between messages, so that the consumer sleeps */
 } Producer;
 
 static void *producer_main(void *arg) {
@@ -246,7 +249,8 @@ static void *producer_main(void *arg) {
     proc_init(&p);
     uint8_t big[128];
     memset(big, pr->id, sizeof big);
-    for (int i = 0; i < NMSG; i++) {
+    for (int i = 0; i < pr->nmsg; i++) {
+        if (pr->trickle) nanosleep(&(struct timespec){0, 20000}, NULL);
         Term t = i % 512 == 0 ? make_tuple3(&p, make_small(pr->id), make_small(i), make_binary(&p, big, sizeof big))
                               : make_tuple2(&p, make_small(pr->id), make_small(i));
         if (mailbox_send(&pr->sh->mb, t)) {
@@ -275,7 +279,7 @@ static void *waker_main(void *arg) {
     return NULL;
 }
 
-static void test_stress(void) {
+static void stress(int nmsg, bool trickle) {
     Shared *sh = calloc(1, sizeof *sh);
     mailbox_init(&sh->mb);
     sem_init(&sh->wake, 0, 0);
@@ -285,15 +289,15 @@ static void test_stress(void) {
     pthread_t th[NPROD], waker;
     Producer pr[NPROD];
     for (int i = 0; i < NPROD; i++) {
-        pr[i] = (Producer){sh, i};
+        pr[i] = (Producer){sh, i, nmsg, trickle};
         pthread_create(&th[i], NULL, producer_main, &pr[i]);
     }
     pthread_create(&waker, NULL, waker_main, sh);
     long next[NPROD] = {0};
     long bad = 0, sleeps = 0, total = 0, bins = 0, rescans = 0;
     int want = 0;
-    while (total < (long)NPROD * NMSG) {
-        while (next[want] == NMSG) want = (want + 1) % NPROD;
+    while (total < (long)NPROD * nmsg) {
+        while (next[want] == nmsg) want = (want + 1) % NPROD;
         /* receive {^want, seq} */
         Term got = T_NONE;
         mailbox_take_new(&sh->mb);
@@ -341,9 +345,10 @@ static void test_stress(void) {
     atomic_store(&sh->done, 1);
     pthread_join(waker, NULL);
     CHECK_EQ_INT(bad, 0);
-    CHECK_EQ_INT(total, (long)NPROD * NMSG);
-    for (int i = 0; i < NPROD; i++) CHECK_EQ_INT(next[i], NMSG);
-    CHECK_EQ_INT(bins, NPROD * ((NMSG + 511) / 512));
+    CHECK_EQ_INT(total, (long)NPROD * nmsg);
+    for (int i = 0; i < NPROD; i++) CHECK_EQ_INT(next[i], nmsg);
+    CHECK_EQ_INT(bins, NPROD * ((nmsg + 511) / 512));
+    if (trickle) CHECK(sleeps > 0);
     /* Every sleep was ended by exactly one wake-up. */
     int left;
     sem_getvalue(&sh->wake, &left);
@@ -357,8 +362,11 @@ static void test_stress(void) {
     CHECK_EQ_INT(binary_blob_count(), blobs0);
     sem_destroy(&sh->wake);
     free(sh);
-    printf("stress: %ld messages, %ld sleeps, %ld pending at checkpoints\n", total, sleeps, rescans);
+    printf("stress%s: %ld messages, %ld sleeps, %ld pending at checkpoints\n", trickle ? " (trickle)" : "", total, sleeps, rescans);
 }
+
+static void test_stress_burst(void) { stress(NMSG, false); }
+static void test_stress_trickle(void) { stress(NMSG / 10, true); }
 
 int main(void) {
     atom_init();
@@ -367,6 +375,7 @@ int main(void) {
     RUN(test_copy_and_adopt);
     RUN(test_destroy_pending);
     RUN(test_sleep_wake);
-    RUN(test_stress);
+    RUN(test_stress_burst);
+    RUN(test_stress_trickle);
     return unit_summary();
 }

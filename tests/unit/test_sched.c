@@ -55,11 +55,11 @@ static SchedStatus leave(Task *t, SchedStatus st) {
     return st;
 }
 
-static volatile uint64_t sink;
+static _Atomic uint64_t sink;
 static void busy(int n) {
     uint64_t x = 1;
     for (int i = 0; i < n; i++) x = x * 6364136223846793005ULL + 1;
-    sink = x;
+    atomic_store_explicit(&sink, x, memory_order_relaxed);
 }
 
 static SchedStatus run_yielder(SchedTask *st, int budget, void *ctx) {
@@ -216,6 +216,15 @@ static void test_wake_races(void) {
         sched_spawn(c.s, &t[i].st, -1);
     }
     REQUIRE(sched_start(c.s) == 0);
+    /* let every task park first, so the first wakes must find WAITING */
+    int64_t park_until = timer_now_ms() + 3000;
+    int parked = 0;
+    while (parked < N && timer_now_ms() < park_until) {
+        parked = 0;
+        for (int i = 0; i < N; i++)
+            parked += atomic_load(&t[i].st.state) == SCHED_WAITING || atomic_load(&t[i].done);
+    }
+    CHECK_EQ_INT(parked, N);
     _Atomic int woke = 0;
     pthread_t th[WAKERS];
     Waker wk[WAKERS];
