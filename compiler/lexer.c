@@ -155,25 +155,29 @@ static const char *const OP_ATOMS[] = {
 /* ===================================================================== */
 
 /* Decimal text of the number given by `digits` (values < base) in `base`.
- * Schoolbook: a little-endian decimal digit array, times base plus digit. */
+ * Decimal input is copied (leading zeros dropped); other bases go through
+ * little-endian limbs of nine decimal digits: limbs = limbs * base + digit. */
 static const char *big_to_decimal(Lexer *L, const char *digits, size_t n, int base) {
-    size_t cap = n * 2 + 4;
-    unsigned char *d = calloc(cap, 1);
-    size_t nd = 1;
-    if (!d) abort();
-    for (size_t i = 0; i < n; i++) {
-        int carry = hexval(digits[i]);
-        for (size_t k = 0; k < nd; k++) {
-            int v = d[k] * base + carry;
-            d[k] = (unsigned char)(v % 10);
-            carry = v / 10;
-        }
-        while (carry) { d[nd++] = (unsigned char)(carry % 10); carry /= 10; }
+    if (base == 10) {
+        while (n > 1 && digits[0] == '0') { digits++; n--; }
+        return ast_strdup(L->arena, digits, n);
     }
-    while (nd > 1 && d[nd - 1] == 0) nd--;
-    char *s = ast_alloc(L->arena, nd + 1);
-    for (size_t k = 0; k < nd; k++) s[k] = (char)('0' + d[nd - 1 - k]);
-    free(d);
+    size_t cap = n / 3 + 2, nl = 1; /* a digit adds <= 4 bits, a limb holds 29 */
+    uint32_t *limb = calloc(cap, sizeof *limb);
+    if (!limb) abort();
+    for (size_t i = 0; i < n; i++) {
+        uint64_t carry = (uint64_t)hexval(digits[i]);
+        for (size_t k = 0; k < nl; k++) {
+            uint64_t v = (uint64_t)limb[k] * (uint64_t)base + carry;
+            limb[k] = (uint32_t)(v % 1000000000u);
+            carry = v / 1000000000u;
+        }
+        if (carry) limb[nl++] = (uint32_t)carry;
+    }
+    char *s = ast_alloc(L->arena, nl * 9 + 1);
+    int w = sprintf(s, "%u", (unsigned)limb[nl - 1]);
+    for (size_t k = nl - 1; k-- > 0;) w += sprintf(s + w, "%09u", (unsigned)limb[k]);
+    free(limb);
     return s;
 }
 

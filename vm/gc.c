@@ -408,8 +408,9 @@ static Term copy_out(Process *to, Term t, Term **top) {
     return make_boxed(n);
 }
 
-Term gc_copy_term(Process *to, Term t) {
-    size_t words = gc_copy_size(t);
+Term gc_copy_term(Process *to, Term t) { return gc_copy_term_sized(to, t, gc_copy_size(t)); }
+
+Term gc_copy_term_sized(Process *to, Term t, size_t words) {
     if (!words) return t;
     Term *block = heap_alloc(to, words);
     Term *top = block;

@@ -53,6 +53,10 @@ void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra);
 Term gc_copy_term(Process *to, Term t);
 /* The words gc_copy_term(_, t) allocates. */
 size_t gc_copy_size(Term t);
+/* gc_copy_term when the caller already knows words == gc_copy_size(t), so
+ * the term is walked once less (added for mailbox.c, which sizes a message's
+ * fragment first). */
+Term gc_copy_term_sized(Process *to, Term t, size_t words);
 
 /* Words in use on p's heap: heap block + fragments. */
 size_t gc_heap_used(const Process *p);

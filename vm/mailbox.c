@@ -38,7 +38,8 @@ void mailbox_init(Mailbox *mb) {
 /* ---- messages ------------------------------------------------------------ */
 
 Message *mailbox_msg_new(Term t) {
-    size_t words = gc_copy_size(t);
+    /* Immediates (atoms, smalls, pids: most signals) need no size pass. */
+    size_t words = is_cons(t) || is_boxed(t) ? gc_copy_size(t) : 0;
     Message *m;
     if (!words) {
         m = heap_xmalloc("message", sizeof *m);
@@ -62,7 +63,7 @@ Message *mailbox_msg_new(Term t) {
         scratch.hend = scratch.heap + words;
         scratch.heap_words = words;
         scratch.bin_budget = SIZE_MAX;
-        m->term = gc_copy_term(&scratch, t);
+        m->term = gc_copy_term_sized(&scratch, t, words);
         if (scratch.frags || scratch.htop != scratch.hend) {
             fprintf(stderr, "act: internal error: message copy size mismatch\n");
             abort();

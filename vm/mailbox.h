@@ -35,10 +35,22 @@
  *  - Each push exchanges `head`; the one push that finds the SLEEP bit in the
  *    old value returns true, and its caller must make the process runnable.
  *    Every other push returns false.
- *  - Another waker (a receive timeout, an exit) calls mailbox_wake(), which
- *    clears the SLEEP bit by CAS and returns true if it cleared it. Exactly
- *    one of {that push, mailbox_wake} wins per sleep, so a process is made
- *    runnable exactly once.
+ *  - mailbox_wake() clears the SLEEP bit by CAS and returns true if it
+ *    cleared it; exactly one of {a push, mailbox_wake} wins per sleep.
+ * With the scheduler (scheduler.h), whose task state word already turns a
+ * wake of a running task into WAKE_PENDING:
+ *  - receive, no match: mailbox_take_new; if nothing new, mailbox_sleep();
+ *    true: return SCHED_WAIT; false: match the new messages again.
+ *  - send: if (mailbox_push(...)) sched_wake(task). Sends to a running or
+ *    runnable process cost no CAS on the task state.
+ *  - timeouts and other non-message wakers call sched_wake directly (never
+ *    just mailbox_wake: the process may be between its last check and
+ *    mailbox_sleep, and only the task state word closes that window).
+ *  - a process resumed from a receive wait calls mailbox_wake(mb) first, to
+ *    clear a SLEEP bit that a non-message wake left behind (if a push beat
+ *    it, that push's sched_wake only causes one spurious requeue).
+ * While the SLEEP bit is set the queue is empty (head == stub), so the
+ * consumer never loses the bit in its own stub re-push.
  *
  * Receiving (ownership hand-over): mailbox_remove(mb, p) unlinks the message
  * at the save position and gives its fragment to p: the fragment is pushed on
@@ -132,9 +144,9 @@ bool mailbox_sleep(Mailbox *mb);
 /* True while asleep (any thread; a hint for schedulers and tests). */
 bool mailbox_is_asleep(const Mailbox *mb);
 
-/* ---- other wakers (any thread) ---------------------------------------- */
-/* Clear the SLEEP bit; true iff this call woke the consumer (the caller must
- * make the process runnable). */
+/* ---- waking (any thread) ---------------------------------------------- */
+/* Clear the SLEEP bit; true iff this call cleared it (a standalone waker
+ * must then make the process runnable; see the protocol above). */
 bool mailbox_wake(Mailbox *mb);
 
 #endif

@@ -27,6 +27,7 @@
 #include "compiler.h"
 #include "gc.h"
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,16 +53,92 @@ static const char usage[] =
     "\n"
     "Exit status: 0 on success, 1 on an uncaught error, 65 on a compile error.\n";
 
-static void load_stdlib(void) {
+/* ---- the embedded stdlib, loaded on demand ------------------------------
+ * At start-up only each image's module name is read, from the header that
+ * loader.c writes ("ACTB", version, the atom table, then the module's atom
+ * index); the image is loaded, verified and registered the first time the
+ * module is looked up (module_set_autoload). An image whose header cannot be
+ * read that way is loaded at once: a format change costs start-up time,
+ * never correctness. When two images define the same module, the later one
+ * wins, as if all were registered in order. */
+typedef struct LazyImage {
+    Term name;      /* module atom */
+    bool loaded;
+} LazyImage;
+static LazyImage *lazy;
+static pthread_mutex_t lazy_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static Module *load_image(size_t i) {
     char err[256];
-    for (size_t i = 0; i < act_stdlib_count; i++) {
-        Module *m = module_load(act_stdlib_images[i], act_stdlib_sizes[i], err, sizeof err);
-        if (!m) {
-            fprintf(stderr, "act: corrupt embedded stdlib image %zu: %s\n", i, err);
-            exit(70);
-        }
-        module_register(m);
+    Module *m = module_load(act_stdlib_images[i], act_stdlib_sizes[i], err, sizeof err);
+    if (!m) {
+        fprintf(stderr, "act: corrupt embedded stdlib image %zu: %s\n", i, err);
+        exit(70);
     }
+    module_register(m);
+    return m;
+}
+
+static bool peek_var(const uint8_t **p, const uint8_t *end, uint64_t *out) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+        uint8_t byte = *(*p)++;
+        v |= (uint64_t)(byte & 0x7F) << shift;
+        if (!(byte & 0x80)) { *out = v; return true; }
+    }
+    return false;
+}
+
+/* The module atom named in an image's header, or T_NONE. */
+static Term peek_module_name(const uint8_t *b, size_t len) {
+    const uint8_t *p = b + 4, *end = b + len;
+    uint64_t version, natoms, alen, ix;
+    if (len < 4 || memcmp(b, MODULE_MAGIC, 4) != 0) return T_NONE;
+    if (!peek_var(&p, end, &version) || version != MODULE_VERSION) return T_NONE;
+    if (!peek_var(&p, end, &natoms) || natoms > len) return T_NONE;
+    const uint8_t **names = malloc((natoms ? natoms : 1) * sizeof *names);
+    size_t *lens = malloc((natoms ? natoms : 1) * sizeof *lens);
+    Term name = T_NONE;
+    if (!names || !lens) goto out;
+    for (uint64_t i = 0; i < natoms; i++) {
+        if (!peek_var(&p, end, &alen) || alen > (uint64_t)(end - p)) goto out;
+        names[i] = p;
+        lens[i] = (size_t)alen;
+        p += alen;
+    }
+    if (peek_var(&p, end, &ix) && ix < natoms) name = atom_intern((const char *)names[ix], lens[ix]);
+out:
+    free(names);
+    free(lens);
+    return name;
+}
+
+static Module *autoload_stdlib(Term name) {
+    Module *m = NULL;
+    pthread_mutex_lock(&lazy_lock);
+    for (size_t i = act_stdlib_count; i-- > 0;) {
+        if (lazy[i].name != name) continue;
+        if (!lazy[i].loaded) {
+            lazy[i].loaded = true;
+            m = load_image(i);
+        }
+        break;
+    }
+    pthread_mutex_unlock(&lazy_lock);
+    return m;
+}
+
+static void load_stdlib(void) {
+    lazy = calloc(act_stdlib_count ? act_stdlib_count : 1, sizeof *lazy);
+    if (!lazy) { fputs("act: out of memory\n", stderr); exit(70); }
+    for (size_t i = 0; i < act_stdlib_count; i++) {
+        lazy[i].name = peek_module_name(act_stdlib_images[i], act_stdlib_sizes[i]);
+        if (lazy[i].name == T_NONE) {
+            lazy[i].loaded = true;
+            load_image(i);
+        }
+    }
+    module_set_autoload(autoload_stdlib);
 }
 
 static char *read_file(const char *path, size_t *len) {

@@ -100,12 +100,18 @@ void module_register(Module *m) {
     pthread_mutex_unlock(&table_lock);
 }
 
+static Module *(*autoload)(Term name);
+
+void module_set_autoload(Module *(*fn)(Term name)) { autoload = fn; }
+
 Module *module_find(Term name) {
     if (!is_atom(name)) return NULL;
     uint32_t ix = atom_index(name);
     if (ix >= ATOM_LIMIT) return NULL;
     _Atomic(Module *) *chunk = __atomic_load_n(&chunks[ix / MODTAB_CHUNK], __ATOMIC_ACQUIRE);
-    return chunk ? chunk[ix % MODTAB_CHUNK] : NULL;
+    Module *m = chunk ? chunk[ix % MODTAB_CHUNK] : NULL;
+    if (!m && autoload) m = autoload(name);
+    return m;
 }
 
 bool module_available(Term mod) {

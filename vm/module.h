@@ -109,6 +109,11 @@ void module_register(Module *m);
 Module *module_find(Term name);
 /* Resolve {mod, name, arity} to bytecode or a native. false if undefined. */
 bool module_resolve(Term mod, Term name, uint32_t arity, ExportRef *out);
+/* A function module_find calls when `name` is not registered, to load it on
+ * demand (main.c registers one for the embedded stdlib); it returns the
+ * registered module or NULL. Called without any table lock held. (Added
+ * with module.c.) */
+void module_set_autoload(Module *(*fn)(Term name));
 /* True if mod is a registered module or names natives ("erlang"): what
  * Code.ensure_loaded?/1 answers. (Added with module.c.) */
 bool module_available(Term mod);

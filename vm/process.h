@@ -54,7 +54,9 @@ typedef struct Process {
     Term trap_fun;          /* function atom, or a fun when trap_mod is T_NONE */
     Term trap_args;         /* proper list of arguments */
 
-    /* ---- mailbox (interp.c) ----
+    /* ---- mailbox (interp.c; the single-process stand-in that the
+     * MPSC mailbox of mailbox.h replaces when processes land: only the
+     * receive opcodes, interp_deliver and interp.c's collect() touch it) ----
      * mbox[0..mbox_len) are the received messages, oldest first, all on this
      * process's heap; they are GC roots (the interpreter passes them to
      * gc_collect as extra roots). mbox_save is receive's save position:

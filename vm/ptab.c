@@ -217,7 +217,7 @@ static void try_advance(PTab *t) {
 static void reclaim(PTab *t, PThread *th, bool all) {
     uint64_t e = atomic_load(&t->epoch);
     size_t k = 0;
-    while (k < th->nlimbo && (all || th->limbo[k].epoch <= e)) k++;
+    while (k < th->nlimbo && (all || th->limbo[k].epoch + 2 <= e)) k++;
     /* A free_fn must not call ptab_retire (it would grow limbo under us). */
     if (!k) return;
     for (size_t i = 0; i < k; i++) th->limbo[i].fn(th->limbo[i].obj);

@@ -57,6 +57,27 @@
  * task chosen by a seeded PRNG (xorshift64*) among all runnable ones, so a
  * given seed reproduces the same interleaving as long as wakes come only
  * from tasks and timers (not from foreign threads).
+ *
+ * Integration with the interpreter (process milestone):
+ *  - Process embeds `SchedTask sched` and a `Timer timer`; one global Sched
+ *    and one global TimerWheel (passed as cfg.timers). `--schedulers N` sets
+ *    cfg.nschedulers; `--deterministic --seed N` sets deterministic/seed.
+ *  - cfg.run wraps interp_run(p, budget): RUN_YIELD -> SCHED_YIELD;
+ *    RUN_WAIT -> SCHED_WAIT, first arming p->timer at ceil(p->deadline / 1e6)
+ *    ms when p->deadline >= 0 (its callback sets an atomic "timed out" flag
+ *    in the process and calls sched_wake; the next run sees the flag and
+ *    calls interp_timeout); RUN_DONE / RUN_ERROR -> exit signals, then
+ *    SCHED_DONE. A receive that matches cancels p->timer (timer_cancel; -1
+ *    means it already fired: clear the flag). `sleep` is receive-after.
+ *  - send: `if (mailbox_push(...)) sched_wake(s, &receiver->sched)` (the
+ *    mailbox's SLEEP-bit protocol, mailbox.h, filters wakes of processes
+ *    that are not waiting). spawn: sched_spawn(s, &p->sched, -1).
+ *  - send_after: a record {Timer, dest pid, message already copied into a
+ *    fragment}; its callback only links the fragment and wakes (short, as
+ *    timer callbacks must be). cancel_timer -> timer_cancel.
+ *  - on_done frees the process only once the process table guarantees no
+ *    concurrent sched_wake can reach it. Script end: the main process's
+ *    on_done calls sched_stop; main() calls sched_run and then exits.
  */
 #ifndef ACT_SCHED_H
 #define ACT_SCHED_H

@@ -734,6 +734,40 @@ static void test_receive(void) {
     process_free(p);
 }
 
+static int autoload_calls;
+static Module *autoload_lazy(Term name) {
+    autoload_calls++;
+    if (name != A_("Elixir.Lazy")) return NULL;
+    Module *m = new_module("Elixir.Lazy");
+    Asm a = { .n = 0 };
+    emit(&a, OPC_LOADI, 0, 99);
+    emit(&a, OPC_RET, 0);
+    add_func(m, "answer", 0, 1, &a);
+    module_register(m);
+    return m;
+}
+
+static void test_module_autoload(void) {
+    module_set_autoload(autoload_lazy);
+    CHECK(module_find(A_("Elixir.Lazy")) != NULL);
+    CHECK_EQ_INT(autoload_calls, 1);
+    CHECK(module_find(A_("Elixir.Lazy")) != NULL); /* registered now: no second load */
+    CHECK_EQ_INT(autoload_calls, 1);
+    CHECK(module_find(A_("Elixir.NotThere")) == NULL);
+    CHECK(module_available(ATOM_erlang));          /* natives only */
+    CHECK(!module_available(A_("Elixir.NotThere")));
+    Process *p = proc();
+    REQUIRE(run(p, "Elixir.Lazy", "answer", 0, NULL) == RUN_DONE);
+    CHECK(interp_result(p) == make_small(99));
+    ExportRef e;
+    CHECK(module_resolve(A_("Elixir.T"), A_("fib"), 1, &e) && e.module == T && !e.native);
+    CHECK(module_resolve(ATOM_erlang, A_("self"), 0, &e) && e.native == core_self);
+    CHECK(!module_resolve(A_("Elixir.T"), A_("fib"), 2, &e));
+    CHECK(!module_resolve(A_("Elixir.T"), A_("-adder/1-fun-0-"), 2, &e)); /* not exported */
+    module_set_autoload(NULL);
+    process_free(p);
+}
+
 static void test_dictionary(void) {
     Process *p = proc();
     Term a[2] = { ATOM_ok, make_small(1) };
@@ -767,6 +801,7 @@ int main(void) {
     RUN(test_reductions);
     RUN(test_gc_under_allocation);
     RUN(test_receive);
+    RUN(test_module_autoload);
     RUN(test_dictionary);
     return unit_summary();
 }

@@ -316,6 +316,66 @@ static const struct { const char *src, *dump; } DUMPS[] = {
      "  end\n"
      "end)",
      "(call spawn (fn (-> [] (call-np receive [do: (stab (-> [:ok] :ok))]))))"},
+    {"fn (a, b) when a > b -> a end",
+     "(fn (-> (when [a, b] (> a b)) a))"},
+    {"fn () -> 1 end",
+     "(fn (-> [] 1))"},
+    {"f = fn\n"
+     "  (0) -> :zero\n"
+     "  (n) when n > 0 -> :pos\n"
+     "end",
+     "(= f (fn (-> [0] :zero) (-> (when [n] (> n 0)) :pos)))"},
+    {":\"a#{x}b\"",
+     "(remote :erlang binary_to_atom (interp \"a\" x \"b\") :utf8)"},
+    {"[&Kernel.+/2, &+/2, &-/1, &and/2]",
+     "[(& (/ (field Kernel +) 2)), (& (/ + 2)), (& (/ - 1)), (& (/ and 2))]"},
+    {":erlang.++([1], [2])",
+     "(remote :erlang ++ [1] [2])"},
+    {"!x in y",
+     "(! (in x y))"},
+    {"!x + 1 in y",
+     "(in (+ (! x) 1) y)"},
+    {"x = -1..-5//-1",
+     "(= x (..// -1 -5 -1))"},
+    {"a .. b .. c",
+     "(.. a (.. b c))"},
+    {"if x, do: raise \"boom\", else: 1",
+     "(call-np if x [do: (call-np raise \"boom\" [else: 1])])"},
+    {"[if a, b do\n"
+     "  1\n"
+     "end]",
+     "[(call-np if a b [do: 1])]"},
+    {"f(g g 1, 2)",
+     "(call f (call-np g (call-np g 1 2)))"},
+    {"if foo x, y do 1 end",
+     "(call-np if (call-np foo x y) [do: 1])"},
+    {"x = foo bar do 1 end",
+     "(= x (call-np foo bar [do: 1]))"},
+    {"if -x do 1 end",
+     "(call-np if (- x) [do: 1])"},
+    {"y = a!=b",
+     "(= y (= a! b))"},
+    {"x.y do\n"
+     "  1\n"
+     "end",
+     "(remote x y [do: 1])"},
+    {"f.(1) do\n"
+     "  2\n"
+     "end",
+     "(dotcall f 1 [do: 2])"},
+    {"%{v | a: if c, do: receive do\n"
+     "  1 -> 2\n"
+     "end}",
+     "%{v | :a => (call-np if c [do: receive] [do: (stab (-> [1] 2))])}"},
+    {"1.foo",
+     "(field 1 foo)"},
+    {"'''\n"
+     "  charlist heredoc\n"
+     "  '''",
+     "[99, 104, 97, 114, 108, 105, 115, 116, 32, 104, 101, 114, 101, 100, 111, 99, 10]"},
+    {"\"a\\\n"
+     "b\"",
+     "\"ab\""},
 };
 
 static void test_dumps(void) {
@@ -359,6 +419,20 @@ static void test_nodes(void) {
     CHECK(!(p->kids[2]->flags & NF_PARENS));
     ast_arena_free(a);
 
+    /* `n -1`: Elixir decides by whether n is a variable; Act reads it as
+     * subtraction, except after names that cannot be variables (if, raise...) */
+    a = ast_arena_new();
+    memset(&d, 0, sizeof d);
+    src = "n -1\nraise -1";
+    p = parse_program(a, "t.act", src, strlen(src), &d);
+    REQUIRE(p && p->nkids == 2);
+    CHECK_EQ_INT(p->kids[0]->kind, N_BINOP);
+    CHECK_EQ_STR(p->kids[0]->name, "-");
+    CHECK_EQ_INT(p->kids[1]->kind, N_CALL);
+    REQUIRE(p->kids[1]->nkids == 1);
+    CHECK_EQ_INT(p->kids[1]->kids[0]->ival, -1);
+    ast_arena_free(a);
+
     /* bigint text, and keyword key flags */
     a = ast_arena_new();
     memset(&d, 0, sizeof d);
@@ -399,6 +473,13 @@ static const struct { const char *src; int line, col; const char *msg; } ERRORS[
     {"x = (1\nend", 2, 1, "unexpected reserved word: end. The \"(\" at line 1 is missing terminator \")\""},
     {"\"#{(}\"", 1, 5, "unexpected token: }. The \"(\" at line 1 is missing terminator \")\""},
     {"<<1, 2", 1, 7, "missing terminator: >> (for \"<<\" starting at line 1)"},
+    {"[foo 1, 2]", 1, 7, "unexpected comma. Parentheses are required to solve ambiguity inside containers"},
+    {"f(a, b c, d)", 1, 9, "unexpected comma. Parentheses are required to solve ambiguity in nested calls"},
+    {"with a <- b, c <- if x, do: y, else: z do\n  1\nend", 1, 23,
+     "unexpected comma. Parentheses are required to solve ambiguity in nested calls"},
+    {"if x do 1 end.y", 1, 14, "unexpected token: ."},
+    {"case x do\n  if a do 1 end -> 2\nend", 2, 17, "unexpected token: ->"},
+    {"x = ~w(a b)", 1, 5, "sigils are not supported in Act"},
     {"\"abc", 1, 5, "missing terminator: \" (for string starting at line 1)"},
     {"x = \"abc\n\ny = 1\n", 4, 1, "missing terminator: \" (for string starting at line 1)"},
     {"x = 'abc", 1, 9, "missing terminator: ' (for string starting at line 1)"},

@@ -517,6 +517,92 @@ static void test_stop_from_task(void) {
     free(t);
 }
 
+/* A timer started from a foreign thread while every worker sleeps untimed:
+ * the on_earlier hook wakes one, which sleeps again until the deadline and
+ * fires it on time. The callback spawns a task (queue locks may be taken
+ * under the wheel lock). */
+static _Atomic int64_t spawned_at;
+static Task hook_task;
+static void timer_spawn(Timer *tm, void *arg) {
+    Ctx *c = arg;
+    (void)tm;
+    atomic_store(&spawned_at, timer_now_ms());
+    hook_task.yields_left = 1;
+    sched_spawn(c->s, &hook_task.st, -1);
+}
+
+static void test_timer_from_foreign_thread(void) {
+    TimerWheel tw;
+    timer_wheel_init(&tw, timer_now_ms());
+    Ctx c = {0};
+    SchedConfig cfg = {.nschedulers = 2, .run = run_yielder, .ctx = &c, .timers = &tw};
+    c.s = sched_new(&cfg);
+    REQUIRE(c.s);
+    REQUIRE(sched_start(c.s) == 0);
+    sleep_ms(20);       /* everyone asleep, no deadline */
+    Timer tm;
+    timer_init(&tm, timer_spawn, &c);
+    int64_t t0 = timer_now_ms();
+    CHECK(timer_start(&tw, &tm, 30));
+    int64_t until = t0 + 3000;
+    while (atomic_load(&hook_task.runs) < 2 && timer_now_ms() < until) sleep_ms(1);
+    CHECK_EQ_INT(atomic_load(&hook_task.runs), 2);
+    int64_t at = atomic_load(&spawned_at);
+    CHECK(at >= t0 + 30);
+    CHECK(at < t0 + 30 + 200);
+    sched_stop(c.s);
+    sched_join(c.s);
+    sched_free(c.s);
+    timer_wheel_destroy(&tw);
+}
+
+/* Tasks spawning tasks (a binary tree, depth 11): spawns from a running task
+ * land on the spawner's queue and are stolen; stop_when_idle waits for all. */
+typedef struct Node {
+    SchedTask st;
+    int depth;
+    _Atomic int *count;
+    Sched *s;
+    struct Node *kids;
+} Node;
+
+static SchedStatus run_node(SchedTask *st, int budget, void *ctx) {
+    Node *n = container_of(st, Node, st);
+    atomic_fetch_add(n->count, 1);
+    if (n->depth > 0) {
+        n->kids = calloc(2, sizeof *n->kids);
+        for (int i = 0; i < 2; i++) {
+            n->kids[i] = (Node){.depth = n->depth - 1, .count = n->count, .s = n->s};
+            sched_spawn(n->s, &n->kids[i].st, -1);
+        }
+    }
+    return SCHED_DONE;
+}
+
+static void free_tree(Node *n) {
+    if (!n->kids) return;
+    free_tree(&n->kids[0]);
+    free_tree(&n->kids[1]);
+    free(n->kids);
+}
+
+static void test_spawn_tree(void) {
+    _Atomic int count = 0;
+    SchedConfig cfg = {.nschedulers = 2, .run = run_node, .stop_when_idle = true};
+    Sched *s = sched_new(&cfg);
+    REQUIRE(s);
+    Node root = {.depth = 11, .count = &count, .s = s};
+    sched_spawn(s, &root.st, -1);
+    sched_run(s);
+    CHECK_EQ_INT(atomic_load(&count), (1 << 12) - 1);
+    SchedStats a, b;
+    sched_stats(s, 0, &a);
+    sched_stats(s, 1, &b);
+    CHECK_EQ_UINT(a.dones + b.dones, (1 << 12) - 1);
+    free_tree(&root);
+    sched_free(s);
+}
+
 static void test_config(void) {
     SchedConfig bad = {0};
     CHECK(sched_new(&bad) == NULL);
@@ -546,5 +632,7 @@ int main(void) {
     RUN(test_idle_no_cpu);
     RUN(test_timer_waits);
     RUN(test_stop_from_task);
+    RUN(test_timer_from_foreign_thread);
+    RUN(test_spawn_tree);
     return unit_summary();
 }
