@@ -478,15 +478,15 @@ static void lex_string(Lexer *L, char q, int kind, bool heredoc, int line, int c
 static bool lex_atom(Lexer *L, bool space) {
     int line = L->line, col = L->col;
     int c = peekc(L, 1);
-    if (c == '"') {
+    if (c == '"' || c == '\'') {
         advn(L, 2);
-        lex_string(L, '"', ':', false, line, col, space);
+        lex_string(L, (char)c, ':', false, line, col, space);
         return true;
     }
     if (is_ident_start(c) || is_upper(c)) {
         adv(L);
         size_t s = L->pos;
-        while (is_ident_char(peekc(L, 0))) adv(L);
+        while (is_ident_char(peekc(L, 0)) || peekc(L, 0) == '@') adv(L); /* :nonode@nohost */
         if (peekc(L, 0) == '?' || peekc(L, 0) == '!') adv(L);
         Token *t = push_tok(L, T_ATOM, line, col, space);
         t->text = ast_strdup(L->arena, L->src + s, L->pos - s);

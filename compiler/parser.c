@@ -30,7 +30,7 @@
 #include <string.h>
 #include <stdlib.h>
 
-#define MAX_DEPTH 400
+#define MAX_DEPTH 2000
 
 typedef struct Parser {
     AstArena *a;
@@ -614,6 +614,7 @@ static Node *parse_body(Parser *P, unsigned terms, bool allow_stab, const Token 
             /* (a, b) -> ... and (a, b) when g -> ... */
             head = node(P, N_LIST, start);
             next(P);
+            Saved saved = enter(P, CTX_NESTED);
             skip_eol(P);
             while (!is_op(cur(P), ")")) {
                 Node *x = parse_expr(P, PREC_MIN);
@@ -624,6 +625,7 @@ static Node *parse_body(Parser *P, unsigned terms, bool allow_stab, const Token 
                 next(P);
                 skip_eol(P);
             }
+            leave(P, saved);
             if (!expect_close(P, ")", start)) return NULL;
             if (is_kw(cur(P), "when")) {
                 Token *w = cur(P);

@@ -163,7 +163,9 @@ Term atom_lookup(const char *name, size_t len) {
     return i == UINT32_MAX ? T_NONE : make_atom(i);
 }
 
-Term atom_intern(const char *name, size_t len) {
+/* Intern `name`, creating it only while the table holds fewer than `cap`
+ * atoms. */
+static Term intern(const char *name, size_t len, uint32_t reserve) {
     if (!atomic_load_explicit(&index_, memory_order_acquire)) atom_init();
     Term a = atom_lookup(name, len);
     if (a != T_NONE) return a;
@@ -178,7 +180,7 @@ Term atom_intern(const char *name, size_t len) {
         return make_atom(found);
     }
     uint32_t i = atomic_load_explicit(&count, memory_order_relaxed);
-    if (i >= limit) {
+    if (i + reserve >= limit) {
         pthread_mutex_unlock(&lock);
         return T_NONE;
     }
@@ -201,6 +203,10 @@ Term atom_intern(const char *name, size_t len) {
     pthread_mutex_unlock(&lock);
     return make_atom(i);
 }
+
+Term atom_intern(const char *name, size_t len) { return intern(name, len, 0); }
+
+Term atom_intern_user(const char *name, size_t len) { return intern(name, len, ATOM_RESERVE); }
 
 Term atom_intern_cstr(const char *name) { return atom_intern(name, strlen(name)); }
 

@@ -38,6 +38,13 @@ void atom_init(void);
  * other than the main one interns. */
 Term atom_intern(const char *name, size_t len);
 Term atom_intern_cstr(const char *name);
+/* The same for atoms made from program data (String.to_atom/1 and friends):
+ * these may fill the table only up to ATOM_LIMIT - ATOM_RESERVE. The rest is
+ * kept for the VM itself (loading stdlib modules on first use, natives'
+ * own atoms), so a program that exhausts the table still gets its
+ * SystemLimitError raised, rescued and printed. */
+#define ATOM_RESERVE (1u << 14)
+Term atom_intern_user(const char *name, size_t len);
 /* The atom for `name` if it exists, else T_NONE (String.to_existing_atom). */
 Term atom_lookup(const char *name, size_t len);
 const char *atom_name(Term atom, size_t *len);

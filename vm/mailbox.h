@@ -136,7 +136,8 @@ Term mailbox_msg_adopt(Process *p, Message *m);
 static inline Term mailbox_remove(Mailbox *mb, Process *p) {
     return mailbox_msg_adopt(p, mailbox_unlink(mb));
 }
-/* Messages in the inner list. */
+/* Messages in the inner list (call mailbox_take_new first for
+ * Process.info(pid, :message_queue_len)). */
 static inline size_t mailbox_len(const Mailbox *mb) { return mb->len; }
 /* Try to go to sleep (see the wake-up protocol). Call only after
  * mailbox_take_new and a receive that found no match. */

@@ -222,15 +222,21 @@ static void push_chain(Worker *w, SchedTask *first, SchedTask *last, int64_t k) 
         else w->head = first;
         w->tail = last;
     }
-    atomic_store(&w->len, atomic_load_explicit(&w->len, memory_order_relaxed) + k);
+    int64_t len = atomic_load_explicit(&w->len, memory_order_relaxed) + k;
+    atomic_store(&w->len, len);
     bool owner_sleeps = atomic_load_explicit(&w->sleeping, memory_order_relaxed);
     if (owner_sleeps && !w->notified) {
         w->notified = true;
         pthread_cond_signal(&w->cond);
     }
     pthread_mutex_unlock(&w->lock);
-    /* the owner is busy (or is the caller): let a sleeper come and steal */
-    if (!owner_sleeps && s->n > 1) wake_one_sleeper(s, w);
+    /* The owner is awake (busy, spinning, or the caller) and will run a
+     * lone task after its current slice; a backlog of two or more is worth a
+     * sleeper's wake-up to steal. (Waking a thief for every enqueue would
+     * bounce a ping-pong pair between threads with a futex call per
+     * message.) A sleeper never sleeps while any queue is non-empty, so
+     * this only decides who runs the work, never whether it runs. */
+    if (!owner_sleeps && s->n > 1 && len >= 2) wake_one_sleeper(s, w);
 }
 
 static void push(Worker *w, SchedTask *t) {

@@ -43,8 +43,9 @@
  * increments the global sleeper count (seq_cst) and re-reads every queue
  * length and the timer deadline (seq_cst) before waiting on its condition
  * variable. An enqueuer stores the new length (seq_cst), then reads the
- * sleeper count (seq_cst) and, if some worker sleeps, signals one under that
- * worker's lock (Dekker: one side always sees the other). A worker with a
+ * sleeper count (seq_cst) and signals, under that worker's lock, the queue's
+ * owner if it sleeps, else (if the queue holds >= 2 tasks) any sleeper, to
+ * steal (Dekker: one side always sees the other). A worker with a
  * pending timer deadline sleeps with a timed wait as the "timekeeper"; the
  * others wait untimed.
  *

@@ -1132,7 +1132,7 @@ static Term to_atom(Process *p, Term str, bool existing)
     const uint8_t *s;
     size_t n;
     if (!bin_of(str, &s, &n) || !unicode_valid(s, n)) return native_badarg(p);
-    Term a = existing ? atom_lookup((const char *)s, n) : atom_intern((const char *)s, n);
+    Term a = existing ? atom_lookup((const char *)s, n) : atom_intern_user((const char *)s, n);
     if (a != T_NONE) return a;
     if (existing)
         return native_raise_msg(p, "Elixir.ArgumentError",
@@ -1212,7 +1212,7 @@ Term string_nat_list_to_atom(Process *p, Term *args)
         strbuf_free(&b);
         return native_badarg(p);
     }
-    Term a = atom_intern(b.data ? b.data : "", b.len);
+    Term a = atom_intern_user(b.data ? b.data : "", b.len);
     strbuf_free(&b);
     return a == T_NONE ? native_raise(p, ATOM_error, ATOM_system_limit) : a;
 }

@@ -83,6 +83,20 @@ static void test_length_limit(void) {
     CHECK(atom_intern(name, 2 * ATOM_MAX_LEN + 2) == T_NONE);
 }
 
+/* Atoms from program data stop ATOM_RESERVE short of the limit; the VM's own
+ * interning may still use the reserve. */
+static void test_user_reserve(void) {
+    uint32_t n = atom_count();
+    atom_set_limit_for_test(n + ATOM_RESERVE + 1);
+    CHECK(is_atom(atom_intern_user("user_a", 6)));
+    CHECK(atom_intern_user("user_b", 6) == T_NONE);
+    CHECK(atom_intern_user("user_a", 6) == atom_lookup("user_a", 6));
+    CHECK(is_atom(atom_intern_cstr("vm_own_atom")));
+    CHECK(atom_count() == n + 2);
+    atom_set_limit_for_test(ATOM_LIMIT);
+    CHECK(is_atom(atom_intern_user("user_b", 6)));
+}
+
 static void test_count_limit(void) {
     uint32_t n = atom_count();
     atom_set_limit_for_test(n + 2);
@@ -151,6 +165,7 @@ int main(void) {
     RUN(test_intern_lookup);
     RUN(test_length_limit);
     RUN(test_count_limit);
+    RUN(test_user_reserve);
     RUN(test_concurrent);
     return unit_summary();
 }

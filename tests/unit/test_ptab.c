@@ -187,12 +187,15 @@ static void test_reclaim(void) {
 #define READERS 2
 #define ROUNDS 60000
 #define RECENT 1024
+#define MIN_HITS 5000 /* spawners go on until the readers found this many */
 
 typedef struct Stress {
     PTab *t;
     _Atomic uint64_t recent[RECENT]; /* pids lately issued */
     _Atomic int spawners_left;
     _Atomic long bad, found;
+    _Atomic long hits;        /* successful lookups published so far */
+    pthread_barrier_t start;
 } Stress;
 
 static void poison_free(void *p) {
@@ -214,7 +217,8 @@ static void *spawner(void *arg) {
     int tid = ptab_thread_register(s->t);
     Dummy *mine[64] = {NULL};
     uint64_t x = 88172645463325252ULL + (uint64_t)a->id;
-    for (int r = 0; r < ROUNDS; r++) {
+    pthread_barrier_wait(&s->start);
+    for (int r = 0; r < ROUNDS || atomic_load(&s->hits) < MIN_HITS; r++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         int k = (int)(x % 64);
         if (mine[k]) {
@@ -251,7 +255,8 @@ static void *reader(void *arg) {
     Stress *s = a->s;
     int tid = ptab_thread_register(s->t);
     uint64_t x = 1234567ULL + (uint64_t)a->id;
-    long found = 0, n = 0;
+    long found = 0, n = 0, published = 0;
+    pthread_barrier_wait(&s->start);
     while (atomic_load(&s->spawners_left) > 0) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         uint64_t pid = atomic_load_explicit(&s->recent[x % RECENT], memory_order_acquire);
@@ -263,6 +268,8 @@ static void *reader(void *arg) {
             if (d->magic != MAGIC) atomic_fetch_add(&s->bad, 1);
         }
         if (++n % 64 == 0) {
+            atomic_fetch_add(&s->hits, found - published);
+            published = found;
             size_t cur = 0;
             uint64_t p;
             void *o;
@@ -280,6 +287,7 @@ static void test_stress(void) {
     Stress *s = calloc(1, sizeof *s);
     s->t = ptab_new(8); /* small: slots are reused a lot */
     atomic_store(&s->spawners_left, SPAWNERS);
+    pthread_barrier_init(&s->start, NULL, SPAWNERS + READERS);
     atomic_store(&freed, 0);
     pthread_t th[SPAWNERS + READERS];
     Arg args[SPAWNERS + READERS];
@@ -294,10 +302,11 @@ static void test_stress(void) {
         tids[i] = (int)(intptr_t)r;
     }
     CHECK_EQ_INT(atomic_load(&s->bad), 0);
-    CHECK(atomic_load(&s->found) > 0);
+    CHECK(atomic_load(&s->found) >= MIN_HITS);
     CHECK_EQ_INT(ptab_count(s->t), 0);
     for (int i = 0; i < SPAWNERS + READERS; i++) ptab_thread_unregister(s->t, tids[i]);
     printf("stress: %ld successful lookups\n", (long)atomic_load(&s->found));
+    pthread_barrier_destroy(&s->start);
     ptab_destroy(s->t);
     free(s);
 }
