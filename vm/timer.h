@@ -3,11 +3,12 @@
  *
  * Time is CLOCK_MONOTONIC milliseconds (timer_now_ms). A wheel has
  * TIMER_LEVELS levels of 64 slots; a slot of level L spans 64^L ms, so level
- * 0 holds timers due in the next 64 ms, level 1 the next ~4 s, level 5 the
- * next ~2 years; later timers wait in the last level and are re-filed when
- * it comes round. When level 0 wraps, the current slot of level 1 is
- * cascaded (re-filed one level down), and so on up (Varghese & Lauck, as in
- * the BEAM's erl_time_sup and the classic Linux wheel).
+ * 0 holds timers due within the current 64 ms block, level 1 within the
+ * current ~4 s block, level 5 within ~2.2 years; later timers wait in top
+ * slot 0 and are re-filed each time it comes round. When level 0 wraps, the
+ * current slot of level 1 is cascaded (re-filed one level down), and so on
+ * up (Varghese & Lauck, as in the BEAM's erl_time_sup and the classic Linux
+ * wheel). A timer started already due is filed for the next ms.
  *
  * Ownership and threads: ONE wheel for the whole VM, guarded by one mutex
  * (start, cancel and expire may be called from any thread). Timer records
@@ -17,9 +18,12 @@
  * Invariants:
  *  - A Timer is TIMER_IDLE (not in the wheel) or TIMER_PENDING (linked in
  *    exactly one slot list); only the holder of the wheel lock changes it.
- *  - A pending timer with expiry e lies in the slot for e at the lowest level
- *    whose span covers e - now, so it is never seen before it is due and is
- *    cascaded to level 0 at the latest when e - now < 64.
+ *  - A pending timer due at e (at least now + 1 when started) lies at the
+ *    lowest level L whose block of 64^(L+1) ms also holds `now`, in slot
+ *    (e >> 6L) & 63 (top-level slot 0 if no level qualifies). So it is
+ *    cascaded down before it is due, reaches level 0 once e and now share a
+ *    64 ms block, and level-0 slot i holds only timers due at the one ms of
+ *    the current block with index i.
  *  - bitmap[L] bit i is set iff slot (L, i) is non-empty.
  *  - `next_ms` (readable without the lock) is <= the earliest pending
  *    expiry, or INT64_MAX if no timer is pending. It may be early (then the
