@@ -379,7 +379,7 @@ RunStatus interp_run(Process *p, int reductions) {
     ExportRef tgt;           /* resolved target */
     Term rv;                 /* value being returned */
     Term callee;             /* fun being called (call_fun) */
-    Term am, af, al;         /* apply: module, function, argument list */
+    Term am = T_NIL, af = T_NIL, al;       /* apply: module, function, argument list */
 
     /* A tail call replaces the frame: handlers it pushed cannot survive it
      * (codegen never tail-calls inside a try body; this keeps a stray
@@ -937,6 +937,7 @@ callx: {
             }
         }
         tgt = *e;
+        am = imp->module; af = imp->name;
         goto invoke;
     }
 
@@ -1002,10 +1003,8 @@ call_fun: {
         if (ty == BOX_EXPORT) {
             if (unlikely((uint32_t)small_val(fp[3]) != nargs)) goto bad_arity;
             nvalid = nargs;
-            if (!module_resolve(fp[1], fp[2], nargs, &tgt)) {
-                am = fp[1]; af = fp[2];
-                goto raise_undef_regs;
-            }
+            am = fp[1]; af = fp[2];
+            if (!module_resolve(am, af, nargs, &tgt)) goto raise_undef_regs;
             goto invoke;
         }
     bad_fun:
@@ -1017,12 +1016,13 @@ call_fun: {
         }
     }
 
-    /* Invoke tgt with stack[nb..nb+nvalid) prepared (nargs arguments). */
+    /* Invoke tgt with stack[nb..nb+nvalid) prepared (nargs arguments); for
+     * a native, am:af names it (the top of the trace of its errors). */
 invoke:
     if (tgt.native) {
         fcalls--;
         Term r = tgt.native(p, p->stack + nb);
-        if (unlikely(r == T_NONE)) goto raise_fresh;
+        if (unlikely(r == T_NONE)) goto native_raised;
         if (unlikely(r == T_TRAP)) {
             am = p->trap_mod; af = p->trap_fun; al = p->trap_args;
             goto apply_list;
@@ -1055,6 +1055,20 @@ raise_undef_regs: {
         p->exc_trace = make_cons_cell(p, top, tr);
         goto unwind;
     }
+
+    /* A native am:af raised. As on the BEAM, an error raised by a BIF has the
+     * BIF's own {M, F, Args, []} on top of the trace (Exception.normalize
+     * reads function_clause's function from it); erlang:error/1,2 and
+     * erlang:raise/3 only raise on behalf of their caller. */
+native_raised:
+    if (p->exc_class == ATOM_error && p->exc_trace == T_NIL && tgt.native != core_error1 &&
+        tgt.native != core_error2 && tgt.native != core_raise3) {
+        Term args = make_list(p, nargs, p->stack + nb);
+        Term tr = build_trace(p, p->nframes, pc);
+        Term top = make_tuple(p, 4, (Term[]){ am, af, args, T_NIL });
+        p->exc_trace = make_cons_cell(p, top, tr);
+    }
+    goto raise_fresh;
 
     /* ================= exceptions ================= */
     /* A raise whose exc_trace is [] gets the trace of the current frames;

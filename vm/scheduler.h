@@ -57,7 +57,10 @@
  * Deterministic mode (cfg.deterministic): one worker, and each pick takes a
  * task chosen by a seeded PRNG (xorshift64*) among all runnable ones, so a
  * given seed reproduces the same interleaving as long as wakes come only
- * from tasks and timers (not from foreign threads).
+ * from tasks and timers (not from foreign threads). With a virtual-time
+ * wheel (timer_wheel_set_virtual) timers are reproducible too: when no task
+ * is runnable the worker jumps the clock to the next deadline instead of
+ * sleeping, so `sleep`s take no real time.
  *
  * Integration with the interpreter (process milestone):
  *  - Process embeds `SchedTask sched` and a `Timer timer`; one global Sched

@@ -42,6 +42,27 @@ void timer_wheel_init(TimerWheel *w, int64_t now_ms) {
     w->on_earlier = NULL;
     w->on_earlier_arg = NULL;
     w->fired = w->cancelled = w->cascaded = 0;
+    w->virtual_clock = false;
+    atomic_init(&w->vclock, now_ms);
+}
+
+void timer_wheel_set_virtual(TimerWheel *w, int64_t start_ms) {
+    pthread_mutex_lock(&w->lock);
+    w->virtual_clock = true;
+    w->now = start_ms;
+    atomic_store(&w->vclock, start_ms);
+    pthread_mutex_unlock(&w->lock);
+}
+
+int64_t timer_clock(TimerWheel *w) {
+    return w->virtual_clock ? atomic_load_explicit(&w->vclock, memory_order_acquire)
+                            : timer_now_ms();
+}
+
+void timer_clock_advance(TimerWheel *w, int64_t to_ms) {
+    if (!w->virtual_clock) return;
+    int64_t cur = atomic_load(&w->vclock);
+    while (cur < to_ms && !atomic_compare_exchange_weak(&w->vclock, &cur, to_ms)) {}
 }
 
 void timer_wheel_destroy(TimerWheel *w) {
@@ -163,7 +184,7 @@ bool timer_start_at(TimerWheel *w, Timer *t, int64_t expires) {
 
 bool timer_start(TimerWheel *w, Timer *t, int64_t delay_ms) {
     if (delay_ms < 0) delay_ms = 0;
-    return timer_start_at(w, t, timer_now_ms() + delay_ms);
+    return timer_start_at(w, t, timer_clock(w) + delay_ms);
 }
 
 int64_t timer_cancel(TimerWheel *w, Timer *t) {
@@ -174,7 +195,7 @@ int64_t timer_cancel(TimerWheel *w, Timer *t) {
         t->state = TIMER_IDLE;
         w->count--;
         w->cancelled++;
-        left = t->expires - timer_now_ms();
+        left = t->expires - timer_clock(w);
         if (left < 0) left = 0;
         /* next_ms stays a valid lower bound; reset it only when empty so an
          * idle scheduler does not wake for nothing */
@@ -188,7 +209,7 @@ int64_t timer_remaining(TimerWheel *w, Timer *t) {
     pthread_mutex_lock(&w->lock);
     int64_t left = -1;
     if (t->state == TIMER_PENDING) {
-        left = t->expires - timer_now_ms();
+        left = t->expires - timer_clock(w);
         if (left < 0) left = 0;
     }
     pthread_mutex_unlock(&w->lock);

@@ -71,6 +71,12 @@ typedef struct TimerWheel {
      * scheduler can shorten its timed wait (sched_init installs it). */
     void (*on_earlier)(void *arg);
     void *on_earlier_arg;
+    /* Virtual time (deterministic runs): when set, the wheel's clock is
+     * `vclock`, moved only by timer_clock_advance, and timer_start /
+     * timer_cancel / timer_remaining measure from it. Only for a
+     * deterministic (single-worker) scheduler, which advances it when idle. */
+    bool virtual_clock;
+    _Atomic int64_t vclock;
     /* stats */
     uint64_t fired, cancelled, cascaded;
 } TimerWheel;
@@ -80,6 +86,13 @@ int64_t timer_now_ms(void);
 
 /* Initialise a wheel whose clock starts at now_ms (use timer_now_ms()). */
 void timer_wheel_init(TimerWheel *w, int64_t now_ms);
+/* Switch a fresh wheel to virtual time starting at start_ms (before use). */
+void timer_wheel_set_virtual(TimerWheel *w, int64_t start_ms);
+/* The wheel's current time: timer_now_ms(), or the virtual clock. */
+int64_t timer_clock(TimerWheel *w);
+/* Move the virtual clock forward to to_ms (never back; no-op otherwise).
+ * The caller then runs timer_expire(w, timer_clock(w)). */
+void timer_clock_advance(TimerWheel *w, int64_t to_ms);
 /* Destroy the wheel; pending timers are simply forgotten (left IDLE). */
 void timer_wheel_destroy(TimerWheel *w);
 
@@ -90,7 +103,7 @@ void timer_init(Timer *t, TimerFn fire, void *arg);
  * expire call). t must be IDLE; returns false (nothing changed) if it is
  * already pending. */
 bool timer_start_at(TimerWheel *w, Timer *t, int64_t expires);
-/* Arm t to fire delay_ms from now (timer_now_ms()). */
+/* Arm t to fire delay_ms from now (timer_clock(w)). */
 bool timer_start(TimerWheel *w, Timer *t, int64_t delay_ms);
 
 /* Cancel t. Returns the ms left (>= 0) if it was pending, -1 if it was not

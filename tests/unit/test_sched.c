@@ -495,6 +495,67 @@ static void test_timer_waits(void) {
     free(t);
 }
 
+/* Deterministic mode on a virtual clock: tasks sleeping virtual seconds
+ * finish at once in real time, in an order that only the seed decides. */
+static SchedStatus run_vsleeper(SchedTask *st, int budget, void *ctx) {
+    Ctx *c = ctx;
+    Task *t = container_of(st, Task, st);
+    enter(t, ctx);
+    if (atomic_exchange_explicit(&t->tokens, 0, memory_order_acquire)) t->sleeps_left--;
+    if (t->sleeps_left == 0) return leave(t, SCHED_DONE);
+    timer_init(&t->timer, timer_wake_sched, t);
+    /* task i sleeps 1000 + 10 * (i % 3) virtual ms, so sleeps collide */
+    timer_start(c->tw, &t->timer, 1000 + 10 * (t->id % 3));
+    return leave(t, SCHED_WAIT);
+}
+
+static int64_t virtual_run(uint64_t seed, int *order, int *len) {
+    enum { N = 12 };
+    TimerWheel tw;
+    timer_wheel_init(&tw, 0);
+    timer_wheel_set_virtual(&tw, 5000);
+    Ctx *c = calloc(1, sizeof *c);
+    c->tw = &tw;
+    timer_ctx = c;
+    SchedConfig cfg = {.run = run_vsleeper, .ctx = c, .stop_when_idle = true,
+                       .timers = &tw, .deterministic = true, .seed = seed};
+    c->s = sched_new(&cfg);
+    Task *t = tasks_new(N);
+    for (int i = 0; i < N; i++) {
+        t[i].sleeps_left = 3;
+        sched_spawn(c->s, &t[i].st, -1);
+    }
+    sched_run(c->s);
+    int64_t vt = timer_clock(&tw) - 5000;
+    *len = atomic_load(&c->order_len);
+    memcpy(order, c->order, sizeof(int) * (size_t)*len);
+    int bad = 0;
+    for (int i = 0; i < N; i++) bad += atomic_load(&t[i].runs) != 4;
+    CHECK_EQ_INT(bad, 0);
+    sched_free(c->s);
+    timer_wheel_destroy(&tw);
+    free(t);
+    free(c);
+    return vt;
+}
+
+static void test_deterministic_virtual_time(void) {
+    int a[4096], b[4096], d[4096], la, lb, ld;
+    int64_t r0 = timer_now_ms();
+    int64_t va = virtual_run(7, a, &la);
+    int64_t vb = virtual_run(7, b, &lb);
+    int64_t vd = virtual_run(8, d, &ld);
+    CHECK(timer_now_ms() - r0 < 1000);     /* 9 virtual seconds, no real wait */
+    CHECK(va >= 3000 && va <= 3100);        /* three sleeps of 1000..1020 ms */
+    CHECK_EQ_INT(va, vb);
+    CHECK_EQ_INT(va, vd);
+    CHECK_EQ_INT(la, 48);
+    CHECK_EQ_INT(lb, la);
+    CHECK_EQ_INT(ld, la);
+    CHECK(memcmp(a, b, sizeof(int) * 48) == 0);
+    CHECK(memcmp(a, d, sizeof(int) * 48) != 0);
+}
+
 /* sched_stop from inside a task stops endless yielders. */
 static SchedStatus run_stopper(SchedTask *st, int budget, void *ctx) {
     Ctx *c = ctx;
@@ -634,5 +695,6 @@ int main(void) {
     RUN(test_stop_from_task);
     RUN(test_timer_from_foreign_thread);
     RUN(test_spawn_tree);
+    RUN(test_deterministic_virtual_time);
     return unit_summary();
 }

@@ -292,6 +292,37 @@ static void test_bulk(void) {
     timer_wheel_destroy(&w);
 }
 
+/* Virtual clock: start/cancel/remaining measure from it; it only moves
+ * forward, by timer_clock_advance. */
+static void test_virtual_clock(void) {
+    TimerWheel w;
+    timer_wheel_init(&w, 0);
+    timer_wheel_set_virtual(&w, 10000);
+    cur_wheel = &w;
+    CHECK_EQ_INT(timer_clock(&w), 10000);
+    Rec a, b;
+    rec_init(&a);
+    rec_init(&b);
+    timer_start(&w, &a.t, 100);
+    timer_start(&w, &b.t, 300);
+    CHECK_EQ_INT(a.t.expires, 10100);
+    CHECK_EQ_INT(timer_remaining(&w, &b.t), 300);
+    timer_clock_advance(&w, 10040);
+    timer_clock_advance(&w, 10001);             /* never backwards */
+    CHECK_EQ_INT(timer_clock(&w), 10040);
+    CHECK_EQ_INT(timer_remaining(&w, &a.t), 60);
+    CHECK_EQ_UINT(timer_expire(&w, timer_clock(&w)), 0);
+    timer_clock_advance(&w, timer_next_ms(&w));
+    while (!a.nfired && timer_clock(&w) < 20000) {
+        timer_expire(&w, timer_clock(&w));
+        if (!a.nfired) timer_clock_advance(&w, timer_next_ms(&w));
+    }
+    CHECK_EQ_INT(a.fired_at, 10100);
+    CHECK_EQ_INT(timer_cancel(&w, &b.t), 200);
+    CHECK_EQ_INT(b.nfired, 0);
+    timer_wheel_destroy(&w);
+}
+
 int main(void) {
     RUN(test_exact_levels);
     RUN(test_random_jumps);
@@ -300,5 +331,6 @@ int main(void) {
     RUN(test_on_earlier);
     RUN(test_real_time);
     RUN(test_bulk);
+    RUN(test_virtual_clock);
     return unit_summary();
 }
