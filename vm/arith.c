@@ -183,28 +183,16 @@ int arith_compare_numbers(Term a, Term b)
  * OTP 25 do for the same call (checked with `elixir`, and with the Elixir
  * modules' own compiled code for the exact clause structure):
  *  - a function Elixir guards with is_integer/is_float raises
- *    %FunctionClauseError{} naming that function (see fclause);
+ *    error:function_clause naming that function (see fclause);
  *  - an Erlang BIF's badarg is raised as the ArgumentError Elixir prints
  *    for it, "errors were found at the given arguments: ...";
  *  - arithmetic failures are error:badarith.
  * ====================================================================== */
 
-/* A FunctionClauseError for module.function/arity, built here rather than
- * raised as error:function_clause: the stack trace of an error raised by a
- * native does not name the native, so the normaliser could not. */
+/* error:function_clause reported in module.function/arity (native.h). */
 static Term fclause(Process *p, const char *module, const char *function, unsigned arity)
 {
-    Term kv[16] = {
-        ATOM___exception__, ATOM_true,
-        ATOM___struct__, atom_intern_cstr("Elixir.FunctionClauseError"),
-        ATOM_module, atom_intern_cstr(module),
-        ATOM_function, atom_intern_cstr(function),
-        ATOM_arity, make_small(arity),
-        atom_intern_cstr("kind"), ATOM_nil,
-        ATOM_args, ATOM_nil,
-        atom_intern_cstr("clauses"), ATOM_nil,
-    };
-    return native_raise(p, ATOM_error, map_from_pairs(p, 8, kv));
+    return native_raise_fc(p, module, function, arity);
 }
 
 /* ArgumentError as Elixir formats an Erlang BIF's error_info: `lines` is one

@@ -38,17 +38,7 @@ Term bif_badkey(Process *p, Term key, Term term) {
 }
 
 Term bif_fc(Process *p, const char *mod, const char *fun, unsigned arity) {
-    Term kv[16] = {
-        ATOM___exception__, ATOM_true,
-        ATOM___struct__, atom_intern_cstr("Elixir.FunctionClauseError"),
-        ATOM_module, atom_intern_cstr(mod),
-        ATOM_function, atom_intern_cstr(fun),
-        ATOM_arity, make_small(arity),
-        atom_intern_cstr("kind"), ATOM_nil,
-        ATOM_args, ATOM_nil,
-        atom_intern_cstr("clauses"), ATOM_nil,
-    };
-    return native_raise(p, ATOM_error, map_from_pairs(p, 8, kv));
+    return native_raise_fc(p, mod, fun, arity);
 }
 
 long bif_list_length(Term t) {

@@ -11,8 +11,8 @@
  *  - plain badarg where OTP has no extended message ("argument error");
  *  - {badmap, T} and {badkey, K, T} as Erlang reasons, which the stdlib
  *    turns into BadMapError and KeyError;
- *  - %FunctionClauseError{} itself (bif_fc), naming the function Elixir
- *    names, since a native has no stack frame to name it.
+ *  - error:function_clause reported in the function Elixir names
+ *    (bif_fc, see native_raise_fc).
  */
 #ifndef ACT_BIF_DATA_H
 #define ACT_BIF_DATA_H
@@ -25,10 +25,9 @@ Term bif_arg_error(Process *p, int argno, const char *what);
 /* error {badmap, t}; error {badkey, key, term}. */
 Term bif_badmap(Process *p, Term t);
 Term bif_badkey(Process *p, Term key, Term term);
-/* Raise %FunctionClauseError{module: mod, function: fun, arity: arity} (mod is
- * the module atom's text: "Elixir.List", "lists"), as Elixir reports a call
- * to that function that no clause matched. A native raises the struct itself
- * because the stack trace of a native call has no frame of its own. */
+/* Raise error:function_clause reported in mod.fun/arity (mod is the module
+ * atom's text: "Elixir.List", "lists"), as Elixir reports a call to that
+ * function that no clause matched: native_raise_fc. */
 Term bif_fc(Process *p, const char *mod, const char *fun, unsigned arity);
 /* Length of a proper list, or -1 when t is not one. */
 long bif_list_length(Term t);

@@ -1061,8 +1061,20 @@ raise_undef_regs: {
      * reads function_clause's function from it); erlang:error/1,2 and
      * erlang:raise/3 only raise on behalf of their caller. */
 native_raised:
-    if (p->exc_class == ATOM_error && p->exc_trace == T_NIL && tgt.native != core_error1 &&
-        tgt.native != core_error2 && tgt.native != core_raise3) {
+    if (tgt.native == core_raise3) goto raise_fresh;
+    if (p->exc_trace != T_NIL) {
+        /* Top frames given by the native (native_raise_fc): the call site's
+         * trace goes under them; the native's own arguments replace the
+         * arity of a frame that names the native itself. */
+        Term tr = build_trace(p, p->nframes, pc);
+        Term top = CAR(p->exc_trace);
+        const Term *te = tuple_elems(top);
+        if (te[0] == am && te[1] == af && te[2] == make_small(nargs)) {
+            Term args = make_list(p, nargs, p->stack + nb);
+            top = make_tuple(p, 4, (Term[]){ am, af, args, T_NIL });
+        }
+        p->exc_trace = make_cons_cell(p, top, tr);
+    } else if (p->exc_class == ATOM_error && tgt.native != core_error1 && tgt.native != core_error2) {
         Term args = make_list(p, nargs, p->stack + nb);
         Term tr = build_trace(p, p->nframes, pc);
         Term top = make_tuple(p, 4, (Term[]){ am, af, args, T_NIL });

@@ -34,7 +34,7 @@
  *
  * Order: a HAMT map iterates in key order too (map_iter sorts its entries).
  * The BEAM iterates large maps in its internal hash order, which Act cannot
- * reproduce; see docs/deviations-notes.md.
+ * reproduce; see docs/language.md, Deviations.
  *
  * Nothing here mutates an existing map; updates copy the changed path. All
  * functions taking `map` require is_map(map) unless they say otherwise.

@@ -36,6 +36,13 @@ Term native_raise(Process *p, Term cls, Term reason) {
     return T_NONE;
 }
 
+Term native_raise_fc(Process *p, const char *mod, const char *fun, unsigned arity) {
+    native_raise(p, ATOM_error, ATOM_function_clause);
+    Term top = make_tuple(p, 4, (Term[]){ atom_intern_cstr(mod), atom_intern_cstr(fun), make_small(arity), T_NIL });
+    p->exc_trace = make_cons_cell(p, top, T_NIL);
+    return T_NONE;
+}
+
 Term native_badarg(Process *p) { return native_raise(p, ATOM_error, ATOM_badarg); }
 Term native_badarith(Process *p) { return native_raise(p, ATOM_error, ATOM_badarith); }
 

@@ -39,9 +39,22 @@ extern const size_t native_count;
 /* Raise an exception of class `cls` (ATOM_error/exit/throw) with `reason`.
  * Always returns T_NONE so natives can `return native_raise(...)`. It sets
  * p->exc_trace to []: the interpreter then records the stack trace of the
- * call site. A native that sets p->exc_trace to a non-empty list after
- * native_raise keeps that trace instead (erlang:raise/3). */
+ * call site, under the native's own {Mod, Fun, Args, []} frame for an error
+ * (as the BEAM shows a failed BIF). erlang:raise/3 sets p->exc_trace to the
+ * whole trace; any other native that sets it (native_raise_fc) gives the top
+ * frames, which replace its own. */
 Term native_raise(Process *p, Term cls, Term reason);
+/* error:function_clause reported in mod.fun/arity (module atom text, e.g.
+ * "Elixir.Integer", "lists"): for a native implementing an Elixir function
+ * whose failed clause Elixir reports in another function (a helper, or the
+ * full arity with default arguments). It sets p->exc_trace to
+ * [{Mod, Fun, Arity, []}]; the interpreter puts the call site's trace under
+ * it (with the native's arguments in place of Arity when mod.fun/arity is
+ * the native itself). A plain native_raise of error:function_clause gets the
+ * native's own frame on top, which is what Elixir shows when no clause of
+ * the native's function matched. (Added in the second wave; the trace rule
+ * above applies to every native but erlang:raise/3.) */
+Term native_raise_fc(Process *p, const char *mod, const char *fun, unsigned arity);
 /* error:badarg, error:badarith, error:{badkey,K}, error:{badmap,M} ... */
 Term native_badarg(Process *p);
 Term native_badarith(Process *p);
