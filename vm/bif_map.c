@@ -22,9 +22,9 @@ static Term not_a_key_list(Process *p, Term v) {
     if (is_list(v)) return native_badarg(p); /* improper list */
     Term kv[10] = {
         ATOM___exception__, ATOM_true,
-        ATOM___struct__, atom_intern_cstr("Elixir.Protocol.UndefinedError"),
-        atom_intern_cstr("description"), make_cstring(p, ""),
-        atom_intern_cstr("protocol"), atom_intern_cstr("Elixir.Enumerable"),
+        ATOM___struct__, ATOM_Elixir_Protocol_UndefinedError,
+        ATOM_description, make_cstring(p, ""),
+        ATOM_protocol, ATOM_Elixir_Enumerable,
         ATOM_value, v,
     };
     return native_raise(p, ATOM_error, map_from_pairs(p, 5, kv));
@@ -41,7 +41,9 @@ Term map_nat_new1(Process *p, Term *args) {
         return m != T_NONE ? m : native_badarg(p);
     }
     if (is_map(e) && map_get(e, ATOM___struct__) == T_NONE) return e;
-    return native_badarg(p);
+    /* Any other enumerable (a range) is collected by Enum, which raises
+     * Protocol.UndefinedError for what is not enumerable, as Elixir does. */
+    return native_trap_apply(p, ATOM_Elixir_Enum, ATOM_into, make_list(p, 2, (Term[]){ e, map_new(p) }));
 }
 
 /* :maps.from_list/1 */

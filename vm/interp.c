@@ -171,7 +171,7 @@ bool interp_setup_apply(Process *p, Term mod, Term fun, Term args) {
 bool interp_setup_fun(Process *p, Term fun, Term args) {
     /* erlang:apply(Fun, Args) traps into the fun call. */
     Term l = make_list(p, 2, (Term[]){ fun, args });
-    return setup(p, ATOM_erlang, atom_intern_cstr("apply"), l);
+    return setup(p, ATOM_erlang, ATOM_apply, l);
 }
 
 Term interp_result(const Process *p) {
@@ -838,7 +838,7 @@ dispatch:
             p->deadline = -1;
         } else {
             /* Erlang: a bad timeout value is error:timeout_value. */
-            RAISE_REASON(atom_intern_cstr("timeout_value"));
+            RAISE_REASON(ATOM_timeout_value);
         }
         p->pc = code + B;
         goto suspend;

@@ -25,6 +25,11 @@
 static _Atomic uint32_t table_gen = 1;
 static _Atomic(Module *) *chunks[ATOM_LIMIT / MODTAB_CHUNK];
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Every module ever registered, current or replaced, in registration order
+ * (guarded by table_lock): the table owns them all, and module_table_free
+ * frees them at exit. */
+static Module **all_mods;
+static size_t nall_mods, all_mods_cap;
 
 /* ---- the native hash ---------------------------------------------------
  * Invariant: slots[i].fn == NULL marks an empty slot; every native_table
@@ -89,6 +94,14 @@ void module_register(Module *m) {
         if (!m->import_cache) { fprintf(stderr, "act: out of memory (import cache)\n"); abort(); }
     }
     pthread_mutex_lock(&table_lock);
+    if (nall_mods == all_mods_cap) {
+        size_t cap = all_mods_cap ? all_mods_cap * 2 : 64;
+        Module **bigger = realloc(all_mods, cap * sizeof *bigger);
+        if (!bigger) { fprintf(stderr, "act: out of memory (module table)\n"); abort(); }
+        all_mods = bigger;
+        all_mods_cap = cap;
+    }
+    all_mods[nall_mods++] = m;
     _Atomic(Module *) *chunk = chunks[ix / MODTAB_CHUNK];
     if (!chunk) {
         chunk = calloc(MODTAB_CHUNK, sizeof *chunk);
@@ -101,6 +114,26 @@ void module_register(Module *m) {
 }
 
 static Module *(*autoload)(Term name);
+
+void module_table_free(void) {
+    pthread_mutex_lock(&table_lock);
+    for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+        free((void *)chunks[i]);
+        chunks[i] = NULL;
+    }
+    for (size_t i = nall_mods; i-- > 0;) module_free(all_mods[i]);
+    free(all_mods);
+    all_mods = NULL;
+    nall_mods = all_mods_cap = 0;
+    __atomic_add_fetch(&table_gen, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&table_lock);
+    free(nslots);
+    nslots = NULL;
+    free(native_mods);
+    native_mods = NULL;
+    nnative_mods = 0;
+    autoload = NULL;
+}
 
 void module_set_autoload(Module *(*fn)(Term name)) { autoload = fn; }
 

@@ -117,6 +117,11 @@ void module_set_autoload(Module *(*fn)(Term name));
 /* True if mod is a registered module or names natives ("erlang"): what
  * Code.ensure_loaded?/1 answers. (Added with module.c.) */
 bool module_available(Term mod);
+/* Free every module ever registered (replaced versions too) and the table
+ * itself, for a leak-free exit: call it last, when no process runs code any
+ * more. module_table_init may be called again afterwards. (Added by the
+ * robustness pass, for LeakSanitizer.) */
+void module_table_free(void);
 /* Find the function index by name/arity in m, or -1. */
 int module_func_index(const Module *m, Term name, uint32_t arity);
 /* The source line of code offset pc in function f (0 if unknown). */

@@ -95,7 +95,7 @@ Term core_raise3(Process *p, Term *args) {
 
 Term core_self(Process *p, Term *args) { return p->pid; }
 Term core_make_ref(Process *p, Term *args) { return make_ref(p); }
-Term core_node(Process *p, Term *args) { return atom_intern_cstr("nonode@nohost"); }
+Term core_node(Process *p, Term *args) { return ATOM_nonode_nohost; }
 
 /* ---- messages --------------------------------------------------------------
  * Until the scheduler milestone the main process is the only process: a
@@ -208,7 +208,7 @@ Term core_halt0(Process *p, Term *args) {
 
 Term core_halt1(Process *p, Term *args) {
     Term s = args[0];
-    if (s == atom_intern_cstr("abort")) abort();
+    if (s == ATOM_abort) abort();
     if (!is_small(s) || small_val(s) < 0) return native_badarg(p);
     io_flush();
     fflush(NULL);
@@ -321,5 +321,5 @@ Term core_module_loaded(Process *p, Term *args) {
 Term core_ensure_loaded(Process *p, Term *args) {
     if (!is_atom(args[0])) return native_badarg(p);
     if (module_available(args[0])) return make_tuple2(p, ATOM_module, args[0]);
-    return make_tuple2(p, ATOM_error, atom_intern_cstr("nofile"));
+    return make_tuple2(p, ATOM_error, ATOM_nofile);
 }

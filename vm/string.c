@@ -19,12 +19,18 @@
 #include "binary.h"
 #include "unicode.h"
 #include "arith.h"
+#include "bif_data.h"
 
 /* ======================================================================
  * Helpers
  * ====================================================================== */
 
 static Term fc(Process *p) { return native_raise(p, ATOM_error, ATOM_function_clause); }
+
+/* The ArgumentError of an Erlang BIF Elixir calls with the argument as is:
+ * "errors were found at the given arguments: * Nth argument: what". */
+static Term bad_arg(Process *p, int argno, const char *what) { return bif_arg_error(p, argno, what); }
+static Term bad_pattern(Process *p) { return bad_arg(p, 2, "not a valid pattern"); }
 
 static bool bin_of(Term t, const uint8_t **s, size_t *n)
 {
@@ -87,8 +93,9 @@ static Term tv_list(Process *p, TermVec *tv)
     return l;
 }
 
-/* Patterns: a binary or a non-empty list of binaries (String.split/replace
- * /contains?...). Fills pats (up to max); false if not a pattern. */
+/* Patterns: a binary or a list of binaries (String.split/replace
+ * /contains?...); [] matches nowhere. Fills pats (up to max); false if not
+ * a pattern. */
 #define MAX_PATS 64
 typedef struct Pat { const uint8_t *s; size_t n; } Pat;
 
@@ -100,7 +107,6 @@ static bool get_patterns(Term t, Pat *pats, size_t *np)
         *np = 1;
         return true;
     }
-    if (!is_cons(t)) return false;
     for (; is_cons(t); t = CDR(t)) {
         if (!is_binary(CAR(t)) || *np == MAX_PATS) return false;
         pats[*np].s = binary_bytes(CAR(t), &pats[*np].n);
@@ -142,7 +148,7 @@ static Term change_case(Process *p, Term str, Term mode, int how)
     const uint8_t *s;
     size_t n;
     if (!bin_of(str, &s, &n) || !is_atom(mode)) return fc(p);
-    bool ascii = mode == atom_intern_cstr("ascii");
+    bool ascii = mode == ATOM_ascii;
     StrBuf b = { 0 };
     strbuf_reserve(&b, n);
     size_t i = 0;
@@ -179,7 +185,7 @@ static Term change_case(Process *p, Term str, Term mode, int how)
     return r;
 }
 
-static Term default_mode(void) { return atom_intern_cstr("default"); }
+static Term default_mode(void) { return ATOM_default; }
 
 Term string_nat_upcase1(Process *p, Term *args) { return change_case(p, args[0], default_mode(), CASE_UP); }
 Term string_nat_upcase2(Process *p, Term *args) { return change_case(p, args[0], args[1], CASE_UP); }
@@ -249,7 +255,7 @@ Term string_nat_split1(Process *p, Term *args)
 {
     const uint8_t *s;
     size_t n;
-    if (!bin_of(args[0], &s, &n)) return fc(p);
+    if (!bin_of(args[0], &s, &n)) return bad_arg(p, 1, "not a binary");
     TermVec tv = { 0 };
     size_t i = 0, start = 0;
     bool in_word = false;
@@ -277,7 +283,7 @@ static Term do_split(Process *p, Term str, Term pattern, long parts, bool trim)
     size_t n, np;
     Pat pats[MAX_PATS];
     if (!bin_of(str, &s, &n)) return fc(p);
-    if (!get_patterns(pattern, pats, &np)) return native_badarg(p);
+    if (!get_patterns(pattern, pats, &np)) return bad_pattern(p);
     bool empty_pat = false;
     for (size_t k = 0; k < np; k++)
         if (pats[k].n == 0) empty_pat = true;
@@ -331,11 +337,11 @@ Term string_nat_split3(Process *p, Term *args)
         Term kv = CAR(opts);
         if (!is_tuple(kv) || tuple_arity(kv) != 2) return fc(p);
         Term k = tuple_elems(kv)[0], v = tuple_elems(kv)[1];
-        if (k == atom_intern_cstr("parts")) {
+        if (k == ATOM_parts) {
             if (v == ATOM_infinity) parts = -1;
             else if (is_small(v) && small_val(v) > 0) parts = (long)small_val(v);
             else return fc(p);
-        } else if (k == atom_intern_cstr("trim")) {
+        } else if (k == ATOM_trim) {
             trim = v != ATOM_false && v != ATOM_nil;
         }
     }
@@ -348,7 +354,7 @@ Term string_nat_contains(Process *p, Term *args)
     size_t n, np;
     Pat pats[MAX_PATS];
     if (!bin_of(args[0], &s, &n)) return fc(p);
-    if (!get_patterns(args[1], pats, &np)) return native_badarg(p);
+    if (!get_patterns(args[1], pats, &np)) return bad_pattern(p);
     for (size_t k = 0; k < np; k++)
         if (pats[k].n == 0) return ATOM_true;
     for (size_t i = 0; i < n; i++)
@@ -377,7 +383,7 @@ static Term do_replace(Process *p, Term str, Term pattern, Term repl, bool globa
     size_t n, rn, np;
     Pat pats[MAX_PATS];
     if (!bin_of(str, &s, &n) || !bin_of(repl, &r, &rn)) return fc(p);
-    if (!get_patterns(pattern, pats, &np)) return native_badarg(p);
+    if (!get_patterns(pattern, pats, &np)) return bad_pattern(p);
     bool empty_pat = false;
     for (size_t k = 0; k < np; k++)
         if (pats[k].n == 0) empty_pat = true;
@@ -556,8 +562,8 @@ Term string_nat_to_charlist(Process *p, Term *args)
         inspect_to_buf(&m, rest, &inspect_default_opts);
         Term kv[8] = {
             ATOM___exception__, ATOM_true,
-            ATOM___struct__, atom_intern_cstr("Elixir.UnicodeConversionError"),
-            atom_intern_cstr("encoded"), tv_list(p, &enc),
+            ATOM___struct__, ATOM_Elixir_UnicodeConversionError,
+            ATOM_encoded, tv_list(p, &enc),
             ATOM_message, make_binary(p, m.data, m.len),
         };
         strbuf_free(&m);
@@ -925,8 +931,8 @@ Term string_nat_chunk(Process *p, Term *args)
 {
     const uint8_t *s;
     size_t n;
-    bool printable = args[1] == atom_intern_cstr("printable");
-    if (!bin_of(args[0], &s, &n) || (!printable && args[1] != atom_intern_cstr("valid"))) return fc(p);
+    bool printable = args[1] == ATOM_printable;
+    if (!bin_of(args[0], &s, &n) || (!printable && args[1] != ATOM_valid)) return fc(p);
     TermVec tv = { 0 };
     size_t start = 0;
     int flag = -1;
@@ -1131,7 +1137,8 @@ static Term to_atom(Process *p, Term str, bool existing)
 {
     const uint8_t *s;
     size_t n;
-    if (!bin_of(str, &s, &n) || !unicode_valid(s, n)) return native_badarg(p);
+    if (!bin_of(str, &s, &n)) return bad_arg(p, 1, "not a binary");
+    if (!unicode_valid(s, n)) return bad_arg(p, 1, "invalid UTF8 encoding");
     Term a = existing ? atom_lookup((const char *)s, n) : atom_intern_user((const char *)s, n);
     if (a != T_NONE) return a;
     if (existing)
@@ -1140,36 +1147,28 @@ static Term to_atom(Process *p, Term str, bool existing)
     return native_raise(p, ATOM_error, ATOM_system_limit);
 }
 
-Term string_nat_to_atom(Process *p, Term *args)
-{
-    if (!is_binary(args[0])) return fc(p);
-    return to_atom(p, args[0], false);
-}
-
-Term string_nat_to_existing_atom(Process *p, Term *args)
-{
-    if (!is_binary(args[0])) return fc(p);
-    return to_atom(p, args[0], true);
-}
+/* String.to_atom/to_existing_atom call the Erlang BIFs unguarded. */
+Term string_nat_to_atom(Process *p, Term *args) { return to_atom(p, args[0], false); }
+Term string_nat_to_existing_atom(Process *p, Term *args) { return to_atom(p, args[0], true); }
 
 Term string_nat_binary_to_atom(Process *p, Term *args) { return to_atom(p, args[0], false); }
 Term string_nat_binary_to_existing_atom(Process *p, Term *args) { return to_atom(p, args[0], true); }
 
 Term string_nat_binary_to_atom2(Process *p, Term *args)
 {
-    if (!is_atom(args[1])) return native_badarg(p);
+    if (!is_atom(args[1])) return bad_arg(p, 2, "not one of the atoms: latin1, utf8, or unicode");
     return to_atom(p, args[0], false);
 }
 
 Term string_nat_binary_to_existing_atom2(Process *p, Term *args)
 {
-    if (!is_atom(args[1])) return native_badarg(p);
+    if (!is_atom(args[1])) return bad_arg(p, 2, "not one of the atoms: latin1, utf8, or unicode");
     return to_atom(p, args[0], true);
 }
 
 Term string_nat_atom_to_binary(Process *p, Term *args)
 {
-    if (!is_atom(args[0])) return native_badarg(p);
+    if (!is_atom(args[0])) return bad_arg(p, 1, "not an atom");
     size_t n;
     const char *s = atom_name(args[0], &n);
     return make_binary(p, s, n);
@@ -1177,7 +1176,7 @@ Term string_nat_atom_to_binary(Process *p, Term *args)
 
 Term string_nat_atom_to_string(Process *p, Term *args)
 {
-    if (!is_atom(args[0])) return native_badarg(p);
+    if (!is_atom(args[0])) return bad_arg(p, 1, "not an atom");
     size_t n;
     const char *s = atom_name(args[0], &n);
     return make_binary(p, s, n);
@@ -1191,7 +1190,7 @@ Term string_nat_atom_to_binary2(Process *p, Term *args)
 
 Term string_nat_atom_to_charlist(Process *p, Term *args)
 {
-    if (!is_atom(args[0])) return fc(p);
+    if (!is_atom(args[0])) return bad_arg(p, 1, "not an atom");
     size_t n;
     const char *s = atom_name(args[0], &n);
     Term bin = make_binary(p, s, n);
@@ -1200,7 +1199,6 @@ Term string_nat_atom_to_charlist(Process *p, Term *args)
 
 Term string_nat_atom_to_list(Process *p, Term *args)
 {
-    if (!is_atom(args[0])) return native_badarg(p);
     return string_nat_atom_to_charlist(p, args);
 }
 
@@ -1208,7 +1206,8 @@ Term string_nat_list_to_atom(Process *p, Term *args)
 {
     StrBuf b = { 0 };
     Term bad;
-    if (!is_list(args[0]) || chardata_to_buf(&b, args[0], &bad) != 0) {
+    if (!is_list(args[0])) return bad_arg(p, 1, "not a list");
+    if (chardata_to_buf(&b, args[0], &bad) != 0) {
         strbuf_free(&b);
         return native_badarg(p);
     }
