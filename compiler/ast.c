@@ -1,6 +1,7 @@
 /* ast.c — AST arena, node construction, keyword lookup and the stable debug
  * dump used by the parser tests. */
 #include "ast.h"
+#include "unicode_id.h"
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
@@ -133,14 +134,34 @@ static void dump_bytes(const char *s, size_t len, char q, FILE *out) {
     fputc(q, out);
 }
 
+/* Length of the identifier character starting at s (ASCII or a non-ASCII
+ * code point of at least class `min`, see unicode_id.h), or 0. */
+static size_t ident_char(const char *s, bool first) {
+    unsigned char c = (unsigned char)s[0];
+    if (c < 0x80) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                  (!first && ((c >= '0' && c <= '9') || c == '@'));
+        return ok ? 1 : 0;
+    }
+    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (n == 0) return 0;
+    uint32_t cp = c & (n == 2 ? 0x1Fu : n == 3 ? 0x0Fu : 0x07u);
+    for (size_t i = 1; i < n; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | ((unsigned char)s[i] & 0x3Fu);
+    }
+    int k = unicode_id_kind(cp);
+    return k >= (first ? UNICODE_ID_START : UNICODE_ID_CONTINUE) ? n : 0;
+}
+
+/* Can the atom be written without quotes (`:ok`, `:é`, `:a@b`, `:ok?`)? */
 static bool plain_atom(const char *s) {
-    if (!s[0]) return false;
-    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_')) return false;
-    for (size_t i = 1; s[i]; i++) {
-        char c = s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '@' || ((c == '?' || c == '!') && s[i + 1] == 0);
-        if (!ok) return false;
+    size_t n = ident_char(s, true);
+    if (n == 0) return false;
+    for (size_t i = n; s[i]; i += n) {
+        if ((s[i] == '?' || s[i] == '!') && s[i + 1] == 0) return true;
+        n = ident_char(s + i, false);
+        if (n == 0) return false;
     }
     return true;
 }

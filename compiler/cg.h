@@ -99,7 +99,18 @@ typedef struct Cg {
     /* Implicit aliases of nested modules visible in the module being
      * compiled: alias_from[i] (one segment) stands for alias_to[i]. */
     const char **alias_from, **alias_to; size_t naliases, aliascap;
+    /* Nesting of the recursive code generators and tree walkers now active
+     * (cg_enter/cg_leave). Bounded by CG_MAX_DEPTH so that no input can
+     * overflow the C stack: the parser bounds most nesting, but
+     * left-associative operator chains reach codegen unbounded. */
+    int depth;
 } Cg;
+
+/* Deep enough for everything the parser accepts (its own limit is 2000
+ * levels of parentheses/blocks, a few cg frames each); shallow enough that
+ * the deepest path fits an 8 MB stack under ASan. Long left-associative
+ * arithmetic chains do not count: binop walks them with a loop. */
+#define CG_MAX_DEPTH 12000
 
 /* Where an expression's value goes: into `reg`, or returned (tail), or
  * nowhere (discard: `reg` is still a valid scratch register). */
@@ -107,6 +118,12 @@ typedef struct Dest { uint32_t reg; bool tail, discard; } Dest;
 
 /* ---- codegen.c: errors, emission, registers, scopes, tables ---- */
 _Noreturn void cg_error(Cg *c, const Node *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Enter one level of recursion at n (a clean compile error past
+ * CG_MAX_DEPTH); every cg_enter is paired with a cg_leave on return. */
+static inline void cg_enter(Cg *c, const Node *n) {
+    if (++c->depth > CG_MAX_DEPTH) cg_error(c, n, "expression nested too deeply");
+}
+static inline void cg_leave(Cg *c) { c->depth--; }
 int cg_label(Cg *c);
 void cg_place(Cg *c, int label);
 void cg_emit(Cg *c, int op, ...);        /* operands as unsigned; 'j' operands are labels */

@@ -325,6 +325,7 @@ static Node *do_body(Node *call, bool *has) {
  * among stmts[0..upto). */
 static void subst_attrs(Cg *c, Node *n, Node **stmts, size_t upto) {
     if (!n) return;
+    cg_enter(c, n);
     Node **slots[2] = { &n->tail, &n->update };
     for (size_t i = 0; i < n->nkids + 2; i++) {
         Node **slot = i < n->nkids ? &n->kids[i] : slots[i - n->nkids];
@@ -340,6 +341,7 @@ static void subst_attrs(Cg *c, Node *n, Node **stmts, size_t upto) {
             subst_attrs(c, k, stmts, upto);
         }
     }
+    cg_leave(c);
 }
 
 static void add_struct(Cg *c, const char *module, Node *call, bool exception) {

@@ -557,10 +557,15 @@ static void interp(Cg *c, Node *n, Dest d) {
     cg_finish(c, d);
 }
 
-static size_t concat_pieces(Node *n, Node **out, size_t max) {
-    if (n->kind == N_BINOP && strcmp(n->name, "<>") == 0) {
-        size_t k = concat_pieces(n->kids[0], out, max);
-        return k + concat_pieces(n->kids[1], out + k, max - k);
+/* The operands of a <> chain, left to right, at most max of them (the rest
+ * stay nested: the last piece is then itself a <> expression). */
+static size_t concat_pieces(Cg *c, Node *n, Node **out, size_t max) {
+    if (max > 1 && n->kind == N_BINOP && strcmp(n->name, "<>") == 0) {
+        cg_enter(c, n);
+        size_t k = concat_pieces(c, n->kids[0], out, max - 1);
+        k += concat_pieces(c, n->kids[1], out + k, max - k);
+        cg_leave(c);
+        return k;
     }
     if (max == 0) return 0;
     out[0] = n;
@@ -569,7 +574,7 @@ static size_t concat_pieces(Node *n, Node **out, size_t max) {
 
 static void concat(Cg *c, Node *n, Dest d) {
     Node *pieces[64];
-    size_t k = concat_pieces(n, pieces, 64);
+    size_t k = concat_pieces(c, n, pieces, 64);
     uint32_t mark = c->fn->top;
     uint32_t base = cg_tmps(c, (uint32_t)k);
     args_into(c, base, pieces, k);
@@ -795,6 +800,57 @@ static bool small_imm(const Node *n, int64_t *v) {
     return false;
 }
 
+/* The opcode of an inlined arithmetic/comparison operator, or -1. */
+static int arith_code(const char *op) {
+    for (int i = 0; arith_ops[i].op; i++)
+        if (strcmp(arith_ops[i].op, op) == 0) return arith_ops[i].code;
+    return -1;
+}
+
+static bool is_arith(const Node *n) { return n->kind == N_BINOP && arith_code(n->name) >= 0; }
+
+/* A left-associative chain of inlined operators, ((a + b) - c) * d, as a
+ * loop over its left spine (no C recursion per operator, so a chain of any
+ * length compiles): the innermost left operand goes into an accumulator,
+ * then each level from the bottom up folds its right operand in. The
+ * accumulator is d.reg when that is the topmost free register (so nothing
+ * else can read it meanwhile), else a fresh temporary. */
+static void arith_chain(Cg *c, Node *n, Dest d) {
+    size_t len = 0;
+    for (Node *k = n; is_arith(k); k = k->kids[0]) len++;
+    Node **lv = ast_alloc(c->arena, len * sizeof *lv); /* lv[0] innermost */
+    size_t i = len;
+    for (Node *k = n; is_arith(k); k = k->kids[0]) lv[--i] = k;
+    Node *first = lv[0]->kids[0];
+    uint32_t mark = c->fn->top;
+    uint32_t acc;
+    if (d.reg + 1 == c->fn->top && !(first->kind == N_VAR && cg_lookup(c, first->name) >= 0)) {
+        acc = d.reg;
+        cg_into(c, first, acc);
+    } else {
+        acc = cg_any(c, first);
+    }
+    for (i = 0; i < len; i++) {
+        Node *k = lv[i];
+        int code = arith_code(k->name);
+        uint32_t dst = i + 1 == len ? d.reg : (acc == d.reg || acc >= mark ? acc : cg_tmp(c));
+        uint32_t mark2 = c->fn->top;
+        int64_t imm;
+        if ((code == OPC_ADD || code == OPC_SUB) && small_imm(k->kids[1], &imm)) {
+            cg_line(c, k->line);
+            cg_emit(c, OPC_ADDI, dst, acc, (unsigned)(int32_t)(code == OPC_ADD ? imm : -imm));
+        } else {
+            uint32_t b = cg_any(c, k->kids[1]);
+            cg_line(c, k->line);
+            cg_emit(c, code, dst, acc, b);
+        }
+        cg_release(c, mark2);
+        acc = dst;
+    }
+    cg_release(c, mark);
+    cg_finish(c, d);
+}
+
 static void match_expr(Cg *c, Node *n, Dest d) {
     Node *lhs = n->kids[0], *rhs = n->kids[1];
     FnState *f = c->fn;
@@ -859,34 +915,7 @@ static void binop(Cg *c, Node *n, Dest d) {
     }
     if (!strcmp(op, "<-") || !strcmp(op, "\\\\") || !strcmp(op, "::") || !strcmp(op, "|") || !strcmp(op, "->"))
         cg_error(c, n, "unexpected operator %s", op);
-    for (int i = 0; arith_ops[i].op; i++) {
-        if (strcmp(arith_ops[i].op, op) != 0) continue;
-        uint32_t mark = c->fn->top;
-        int64_t imm;
-        int code = arith_ops[i].code;
-        if ((code == OPC_ADD || code == OPC_SUB) && small_imm(n->kids[1], &imm)) {
-            uint32_t a = cg_any(c, n->kids[0]);
-            cg_line(c, n->line);
-            cg_emit(c, OPC_ADDI, d.reg, a, (unsigned)(int32_t)(code == OPC_ADD ? imm : -imm));
-        } else {
-            uint32_t a;
-            Node *l = n->kids[0];
-            if (d.reg + 1 == c->fn->top && !(l->kind == N_VAR && cg_lookup(c, l->name) >= 0)) {
-                /* The destination is the topmost free register: the left
-                 * operand can be computed in it (one register less). */
-                a = d.reg;
-                cg_into(c, l, a);
-            } else {
-                a = cg_any(c, l);
-            }
-            uint32_t b = cg_any(c, n->kids[1]);
-            cg_line(c, n->line);
-            cg_emit(c, code, d.reg, a, b);
-        }
-        cg_release(c, mark);
-        cg_finish(c, d);
-        return;
-    }
+    if (arith_code(op) >= 0) { arith_chain(c, n, d); return; }
     /* ++ -- ** and the rest are Kernel functions. */
     cg_call_remote(c, n, ATOM_Elixir_Kernel, cg_atom(c, op), n->kids, 2, d);
 }
@@ -947,7 +976,7 @@ static void var_expr(Cg *c, Node *n, Dest d) {
     if (!d.discard) move(c, d.reg, (uint32_t)r);
 }
 
-void cg_expr(Cg *c, Node *n, Dest d) {
+static void expr_node(Cg *c, Node *n, Dest d) {
     cg_line(c, n->line);
     switch (n->kind) {
     case N_INT: case N_FLOAT: case N_ATOM: case N_STRING: case N_ALIAS: case N_MODULE_REF:
@@ -1022,4 +1051,10 @@ void cg_expr(Cg *c, Node *n, Dest d) {
     case N_STAB: case N_CLAUSE: cg_error(c, n, "unexpected -> clause");
     }
     cg_error(c, n, "unsupported expression");
+}
+
+void cg_expr(Cg *c, Node *n, Dest d) {
+    cg_enter(c, n);
+    expr_node(c, n, d);
+    cg_leave(c);
 }

@@ -496,20 +496,26 @@ static void receive_form(Cg *c, Node *n, Dest d) {
 
 typedef struct Names { const char **v; size_t n, cap; } Names;
 
-static void collect_vars(Node *n, Names *out) {
+/* Every variable name in n, once each. Depth-bounded (cg_enter); the list is
+ * arena memory so that a compile error (longjmp) leaks nothing. */
+static void collect_vars(Cg *c, Node *n, Names *out) {
     if (!n) return;
     if (n->kind == N_VAR) {
         for (size_t i = 0; i < out->n; i++) if (strcmp(out->v[i], n->name) == 0) return;
         if (out->n == out->cap) {
             out->cap = out->cap ? out->cap * 2 : 16;
-            out->v = realloc(out->v, out->cap * sizeof *out->v);
+            const char **v = ast_alloc(c->arena, out->cap * sizeof *v);
+            if (out->n) memcpy(v, out->v, out->n * sizeof *v);
+            out->v = v;
         }
         out->v[out->n++] = n->name;
         return;
     }
-    for (size_t i = 0; i < n->nkids; i++) collect_vars(n->kids[i], out);
-    collect_vars(n->tail, out);
-    collect_vars(n->update, out);
+    cg_enter(c, n);
+    for (size_t i = 0; i < n->nkids; i++) collect_vars(c, n->kids[i], out);
+    collect_vars(c, n->tail, out);
+    collect_vars(c, n->update, out);
+    cg_leave(c);
 }
 
 static Term export_term(Cg *c, Term mod, Term fun, uint32_t arity) {
@@ -531,7 +537,7 @@ static void lambda(Cg *c, Node *at, Node **cls, size_t ncl, Dest d) {
     cg_clause_head(c, cls[0], &args0, &arity, &g0);
 
     Names names = {0};
-    for (size_t i = 0; i < ncl; i++) collect_vars(cls[i], &names);
+    for (size_t i = 0; i < ncl; i++) collect_vars(c, cls[i], &names);
     const char **cap = ast_alloc(c->arena, (names.n + 1) * sizeof *cap);
     uint32_t *capreg = ast_alloc(c->arena, (names.n + 1) * sizeof *capreg);
     uint32_t nfree = 0;
@@ -539,7 +545,6 @@ static void lambda(Cg *c, Node *at, Node **cls, size_t ncl, Dest d) {
         int r = cg_lookup(c, names.v[i]);
         if (r >= 0) { cap[nfree] = names.v[i]; capreg[nfree++] = (uint32_t)r; }
     }
-    free(names.v);
 
     if (ms->nlambdas == ms->lamcap) {
         ms->lamcap = ms->lamcap ? ms->lamcap * 2 : 8;
@@ -589,14 +594,16 @@ void cg_fn(Cg *c, Node *n, Dest d) {
     lambda(c, n, n->kids, n->nkids, d);
 }
 
-static int max_capture_arg(Node *n) {
+static int max_capture_arg(Cg *c, Node *n) {
     if (!n) return 0;
     if (n->kind == N_CAPTURE_ARG) return (int)n->ival;
     if (n->kind == N_CAPTURE) return 0;
+    cg_enter(c, n);
     int m = 0;
-    for (size_t i = 0; i < n->nkids; i++) { int k = max_capture_arg(n->kids[i]); if (k > m) m = k; }
-    int k = max_capture_arg(n->tail); if (k > m) m = k;
-    k = max_capture_arg(n->update); if (k > m) m = k;
+    for (size_t i = 0; i < n->nkids; i++) { int k = max_capture_arg(c, n->kids[i]); if (k > m) m = k; }
+    int k = max_capture_arg(c, n->tail); if (k > m) m = k;
+    k = max_capture_arg(c, n->update); if (k > m) m = k;
+    cg_leave(c);
     return m;
 }
 
@@ -658,7 +665,7 @@ void cg_capture(Cg *c, Node *n, Dest d) {
             return;
         }
     }
-    int k = max_capture_arg(b);
+    int k = max_capture_arg(c, b);
     if (k <= 0) cg_error(c, n, "invalid args for &, expected one of: &Mod.fun/arity, &fun/arity, or an expression using &1");
     Node **ps = ast_alloc(c->arena, ((size_t)k + 1) * sizeof(Node *));
     for (int i = 0; i < k; i++) {

@@ -3,6 +3,7 @@
  * the main token loop for the embedded expressions, with a depth limit so
  * that hostile input cannot exhaust the C stack. */
 #include "lexer.h"
+#include "unicode_id.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -98,6 +99,50 @@ static bool is_ident_char(int c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 static bool is_digit(int c) { return c >= '0' && c <= '9'; }
+
+/* Decodes the well-formed UTF-8 sequence at pos+off into *cp and returns its
+ * length, or 0 (ASCII, malformed, overlong, surrogate, past the end). */
+static size_t utf8_at(const Lexer *L, size_t off, uint32_t *cp) {
+    size_t p = L->pos + off;
+    if (p >= L->len) return 0;
+    unsigned char b0 = (unsigned char)L->src[p];
+    size_t n = b0 >= 0xF0 && b0 < 0xF5 ? 4 : b0 >= 0xE0 ? (b0 < 0xF0 ? 3 : 0) : b0 >= 0xC2 ? 2 : 0;
+    if (n == 0 || p + n > L->len) return 0;
+    uint32_t v = b0 & (n == 2 ? 0x1Fu : n == 3 ? 0x0Fu : 0x07u);
+    for (size_t i = 1; i < n; i++) {
+        unsigned char b = (unsigned char)L->src[p + i];
+        if ((b & 0xC0) != 0x80) return 0;
+        v = (v << 6) | (b & 0x3Fu);
+    }
+    if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+/* Length of the non-ASCII identifier character at pos+off whose class is at
+ * least `min` (UNICODE_ID_CONTINUE / _START), or 0. */
+static size_t uni_ident_at(const Lexer *L, size_t off, int min) {
+    uint32_t cp;
+    size_t n = utf8_at(L, off, &cp);
+    if (n == 0) return 0;
+    int k = unicode_id_kind(cp);
+    if (k == UNICODE_ID_NONE || k < min) return 0;
+    if (min == UNICODE_ID_START && k == UNICODE_ID_UPPER) return 0;
+    return n;
+}
+
+/* Skips the rest of an identifier or atom name: ASCII letters, digits, `_`,
+ * non-ASCII identifier characters, and `@` when `at` (atoms only). */
+static void skip_ident_chars(Lexer *L, bool at) {
+    for (;;) {
+        int c = peekc(L, 0);
+        if (is_ident_char(c) || (at && c == '@')) { adv(L); continue; }
+        size_t n = c >= 0x80 ? uni_ident_at(L, 0, UNICODE_ID_CONTINUE) : 0;
+        if (n == 0) return;
+        advn(L, n);
+    }
+}
 static int hexval(int c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -483,10 +528,13 @@ static bool lex_atom(Lexer *L, bool space) {
         lex_string(L, (char)c, ':', false, line, col, space);
         return true;
     }
-    if (is_ident_start(c) || is_upper(c)) {
+    uint32_t cp;
+    size_t n0 = c >= 0x80 && utf8_at(L, 1, &cp) ? uni_ident_at(L, 1, UNICODE_ID_CONTINUE) : 0;
+    if (n0 && unicode_id_kind(cp) < UNICODE_ID_START) n0 = 0;   /* :é, :Ωmega */
+    if (is_ident_start(c) || is_upper(c) || n0) {
         adv(L);
         size_t s = L->pos;
-        while (is_ident_char(peekc(L, 0)) || peekc(L, 0) == '@') adv(L); /* :nonode@nohost */
+        skip_ident_chars(L, true); /* :nonode@nohost */
         if (peekc(L, 0) == '?' || peekc(L, 0) == '!') adv(L);
         Token *t = push_tok(L, T_ATOM, line, col, space);
         t->text = ast_strdup(L->arena, L->src + s, L->pos - s);
@@ -551,7 +599,9 @@ static void lex_ident(Lexer *L, bool space) {
     int line = L->line, col = L->col;
     size_t s = L->pos;
     bool upper = is_upper(peekc(L, 0));
-    while (is_ident_char(peekc(L, 0))) adv(L);
+    /* aliases are ASCII only, as in Elixir */
+    if (upper) while (is_ident_char(peekc(L, 0))) adv(L);
+    else skip_ident_chars(L, false);
     /* a trailing ? or ! belongs to the name, even before `=`, as in Elixir
      * (`a!=b` reads as `a! = b`) */
     if (!upper && (peekc(L, 0) == '?' || peekc(L, 0) == '!')) adv(L);
@@ -578,7 +628,7 @@ static void lex_ident(Lexer *L, bool space) {
         size_t p = L->pos;
         while (p < L->len && (L->src[p] == ' ' || L->src[p] == '\t')) p++;
         if (p > L->pos && p + 2 <= L->len && L->src[p] == 'i' && L->src[p + 1] == 'n' &&
-            (p + 2 == L->len || !(is_ident_char((unsigned char)L->src[p + 2]) || L->src[p + 2] == '?' ||
+            (p + 2 == L->len || !(is_ident_char((unsigned char)L->src[p + 2]) || (unsigned char)L->src[p + 2] >= 0x80 || L->src[p + 2] == '?' ||
                                   L->src[p + 2] == '!' || L->src[p + 2] == ':'))) {
             advn(L, p + 2 - L->pos);
             Token *t = push_tok(L, T_OP, line, col, space);
@@ -638,7 +688,8 @@ static bool lex_tokens(Lexer *L, bool in_interp) {
         int line = L->line, col = L->col;
         size_t ntok = L->out->n;
         if (is_digit(c)) lex_number(L, space);
-        else if (is_ident_start(c) || is_upper(c)) lex_ident(L, space);
+        else if (is_ident_start(c) || is_upper(c) || (c >= 0x80 && uni_ident_at(L, 0, UNICODE_ID_START)))
+            lex_ident(L, space);
         else if (c == '"') {
             if (peekc(L, 1) == '"' && peekc(L, 2) == '"') { advn(L, 3); lex_string(L, '"', '"', true, line, col, space); }
             else { adv(L); lex_string(L, '"', '"', false, line, col, space); }
@@ -666,10 +717,14 @@ static bool lex_tokens(Lexer *L, bool in_interp) {
                 return true;
             }
             if (!op) {
-                char what[8];
-                if (c >= 0x20 && c < 0x7f) snprintf(what, sizeof what, "%c", c);
-                else snprintf(what, sizeof what, "\\x%02X", c);
-                lex_error(L, line, col, "unexpected character \"%s\"", what);
+                char what[64];
+                uint32_t cp;
+                size_t n = utf8_at(L, 0, &cp);
+                if (c >= 0x20 && c < 0x7f) snprintf(what, sizeof what, "\"%c\"", c);
+                else if (n) /* Elixir's wording for a stray character, e.g. an upper-case É */
+                    snprintf(what, sizeof what, "token: \"%.*s\" (column %d, code point U+%04X)", (int)n, L->src + L->pos, col, (unsigned)cp);
+                else snprintf(what, sizeof what, "\"\\x%02X\"", c);
+                lex_error(L, line, col, n ? "unexpected %s" : "unexpected character %s", what);
                 return true;
             }
             if (in_interp) {

@@ -805,6 +805,11 @@ static Node *parse_postfix(Parser *P, Node *n) {
                 next(P);
                 continue;
             }
+            if (nt->kind == T_ALIAS && n->kind == N_ATOM)
+                /* :Elixir.Foo, :"a".Foo, true.Foo: Elixir's own message */
+                return error_at(P, nt, "atom cannot be followed by an alias. If the '.' was meant to be "
+                                       "part of the atom's name, the atom name must be quoted. Syntax error "
+                                       "before: '.'%s", "");
             if (nt->kind == T_IDENT || nt->kind == T_KEYWORD || op_name(nt)) {
                 next(P);
                 next(P);

@@ -86,7 +86,7 @@ static void pat_map_entries(Cg *c, Node *map, uint32_t r, int fail) {
     }
 }
 
-void cg_pattern(Cg *c, Node *p, uint32_t r, int fail) {
+static void pattern_node(Cg *c, Node *p, uint32_t r, int fail) {
     switch (p->kind) {
     case N_VAR: pat_var(c, p, r, fail); return;
     case N_INT: case N_FLOAT: case N_ATOM: case N_STRING: case N_ALIAS: case N_MODULE_REF:
@@ -271,7 +271,7 @@ static void test_in(Cg *c, Node *n, int fail) {
     cg_emit(c, OPC_IS_EQX_K, t, cg_lit(c, ATOM_true), fail);
 }
 
-void cg_guard_test(Cg *c, Node *g, int fail) {
+static void guard_test_node(Cg *c, Node *g, int fail) {
     uint32_t mark = c->fn->top;
     int t;
     if (g->kind == N_BINOP && (!strcmp(g->name, "and") || !strcmp(g->name, "&&"))) {
@@ -335,7 +335,16 @@ void cg_guard_test(Cg *c, Node *g, int fail) {
 }
 
 /* Whether evaluating guard g can raise (then it runs under TRY). */
+static bool can_raise_node(Cg *c, Node *g);
+/* Whether evaluating guard g can raise (depth-bounded). */
 static bool can_raise(Cg *c, Node *g) {
+    cg_enter(c, g);
+    bool r = can_raise_node(c, g);
+    cg_leave(c);
+    return r;
+}
+
+static bool can_raise_node(Cg *c, Node *g) {
     switch (g->kind) {
     case N_VAR: case N_INT: case N_FLOAT: case N_ATOM: case N_STRING: case N_ALIAS: case N_MODULE_REF:
         return false;
@@ -391,7 +400,7 @@ void cg_guard(Cg *c, Node *g, int fail) {
     f->in_guard--;
 }
 
-void cg_test_truthy(Cg *c, Node *n, int fail) {
+static void test_truthy_node(Cg *c, Node *n, int fail) {
     if (n->kind == N_UNOP && !strcmp(n->name, "!")) {
         int holds = cg_label(c);
         cg_test_truthy(c, n->kids[0], holds);
@@ -422,4 +431,23 @@ void cg_test_truthy(Cg *c, Node *n, int fail) {
     uint32_t r = cg_any(c, n);
     cg_emit(c, OPC_JFALSY, r, fail);
     cg_release(c, mark);
+}
+
+/* The public entry points bound the recursion depth (cg_enter). */
+void cg_pattern(Cg *c, Node *p, uint32_t r, int fail) {
+    cg_enter(c, p);
+    pattern_node(c, p, r, fail);
+    cg_leave(c);
+}
+
+void cg_guard_test(Cg *c, Node *g, int fail) {
+    cg_enter(c, g);
+    guard_test_node(c, g, fail);
+    cg_leave(c);
+}
+
+void cg_test_truthy(Cg *c, Node *n, int fail) {
+    cg_enter(c, n);
+    test_truthy_node(c, n, fail);
+    cg_leave(c);
 }

@@ -34,6 +34,28 @@ Markers in the first 5 lines of a test:
                   does not run this test with elixir.
   # stress-only   only run with --stress (long-running tests).
   # args: A B     command-line arguments after the file (System.argv()).
+  # gc-stress: skip -- REASON
+                  do not run this test against a GC-stress build (see the
+                  policy below); it is reported as skipped, never as passed.
+
+Sanitizers: a test fails whenever act's stderr carries a sanitizer report
+(AddressSanitizer, LeakSanitizer, UndefinedBehaviorSanitizer `runtime
+error:`), whatever its exit status and expected stderr, and the report is
+shown. (ASan's default exit status 1 would otherwise pass for an uncaught
+error.) Meson's default ASAN_OPTIONS keep leak detection on.
+
+GC-stress policy. A build with -Dgc_stress=true (act --version says
+`gc-stress`, detected automatically, or --gc-stress) collects at every
+allocation safe point, so a collection costs O(live data + stack) at every
+safe point that follows an allocation. The VM bounds that cost (vm/gc.c: a
+stress collection is skipped when nothing was allocated since the last one,
+and, past a live size of GC_STRESS_FULL_WORDS, until the allocation since the
+last one is a fixed fraction of the live data and stack), so most tests run
+within a small factor of their normal time. Against such a build the
+runner multiplies the per-test timeout by --stress-timeout-factor (default
+10). A test whose run stays quadratic anyway (e.g. a deep non-tail recursion,
+whose every safe point scans the frame stack in the interpreter) carries
+`# gc-stress: skip -- reason`; the runner counts and lists it as skipped.
 
 Each test runs with its own directory as the working directory and its base
 name as the file argument, so paths printed in stack traces are stable.
@@ -96,6 +118,11 @@ class Test:
         head = src.decode("utf-8", "replace").splitlines()[:5]
         self.act_only = any("# act-only" in line for line in head)
         self.stress_only = any("# stress-only" in line for line in head)
+        self.gc_stress_skip = None
+        for line in head:
+            m = re.match(r"\s*#\s*gc-stress:\s*skip\b\s*(?:--|\u2014|-)?\s*(.*)$", line)
+            if m:
+                self.gc_stress_skip = m.group(1).strip() or "no reason given"
         self.args = []
         for line in head:
             m = re.match(r"\s*#\s*args:(.*)$", line)
@@ -144,6 +171,20 @@ def run(cmd, cwd, timeout):
         return b"", str(e).encode(), -1
 
 
+SANITIZER_REPORT = re.compile(
+    rb"^(==\d+==\s*ERROR: (AddressSanitizer|LeakSanitizer)|.*: runtime error: |"
+    rb"SUMMARY: (AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer))", re.M)
+
+
+def sanitizer_report(err):
+    """The sanitizer report in a stderr (from its first line), or None."""
+    m = SANITIZER_REPORT.search(err)
+    if not m:
+        return None
+    text = err[m.start():].decode("utf-8", "replace")
+    return text if len(text) <= 6000 else text[:6000] + "\n... (report cut)\n"
+
+
 def diff(label, expected, actual, limit=40):
     exp = expected.decode("utf-8", "replace").splitlines(keepends=True)
     act = actual.decode("utf-8", "replace").splitlines(keepends=True)
@@ -169,6 +210,9 @@ def check(test, opts):
     fname = os.path.basename(test.path)
     problems = []
     out, err, status = run([opts.act, fname] + test.args, cwd, opts.timeout)
+    report = sanitizer_report(err)
+    if report is not None:
+        problems.append("sanitizer report (exit status %s)\n%s" % (status, report))
     if status is None:
         problems.append("timed out after %ss" % opts.timeout)
     else:
@@ -222,6 +266,12 @@ SELF_TESTS = {
     "expect_block_differs": ({"t.act": "#out: a\n# expect:\n# b\n"}, False),
     "args": ({"t.act": "# args: x 'y z'\n#argv\n", "t.out": "x y z\n"}, True),
     "stderr_ignored_without_err": ({"t.act": "#err: noise\n#out: ok\n", "t.out": "ok\n"}, True),
+    "asan_report_fails": ({"t.act": "#err: ==12==ERROR: LeakSanitizer: detected memory leaks\n#out: ok\n",
+                           "t.out": "ok\n"}, False),
+    "asan_report_fails_prefix": ({"t.act": "#err: boom\n#err: ==7==ERROR: AddressSanitizer: heap-use-after-free\n"
+                                  "#exit: 1\n", "t.err": "#! prefix\nboom\n"}, False),
+    "ubsan_report_fails": ({"t.act": "#err: vm/x.c:3:5: runtime error: signed integer overflow\n#out: ok\n",
+                            "t.out": "ok\n"}, False),
 }
 
 
@@ -267,6 +317,10 @@ def main():
     ap.add_argument("--conformance", action="store_true", help="also check the expectations against elixir")
     ap.add_argument("--stress", action="store_true", help="include tests marked # stress-only")
     ap.add_argument("--timeout", type=float, default=60, help="seconds per test (default 60)")
+    ap.add_argument("--gc-stress", choices=["auto", "yes", "no"], default="auto",
+                    help="treat act as a GC-stress build (default: ask act --version)")
+    ap.add_argument("--stress-timeout-factor", type=float, default=10,
+                    help="timeout multiplier against a GC-stress build (default 10)")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="parallel tests")
     ap.add_argument("-v", "--verbose", action="store_true", help="print a line for passing tests too")
     opts = ap.parse_args()
@@ -278,6 +332,18 @@ def main():
 
     tests = [Test(p) for p in find_tests(opts.paths or [HERE])]
     tests = [t for t in tests if opts.stress or not t.stress_only]
+    gc_stress = opts.gc_stress == "yes"
+    if opts.gc_stress == "auto":
+        out, _, _ = run([opts.act, "--version"], ROOT, 30)
+        gc_stress = b"gc-stress" in out
+    skipped = []
+    if gc_stress:
+        opts.timeout *= opts.stress_timeout_factor
+        skipped = [t for t in tests if t.gc_stress_skip]
+        tests = [t for t in tests if not t.gc_stress_skip]
+        print("GC-stress build: timeout %gs per test, %d tests skipped" % (opts.timeout, len(skipped)))
+        for t in skipped:
+            print("SKIP %s: gc-stress: %s" % (t.name, t.gc_stress_skip))
     passed = failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
         results = pool.map(lambda t: (t, check(t, opts)), tests)
@@ -290,6 +356,8 @@ def main():
                 if opts.verbose:
                     print("ok   %s" % test.name)
             sys.stdout.flush()
+    if skipped:
+        print("%d skipped under GC stress" % len(skipped))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -261,7 +261,43 @@ static void relocate_block(const Move *m, Term *from, Term *to) {
 
 /* ---- the collection ----------------------------------------------------- */
 
+#ifdef ACT_GC_STRESS
+/* ---- GC-stress cost bound ------------------------------------------------
+ * A stress build asks for a collection at every safe point after an
+ * allocation (heap.c sets gc_wanted in heap_alloc; the interpreter collects
+ * at every safe point). A collection costs O(live words + stack words), so
+ * collecting at every one of them makes a program with a big live set or a
+ * deep stack quadratic. gc_collect therefore returns at once, leaving the
+ * heap as it is, exactly when all of these hold:
+ *  - the collection is not needed: no fragments, room for `need` words, the
+ *    binary budget is not spent;
+ *  - and either nothing was allocated since the last collection (gc_wanted
+ *    is false: this is not an allocation safe point; no term can have moved
+ *    since), or the cost of a collection, live + stack words, exceeds
+ *    GC_STRESS_FULL_WORDS and the words allocated since the last collection
+ *    are fewer than cost / GC_STRESS_RATIO.
+ * So a small heap is collected at every allocation safe point, and a big one
+ * after every cost / GC_STRESS_RATIO allocated words: total stress work
+ * stays within GC_STRESS_RATIO times the words allocated (plus
+ * GC_STRESS_FULL_WORDS per safe point), about 100 times more collections
+ * than a normal build of the same heap. tests/run.py documents the policy. */
+#define GC_STRESS_FULL_WORDS ((size_t)16 * 1024)
+#define GC_STRESS_RATIO 8
+
+static bool stress_skip(const Process *p, size_t need) {
+    if (p->frags || (size_t)(p->hend - p->htop) < need || p->bin_budget == 0) return false;
+    if (!p->gc_wanted) return true;
+    size_t used = (size_t)(p->htop - p->heap);
+    if (used < p->gc_live) return false; /* not the heap the last collection left */
+    size_t cost = p->gc_live + p->stack_top;
+    return cost > GC_STRESS_FULL_WORDS && (used - p->gc_live) < cost / GC_STRESS_RATIO;
+}
+#endif
+
 void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra) {
+#ifdef ACT_GC_STRESS
+    if (stress_skip(p, need)) return;
+#endif
     size_t used = gc_heap_used(p);
     size_t cur = p->heap_words ? p->heap_words : GC_MIN_HEAP;
     if (need > SIZE_MAX / 4 - used) heap_out_of_memory("process heap", SIZE_MAX);
@@ -330,6 +366,7 @@ void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra) {
     p->bin_budget = g.bin_live > BIN_BUDGET_MIN ? g.bin_live : BIN_BUDGET_MIN;
     p->gc_wanted = false;
     p->gc_count++;
+    p->gc_live = live;
 
 #ifdef ACT_GC_STRESS
     if (gc_verify_heap(p) != 0) {

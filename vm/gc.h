@@ -39,6 +39,11 @@
 /* Collect p's heap. On return every live term (reachable from the roots)
  * is in one contiguous block, fragments are gone, gc_wanted is false,
  * gc_count was incremented and p->htop + need <= p->hend.
+ * Exception, in ACT_GC_STRESS builds only: when no collection is needed (no
+ * fragments, room for need, binary budget left) and either nothing was
+ * allocated since the last collection or the allocation since then is small
+ * next to the live data and stack, gc_collect returns without collecting
+ * (gc_count unchanged, the heap untouched). See the cost bound in gc.c.
  * extra_roots[0..nextra) are roots too, updated in place. Call only at a safe
  * point: no C local may hold a heap term other than through a root. */
 void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra);

@@ -114,6 +114,7 @@ void heap_init(Process *p, size_t words) {
     p->off_heap = NULL;
     p->gc_wanted = false;
     p->gc_count = 0;
+    p->gc_live = 0;
     p->bin_budget = BIN_BUDGET_MIN;
 }
 

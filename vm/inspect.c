@@ -932,6 +932,38 @@ static void build_charlist(Builder *B, Term t)
     ds_push(B, doc_from_text(d, start));
 }
 
+/* Kernel functions the Elixir compiler inlines to :erlang BIFs: a capture
+ * of one (&is_atom/1) is an :erlang export, and prints as one. `as` is the
+ * :erlang name as inspect prints it (NULL: the same name). */
+static const struct { const char *name; unsigned arity; const char *as; } inlined_bifs[] = {
+    {"abs", 1, NULL}, {"binary_part", 3, NULL}, {"bit_size", 1, NULL}, {"byte_size", 1, NULL},
+    {"ceil", 1, NULL}, {"div", 2, NULL}, {"floor", 1, NULL}, {"hd", 1, NULL}, {"tl", 1, NULL},
+    {"is_atom", 1, NULL}, {"is_binary", 1, NULL}, {"is_bitstring", 1, NULL}, {"is_boolean", 1, NULL},
+    {"is_float", 1, NULL}, {"is_function", 1, NULL}, {"is_function", 2, NULL}, {"is_integer", 1, NULL},
+    {"is_list", 1, NULL}, {"is_map", 1, NULL}, {"is_number", 1, NULL}, {"is_pid", 1, NULL},
+    {"is_port", 1, NULL}, {"is_reference", 1, NULL}, {"is_tuple", 1, NULL}, {"length", 1, NULL},
+    {"make_ref", 0, NULL}, {"map_size", 1, NULL}, {"max", 2, NULL}, {"min", 2, NULL},
+    {"node", 0, NULL}, {"node", 1, NULL}, {"rem", 2, NULL}, {"round", 1, NULL}, {"self", 0, NULL},
+    {"send", 2, NULL}, {"throw", 1, NULL}, {"trunc", 1, NULL}, {"tuple_size", 1, NULL},
+    {"exit", 1, NULL}, {"spawn", 1, NULL}, {"spawn_link", 1, NULL}, {"apply", 2, NULL},
+    {"apply", 3, NULL}, {"not", 1, NULL}, {"+", 1, NULL}, {"-", 1, NULL}, {"+", 2, NULL},
+    {"-", 2, NULL}, {"*", 2, NULL}, {"/", 2, NULL}, {"==", 2, NULL}, {"<", 2, NULL},
+    {">", 2, NULL}, {">=", 2, NULL}, {"++", 2, NULL}, {"--", 2, NULL}, {"!=", 2, "\"/=\""},
+    {"===", 2, "\"=:=\""}, {"!==", 2, "\"=/=\""}, {"<=", 2, "\"=<\""},
+};
+
+/* The inlined_bifs entry of Kernel.name/arity, or -1. */
+static int inlined_bif(Term mod, Term name, long arity)
+{
+    if (mod != ATOM_Elixir_Kernel || !is_atom(name)) return -1;
+    size_t n;
+    const char *s = atom_name(name, &n);
+    for (size_t i = 0; i < sizeof inlined_bifs / sizeof inlined_bifs[0]; i++)
+        if (inlined_bifs[i].arity == arity && strlen(inlined_bifs[i].name) == n && memcmp(inlined_bifs[i].name, s, n) == 0)
+            return (int)i;
+    return -1;
+}
+
 static void build_fun(Builder *B, Term t)
 {
     Docs *d = &B->d;
@@ -939,9 +971,16 @@ static void build_fun(Builder *B, Term t)
     if (box_type(t) == BOX_EXPORT) {
         const Term *w = boxed_ptr(t) + 1;
         strbuf_putc(&d->text, '&');
-        inspect_atom_to_buf(&d->text, w[0]);
-        strbuf_putc(&d->text, '.');
-        inspect_remote_name(&d->text, w[1]);
+        int bif = inlined_bif(w[0], w[1], (long)small_val(w[2]));
+        if (bif >= 0) {
+            strbuf_puts(&d->text, ":erlang.");
+            if (inlined_bifs[bif].as) strbuf_puts(&d->text, inlined_bifs[bif].as);
+            else inspect_remote_name(&d->text, w[1]);
+        } else {
+            inspect_atom_to_buf(&d->text, w[0]);
+            strbuf_putc(&d->text, '.');
+            inspect_remote_name(&d->text, w[1]);
+        }
         strbuf_printf(&d->text, "/%ld", (long)small_val(w[2]));
     } else {
         /* Elixir: #Function<INDEX.UNIQ/ARITY in Mod.outer/arity>, or for

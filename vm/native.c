@@ -37,8 +37,12 @@ Term native_raise(Process *p, Term cls, Term reason) {
 }
 
 Term native_raise_fc(Process *p, const char *mod, const char *fun, unsigned arity) {
+    return native_raise_fc_args(p, mod, fun, make_small(arity));
+}
+
+Term native_raise_fc_args(Process *p, const char *mod, const char *fun, Term args) {
     native_raise(p, ATOM_error, ATOM_function_clause);
-    Term top = make_tuple(p, 4, (Term[]){ atom_intern_cstr(mod), atom_intern_cstr(fun), make_small(arity), T_NIL });
+    Term top = make_tuple(p, 4, (Term[]){ atom_intern_cstr(mod), atom_intern_cstr(fun), args, T_NIL });
     p->exc_trace = make_cons_cell(p, top, T_NIL);
     return T_NONE;
 }

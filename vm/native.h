@@ -55,6 +55,9 @@ Term native_raise(Process *p, Term cls, Term reason);
  * the native's function matched. (Added in the second wave; the trace rule
  * above applies to every native but erlang:raise/3.) */
 Term native_raise_fc(Process *p, const char *mod, const char *fun, unsigned arity);
+/* The same with the arguments of that function (a proper list) in place of
+ * its arity: String.upcase/1 reports String.upcase(str, :default). */
+Term native_raise_fc_args(Process *p, const char *mod, const char *fun, Term args);
 /* error:badarg, error:badarith, error:{badkey,K}, error:{badmap,M} ... */
 Term native_badarg(Process *p);
 Term native_badarith(Process *p);

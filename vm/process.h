@@ -37,6 +37,11 @@ typedef struct Process {
     size_t bin_budget;
     bool gc_wanted;
     uint64_t gc_count;      /* collections so far (for tests and stats) */
+    /* Words live after the last collection (0 before the first): heap words
+     * allocated since then are htop - heap - gc_live. Set by heap_init and
+     * gc_collect (added by the robustness pass, for the GC-stress cost bound
+     * in gc.c). */
+    size_t gc_live;
 
     /* ---- registers and frames (interp.c) ---- */
     Term *stack;            /* register windows of all frames */

@@ -187,11 +187,20 @@ static Term change_case(Process *p, Term str, Term mode, int how)
 
 static Term default_mode(void) { return ATOM_default; }
 
-Term string_nat_upcase1(Process *p, Term *args) { return change_case(p, args[0], default_mode(), CASE_UP); }
+/* The /1 forms are Elixir's /2 with the default mode: a failed clause is
+ * reported in the /2 function, with the default filled in. */
+static Term change_case1(Process *p, Term str, int how, const char *fun)
+{
+    if (!is_binary(str))
+        return native_raise_fc_args(p, "Elixir.String", fun, make_list(p, 2, (Term[]){ str, default_mode() }));
+    return change_case(p, str, default_mode(), how);
+}
+
+Term string_nat_upcase1(Process *p, Term *args) { return change_case1(p, args[0], CASE_UP, "upcase"); }
 Term string_nat_upcase2(Process *p, Term *args) { return change_case(p, args[0], args[1], CASE_UP); }
-Term string_nat_downcase1(Process *p, Term *args) { return change_case(p, args[0], default_mode(), CASE_DOWN); }
+Term string_nat_downcase1(Process *p, Term *args) { return change_case1(p, args[0], CASE_DOWN, "downcase"); }
 Term string_nat_downcase2(Process *p, Term *args) { return change_case(p, args[0], args[1], CASE_DOWN); }
-Term string_nat_capitalize1(Process *p, Term *args) { return change_case(p, args[0], default_mode(), CASE_CAP); }
+Term string_nat_capitalize1(Process *p, Term *args) { return change_case1(p, args[0], CASE_CAP, "capitalize"); }
 Term string_nat_capitalize2(Process *p, Term *args) { return change_case(p, args[0], args[1], CASE_CAP); }
 
 /* Whitespace trimming: how bit 1 = leading, bit 2 = trailing. */
@@ -325,7 +334,13 @@ static Term do_split(Process *p, Term str, Term pattern, long parts, bool trim)
     return tv_list(p, &tv);
 }
 
-Term string_nat_split2(Process *p, Term *args) { return do_split(p, args[0], args[1], -1, false); }
+/* split/2 is Elixir's split/3 with options []. */
+Term string_nat_split2(Process *p, Term *args)
+{
+    if (!is_binary(args[0]))
+        return native_raise_fc_args(p, "Elixir.String", "split", make_list(p, 3, (Term[]){ args[0], args[1], T_NIL }));
+    return do_split(p, args[0], args[1], -1, false);
+}
 
 Term string_nat_split3(Process *p, Term *args)
 {
@@ -728,11 +743,15 @@ static Term pad(Process *p, Term str, Term count, Term padding, bool leading)
 {
     const uint8_t *s, *ps;
     size_t n, pn;
-    if (!bin_of(str, &s, &n) || !is_integer(count) || !bin_of(padding, &ps, &pn) || pn == 0) return fc(p);
-    if (!is_small(count) || small_val(count) < 0) {
-        if (!is_small(count) && box_type(count) == BOX_BIG_POS) return native_raise(p, ATOM_error, ATOM_system_limit);
-        return fc(p);
-    }
+    /* pad_leading/2 is pad_leading/3 with " "; Elixir's /3 wraps a binary
+     * padding in a list before its guarded clause: failures name the /3
+     * with that list. */
+    bool big = is_integer(count) && !is_small(count) && box_type(count) == BOX_BIG_POS;
+    if (!bin_of(str, &s, &n) || !is_integer(count) || !bin_of(padding, &ps, &pn) || pn == 0 ||
+        (!big && (!is_small(count) || small_val(count) < 0)))
+        return native_raise_fc_args(p, "Elixir.String", leading ? "pad_leading" : "pad_trailing",
+                                    make_list(p, 3, (Term[]){ str, count, is_binary(padding) ? make_list(p, 1, &padding) : padding }));
+    if (big) return native_raise(p, ATOM_error, ATOM_system_limit);
     size_t len = cp_count(s, n), want = (size_t)small_val(count);
     if (want <= len) return str;
     if (want - len > ((size_t)1 << 32) / pn) return native_raise(p, ATOM_error, ATOM_system_limit);
@@ -1067,6 +1086,18 @@ static Term myers_result(Process *p, MyersState *m, long edits)
     }
     free(st);
     return tv_list(p, &tv);
+}
+
+/* String.equivalent?/2. Elixir compares the canonical decompositions
+ * (NFD); Act has no Unicode normalisation (String.normalize is absent, see
+ * docs/language.md on code points), so two strings are equivalent when
+ * their bytes are equal: exact for text that is already in one normal form. */
+Term string_nat_equivalent(Process *p, Term *args)
+{
+    const uint8_t *a, *b;
+    size_t na, nb;
+    if (!bin_of(args[0], &a, &na) || !bin_of(args[1], &b, &nb)) return fc(p);
+    return make_bool(na == nb && memcmp(a, b, na) == 0);
 }
 
 Term string_nat_myers_difference(Process *p, Term *args)

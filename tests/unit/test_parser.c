@@ -376,6 +376,30 @@ static const struct { const char *src, *dump; } DUMPS[] = {
     {"\"a\\\n"
      "b\"",
      "\"ab\""},
+    /* several guards nest to the right: {:when, [x, {:when, [g1, g2]}]} */
+    {"def f(x) when a when b, do: 1",
+     "(call-np def (when (call f x) (when a b)) [do: 1])"},
+    {"fn x when g1 when g2 -> 1 end",
+     "(fn (-> (when [x] (when g1 g2)) 1))"},
+    {"fn x, y when a when b -> 1 end",
+     "(fn (-> (when [x, y] (when a b)) 1))"},
+    {"fn (x, y) when a when b -> 1 end",
+     "(fn (-> (when [x, y] (when a b)) 1))"},
+    {"case 1 do\n  x when a when b when c -> 1\nend",
+     "(call-np case 1 [do: (stab (-> (when [x] (when a (when b c))) 1))])"},
+    /* Unicode atoms and variables (UAX #31), `@` in atoms */
+    {":é",
+     ":é"},
+    {"[:日本, :Élixir, :aé@b, :a·b, :_é, :é?, :ω!]",
+     "[:日本, :Élixir, :aé@b, :a·b, :_é, :é?, :ω!]"},
+    {"olá = 1; olá + é1",
+     "(= olá 1)\n(+ olá é1)"},
+    {"[é: 1, ñ_x: 2]",
+     "[é: 1, ñ_x: 2]"},
+    {"x.é(1)",
+     "(remote x é 1)"},
+    {"é do\n  1\nend",
+     "(call-np é [do: 1])"},
 };
 
 static void test_dumps(void) {
@@ -494,6 +518,14 @@ static const struct { const char *src; int line, col; const char *msg; } ERRORS[
     {"if x do\n  y\n  a -> b\nend", 3, 5, "unexpected token: ->"},
     {"%Foo", 1, 5, "unexpected end of file"},
     {"@ x", 1, 3, "unexpected token: x"},
+    {"IO.inspect(:Elixir.Foo.Bar)", 1, 20, "atom cannot be followed by an alias. If the '.' was meant to be "
+     "part of the atom's name, the atom name must be quoted. Syntax error before: '.'"},
+    {"x = true.Foo", 1, 10, "atom cannot be followed by an alias. If the '.' was meant to be "
+     "part of the atom's name, the atom name must be quoted. Syntax error before: '.'"},
+    {"IO.inspect(\xc3\x89lixir)", 1, 12, "unexpected token: \"\xc3\x89\" (column 12, code point U+00C9)"},
+    {"x = :\xc3\x89\xe2\x82\xac", 1, 8, "unexpected token: \"\xe2\x82\xac\" (column 8, code point U+20AC)"},
+    {"x = :\xef\xbd\x81", 1, 5, "unexpected character \":\""},
+    {"x = a\xcc\x81\xcc", 1, 8, "unexpected character \"\\xCC\""},
 };
 
 static void test_errors(void) {
