@@ -78,6 +78,12 @@ enum {
     NF_PARENS = 2, /* N_CALL written with parentheses */
     NF_BIGINT = 4, /* N_INT whose value does not fit int64: see text */
     NF_QUOTED_ATOM_KEY = 8, /* keyword key written as "a b": */
+    /* No-paren N_CALL with one argument written with a glued sign after a
+     * space, `n -1` / `n +x` (Elixir's ambiguous_op): a call n(-1), but if
+     * `n` is a variable in scope Elixir rejects it at compile time with
+     * "\"n -1\" looks like a function call but there is a variable named
+     * \"n\"..." (added by the parser engineer; codegen may ignore it). */
+    NF_AMBIGUOUS_OP = 16,
 };
 
 typedef struct Node Node;

@@ -25,6 +25,7 @@
 #include "diag.h"
 #include "../vm/module.h"
 #include "../vm/opinfo.h"
+#include "compiler.h"
 
 /* Node flag set by codegen on the generated __struct__/0 body: build the
  * struct with one MAP_NEW whose keys are LOADK'd in defstruct order, never
@@ -104,6 +105,7 @@ typedef struct Cg {
      * overflow the C stack: the parser bounds most nesting, but
      * left-associative operator chains reach codegen unbounded. */
     int depth;
+    uintptr_t stack_base; /* frame address at compile_source's entry */
 } Cg;
 
 /* Deep enough for everything the parser accepts (its own limit is 2000
@@ -111,6 +113,11 @@ typedef struct Cg {
  * the deepest path fits an 8 MB stack under ASan. Long left-associative
  * arithmetic chains do not count: binop walks them with a loop. */
 #define CG_MAX_DEPTH 12000
+/* Frames differ in size (ASan makes them several times larger), so the
+ * depth count alone cannot bound the C stack: cg_enter also stops at this
+ * many bytes of stack below compile_source (which therefore needs a
+ * thread stack of at least about twice this). */
+#define CG_STACK_BUDGET ((uintptr_t)4 << 20)
 
 /* Where an expression's value goes: into `reg`, or returned (tail), or
  * nowhere (discard: `reg` is still a valid scratch register). */
@@ -121,7 +128,9 @@ _Noreturn void cg_error(Cg *c, const Node *n, const char *fmt, ...) __attribute_
 /* Enter one level of recursion at n (a clean compile error past
  * CG_MAX_DEPTH); every cg_enter is paired with a cg_leave on return. */
 static inline void cg_enter(Cg *c, const Node *n) {
-    if (++c->depth > CG_MAX_DEPTH) cg_error(c, n, "expression nested too deeply");
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (++c->depth > CG_MAX_DEPTH || (c->stack_base > sp && c->stack_base - sp > CG_STACK_BUDGET))
+        cg_error(c, n, "expression nested too deeply");
 }
 static inline void cg_leave(Cg *c) { c->depth--; }
 int cg_label(Cg *c);

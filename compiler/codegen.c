@@ -20,6 +20,8 @@
  * Errors and small helpers
  * ====================================================================== */
 
+bool (*compile_kernel_has)(Term name, uint32_t arity);
+
 void cg_error(Cg *c, const Node *n, const char *fmt, ...) {
     char msg[256];
     va_list ap;
@@ -805,6 +807,7 @@ bool compile_source(const char *file, const char *src, size_t len, CompileResult
     if (!prog) { ast_arena_free(arena); return false; }
 
     Cg *c = calloc(1, sizeof *c);
+    c->stack_base = (uintptr_t)__builtin_frame_address(0);
     c->file = file;
     c->diag = err;
     c->arena = arena;

@@ -18,4 +18,12 @@ typedef struct CompileResult {
  * diag_print). The modules are not registered; the caller does that. */
 bool compile_source(const char *file, const char *src, size_t len, CompileResult *out, Diag *err);
 void compile_result_free(CompileResult *r);
+
+/* Set by the embedder before compile_source: whether Elixir.Kernel exports
+ * name/arity (act: module_resolve, which autoloads the embedded Kernel).
+ * A local call that neither the module nor Kernel defines is then a compile
+ * error "undefined function f/1", as in Elixir. NULL (actc, which compiles
+ * the stdlib itself) disables the check: unknown calls go to Kernel.
+ * (Added by the second codegen pass.) */
+extern bool (*compile_kernel_has)(Term name, uint32_t arity);
 #endif

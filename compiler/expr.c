@@ -434,16 +434,48 @@ const char *cg_mod_display(Cg *c, const char *text) {
     return ast_strdup(c->arena, buf, strlen(buf));
 }
 
-/* When Kernel is loaded (inside act, not in actc), an unknown local call that
- * Kernel does not define either is a compile error, as in Elixir. */
+/* With the embedder's Kernel lookup (compile_kernel_has: act, not actc), an
+ * unknown local call that Kernel does not define either is a compile error,
+ * as in Elixir. */
 void cg_check_kernel(Cg *c, const Node *at, const char *name, size_t arity) {
-    ExportRef ref;
-    if (!module_find(ATOM_Elixir_Kernel)) return;
-    if (module_resolve(ATOM_Elixir_Kernel, cg_atom(c, name), (uint32_t)arity, &ref)) return;
+    if (!compile_kernel_has || compile_kernel_has(cg_atom(c, name), (uint32_t)arity)) return;
     if (c->mod->is_script)
         cg_error(c, at, "undefined function %s/%zu (there is no such import)", name, arity);
     cg_error(c, at, "undefined function %s/%zu (expected %s to define such a function or for it to be imported, but none are available)",
              name, arity, cg_mod_display(c, c->mod->name_text));
+}
+
+static Node *remote_node(Cg *c, NodeKind modkind, const char *mod, const char *fun, const Node *at, Node *arg) {
+    Node *r = cg_node(c, N_REMOTE, at);
+    r->name = fun;
+    r->flags = NF_PARENS;
+    Node *m = cg_node(c, modkind, at);
+    m->name = mod;
+    ast_push(c->arena, r, m);
+    ast_push(c->arena, r, arg);
+    return r;
+}
+
+/* Elixir's raise is a macro: when the exception is known at compile time
+ * (a string, or an alias with optional attributes) it expands to
+ * :erlang.error(M.exception(arg)), so no Kernel frame sits on top of the
+ * stack trace and the raising function stays below it (a native call keeps
+ * its caller's frame even in tail position). NULL for the other forms,
+ * which call Kernel.raise. */
+static Node *raise_expand(Cg *c, const Node *at, Node **args, size_t na) {
+    Node *exc;
+    if (na == 1 && (args[0]->kind == N_STRING || args[0]->kind == N_INTERP)) {
+        exc = remote_node(c, N_ALIAS, "RuntimeError", "exception", at, args[0]);
+    } else if (args[0]->kind == N_ALIAS &&
+               (na == 1 || (na == 2 && (args[1]->kind == N_STRING || args[1]->kind == N_INTERP)))) {
+        /* Keyword attributes go through Kernel.raise/2, which drops (with
+         * Elixir's warning) fields the struct does not have. */
+        Node *attrs = na == 2 ? args[1] : cg_node(c, N_LIST, at);
+        exc = remote_node(c, N_ALIAS, args[0]->name, "exception", at, attrs);
+    } else {
+        return NULL;
+    }
+    return remote_node(c, N_ATOM, "erlang", "error", at, exc);
 }
 
 static void local_call(Cg *c, Node *n, Dest d) {
@@ -451,6 +483,8 @@ static void local_call(Cg *c, Node *n, Dest d) {
     if (def) { call_local(c, n, def, n->kids, n->nkids, d); return; }
     if (is_kernel_inline(c, n, d)) return;
     cg_check_kernel(c, n, n->name, n->nkids);
+    Node *e = strcmp(n->name, "raise") == 0 ? raise_expand(c, n, n->kids, n->nkids) : NULL;
+    if (e) { cg_expr(c, e, d); return; }
     if (d.tail && strcmp(n->name, "raise") == 0) {
         /* raise is :erlang.error inline on the BEAM: the raising function
          * stays in the stack trace, so it is never a tail call. */
@@ -478,6 +512,8 @@ static void remote_call(Cg *c, Node *n, Dest d) {
     Node **args = n->kids + 1;
     size_t na = n->nkids - 1;
     if (module_target(c, n->kids[0], &mod)) {
+        Node *e = mod == ATOM_Elixir_Kernel && strcmp(n->name, "raise") == 0 ? raise_expand(c, n, args, na) : NULL;
+        if (e) { cg_expr(c, e, d); return; }
         /* A call to a function of the module being compiled stays local only
          * through the import table, as Elixir's (hot code loading). */
         cg_call_remote(c, n, mod, cg_atom(c, n->name), args, na, d);
@@ -960,9 +996,7 @@ static void var_expr(Cg *c, Node *n, Dest d) {
         if (def) { call_local(c, n, def, NULL, 0, d); return; }
         /* Elixir expands an unknown variable to a call `name()` (with a
          * warning): only Kernel could define it. */
-        ExportRef ref;
-        if (module_find(ATOM_Elixir_Kernel) &&
-            module_resolve(ATOM_Elixir_Kernel, cg_atom(c, n->name), 0, &ref)) {
+        if (compile_kernel_has && compile_kernel_has(cg_atom(c, n->name), 0)) {
             Node *call = cg_node(c, N_CALL, n);
             call->name = n->name;
             local_call(c, call, d);

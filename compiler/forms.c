@@ -274,15 +274,10 @@ static void for_form(Cg *c, Node *n, Dest d) {
         Node *uniq = cg_call_kw(n, "uniq");
         if (uniq && !(uniq->kind == N_ATOM && (!strcmp(uniq->name, "false") || !strcmp(uniq->name, "nil"))))
             e = remote(c, "Enum", "uniq", n, e, NULL, NULL);
-        if (into && (into->kind == N_STRING || into->kind == N_INTERP)) {
-            Node *empty = mk(c, N_STRING, NULL, n);
-            empty->str = "";
-            empty->len = 0;
-            Node *cat = mk(c, N_BINOP, "<>", n);
-            ast_push(c->arena, cat, into);
-            ast_push(c->arena, cat, remote(c, "Enum", "join", n, e, empty, NULL));
-            e = cat;
-        } else if (into) {
+        /* into: a binary goes through Enum.into too: it raises
+         * ArgumentError "argument error: x" for a non-binary element, as
+         * Elixir's for does (joining would stringify it). */
+        if (into) {
             e = remote(c, "Enum", "into", n, e, into, NULL);
         }
     }

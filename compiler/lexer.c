@@ -745,13 +745,42 @@ static bool lex_tokens(Lexer *L, bool in_interp) {
     return true;
 }
 
+/* Elixir refuses a source file that is not valid UTF-8 anywhere, comments
+ * included (before tokenizing), so later stages may assume valid UTF-8. */
+static void check_utf8(Lexer *L) {
+    int line = 1, col = 1;
+    for (size_t p = 0; p < L->len;) {
+        unsigned char c = (unsigned char)L->src[p];
+        size_t n = 1;
+        if (c >= 0x80) {
+            uint32_t cp;
+            L->pos = p;
+            n = utf8_at(L, 0, &cp);
+            if (n == 0) {
+                /* Elixir: UnicodeConversionError "invalid encoding starting at
+                 * <<...>>", without a position; Act names the byte */
+                char what[8];
+                snprintf(what, sizeof what, "\\x%02X", c);
+                L->pos = 0;
+                lex_error(L, line, col, "unexpected character \"%s\"", what);
+                return;
+            }
+        }
+        if (c == '\n') { line++; col = 1; }
+        else col += (int)n;
+        p += n;
+    }
+    L->pos = 0;
+}
+
 bool lexer_run(AstArena *arena, const char *file, const char *src, size_t len,
                TokenList *out, Diag *err) {
     Lexer L = { .arena = arena, .file = file, .src = src, .len = len, .line = 1, .col = 1,
                 .out = out, .err = err };
     out->toks = NULL;
     out->n = out->cap = 0;
-    lex_tokens(&L, false);
+    check_utf8(&L);
+    if (!failed(&L)) lex_tokens(&L, false);
     free(L.buf);
     /* drop a trailing EOL, then terminate */
     if (out->n > 0 && out->toks[out->n - 1].kind == T_EOL) out->n--;

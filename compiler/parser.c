@@ -187,23 +187,25 @@ static bool parse_do_block(Parser *P, Node *call);
 /* Arguments                                                             */
 /* ===================================================================== */
 
-/* Can token t start an argument of a call written without parentheses?
- * `remote` allows `Mod.f -1` (a unary minus glued to its operand). */
-static bool noparen_start(Parser *P, bool remote) {
+/* Is cur a sign glued to what follows, after a space (`f -1`, `f +x`)?
+ * Elixir 1.14's tokenizer then reads the sign as unary and the name before
+ * it as a call (`n -1` is `n(-1)`, flagged ambiguous_op; if n is a variable
+ * the compiler rejects it), unless the next character is one of
+ * `( [ < { % + - / > :` or a space (`n -(1)`, `n -:a`, `n - 1` subtract). */
+static bool glued_sign(Parser *P) {
+    Token *t = cur(P), *nt = peek(P, 1);
+    if (!t->space_before || !(is_op(t, "-") || is_op(t, "+"))) return false;
+    if (nt->space_before || nt->kind == T_EOL || nt->kind == T_EOF || nt->kind == T_ATOM ||
+        (nt->kind == T_STR_BEGIN && nt->quoted))
+        return false;
+    if (nt->kind == T_OP && strchr("([<{%+-/>:", nt->text[0])) return false;
+    return true;
+}
+
+/* Can cur start an argument of a call written without parentheses (after a
+ * name: `f x`, `Mod.f -1`, `@a 1`)? */
+static bool noparen_start(Parser *P) {
     Token *t = cur(P);
-    if (!remote && P->pos > 0) {
-        /* `if -x do`, `raise -1`: a glued unary sign after a name that is
-         * surely not a variable starts arguments; after any other name it is
-         * subtraction (Elixir decides by whether the name is a variable). */
-        static const char *const MACROS[] = {
-            "if", "unless", "case", "cond", "raise", "throw", "exit", "for", "with", "def",
-            "defp", "send", "spawn", "receive", "try", NULL,
-        };
-        const Token *prev = &P->t[P->pos - 1];
-        if (prev->kind == T_IDENT)
-            for (int i = 0; MACROS[i]; i++)
-                if (!strcmp(prev->text, MACROS[i])) { remote = true; break; }
-    }
     if (!t->space_before) return false;
     switch (t->kind) {
     case T_INT: case T_FLOAT: case T_ATOM: case T_KWKEY: case T_STRING: case T_STR_BEGIN:
@@ -215,10 +217,7 @@ static bool noparen_start(Parser *P, bool remote) {
         if (is_op(t, "[") || is_op(t, "{") || is_op(t, "%") || is_op(t, "<<") || is_op(t, "@") ||
             is_op(t, "&") || is_op(t, "!") || is_op(t, "^") || is_op(t, "("))
             return true;
-        if (remote && (is_op(t, "-") || is_op(t, "+")) && !peek(P, 1)->space_before &&
-            peek(P, 1)->kind != T_EOL && peek(P, 1)->kind != T_EOF && !is_op(peek(P, 1), "("))
-            return true;
-        return false;
+        return glued_sign(P);
     default:
         return false;
     }
@@ -826,8 +825,8 @@ static Node *parse_postfix(Parser *P, Node *n) {
                     ast_push(P->a, r, n);
                     if (!parse_paren_args(P, r) || !maybe_do(P, r)) return NULL;
                     n = r;
-                } else if ((n->kind == N_ALIAS || n->kind == N_ATOM || n->kind == N_MODULE_REF) &&
-                           noparen_start(P, true)) {
+                } else if (noparen_start(P)) {
+                    /* `Mod.f x`, and as in Elixir also `var.f x`, `m.f -1` */
                     Node *r = node(P, N_REMOTE, t);
                     r->name = nt->text;
                     ast_push(P->a, r, n);
@@ -885,12 +884,14 @@ static Node *parse_ident(Parser *P) {
         if (!parse_paren_args(P, c) || !maybe_do(P, c)) return NULL;
         return c;
     }
-    if (noparen_start(P, false)) {
+    if (noparen_start(P)) {
         Node *c = node(P, N_CALL, t);
         c->name = t->text;
+        bool ambiguous = glued_sign(P);
         unsigned blocks = P->do_blocks;
         const Token *bad = P->bad_comma;
         if (!parse_noparen_args(P, c) || !maybe_do(P, c) || !noparen_done(P, blocks, bad)) return NULL;
+        if (ambiguous && c->nkids == 1) c->flags |= NF_AMBIGUOUS_OP;
         return c;
     }
     if (P->no_do == 0 && is_kw(cur(P), "do")) {
@@ -913,7 +914,7 @@ static Node *parse_attr(Parser *P) {
     next(P);
     Node *a = node(P, N_ATTR, at);
     a->name = nt->text;
-    if (noparen_start(P, false)) {
+    if (noparen_start(P)) {
         P->no_do++;
         Node *v = parse_expr(P, PREC_MIN);
         P->no_do--;

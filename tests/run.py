@@ -303,7 +303,19 @@ def self_test():
                 failures += 1
                 print("self-test %s: %s, expected %s" % (name, "passed" if passed else "failed",
                                                          "pass" if should_pass else "fail"))
-    print("%d passed, %d failed" % (len(SELF_TESTS) - failures, failures))
+        # The gc-stress marker is parsed from the first 5 lines only.
+        marker_cases = {"# gc-stress: skip -- too deep\n": "too deep",
+                        "\n\n\n\n\n# gc-stress: skip -- late\n": None}
+        for k, (text, want) in enumerate(marker_cases.items()):
+            path = os.path.join(tmp, "marker%d.act" % k)
+            with open(path, "w") as f:
+                f.write(text)
+            if Test(path).gc_stress_skip != want:
+                failures += 1
+                print("self-test gc-stress marker %d: got %r, expected %r"
+                      % (k, Test(path).gc_stress_skip, want))
+    total = len(SELF_TESTS) + 2
+    print("%d passed, %d failed" % (total - failures, failures))
     return 1 if failures else 0
 
 

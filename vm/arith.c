@@ -315,7 +315,8 @@ static Term int_parse(Process *p, Term bin, Term base)
         strbuf_free(&b);
         return r;
     }
-    if (!is_binary(bin)) return fclause(p, "Elixir.Integer", "parse", 2);
+    if (!is_binary(bin)) /* parse/1 is parse/2 with base 10: name the /2 with both */
+        return native_raise_fc_args(p, "Elixir.Integer", "parse", make_list(p, 2, (Term[]){ bin, base }));
     size_t len, used;
     const uint8_t *s = binary_bytes(bin, &len);
     Term n = bignum_parse_prefix(p, (const char *)s, len, (int)small_val(base), &used);

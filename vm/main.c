@@ -160,6 +160,14 @@ static char *read_file(const char *path, size_t *len) {
     return buf;
 }
 
+/* compile_kernel_has for the compiler: Kernel's exports, from the embedded
+ * stdlib (registered here on first use). */
+static bool kernel_has(Term name, uint32_t arity) {
+    ExportRef ref;
+    if (!lazy) load_stdlib();
+    return module_resolve(ATOM_Elixir_Kernel, name, arity, &ref);
+}
+
 /* Compile src; print the diagnostic and exit 65 on error. */
 static void compile_or_exit(const char *file, const char *src, size_t len, CompileResult *res) {
     Diag d = { 0 };
@@ -332,6 +340,7 @@ int main(int argc, char **argv) {
     module_table_init();
 
     CompileResult res = { 0 };
+    compile_kernel_has = kernel_has;
     compile_or_exit(name, src, len, &res);
     if (disasm) {
         for (size_t k = 0; k < res.nmodules; k++) disasm_module(res.modules[k], stdout);
@@ -344,7 +353,7 @@ int main(int argc, char **argv) {
         return 0;
     }
 
-    load_stdlib();
+    if (!lazy) load_stdlib();
     /* The module table owns the modules from here on. */
     for (size_t k = 0; k < res.nmodules; k++) module_register(res.modules[k]);
     free(res.modules);

@@ -1074,14 +1074,14 @@ static Term myers_result(Process *p, MyersState *m, long edits)
         seg_add(&st[n++], e->cp);
         k = e->prev;
     }
-    static const char *const names[] = { "eq", "del", "ins" };
+    const Term names[] = { ATOM_eq, ATOM_del, ATOM_ins };
     TermVec tv = { 0 };
     for (size_t q = n; q-- > 0;) {
         StrBuf b = { 0 };
         for (size_t r = st[q].n; r-- > 0;) strbuf_put_utf8(&b, st[q].cp[r]);
         Term bin = strbuf_to_binary(p, &b);
         strbuf_free(&b);
-        tv_push(&tv, make_tuple2(p, atom_intern_cstr(names[st[q].kind]), bin));
+        tv_push(&tv, make_tuple2(p, names[st[q].kind], bin));
         free(st[q].cp);
     }
     free(st);

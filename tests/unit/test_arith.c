@@ -36,17 +36,17 @@ static bool raised(Term r, Term reason)
     return ok;
 }
 
-/* The call returned T_NONE and raised %FunctionClauseError{} for
- * module.function/arity. */
+/* The call returned T_NONE and raised error:function_clause reported in
+ * module.function/arity: the top of the trace native_raise_fc sets. */
 static bool raised_fclause(Term r, const char *module, const char *function, long arity)
 {
-    Term e = proc.exc_reason;
-    bool ok = r == T_NONE && proc.exc_class == ATOM_error && is_map(e) &&
-              map_get(e, ATOM___struct__) == atom_intern_cstr("Elixir.FunctionClauseError") &&
-              map_get(e, ATOM_module) == atom_intern_cstr(module) &&
-              map_get(e, ATOM_function) == atom_intern_cstr(function) &&
-              map_get(e, ATOM_arity) == make_small(arity);
-    proc.exc_class = proc.exc_reason = T_NIL;
+    Term t = proc.exc_trace;
+    bool ok = r == T_NONE && proc.exc_class == ATOM_error && proc.exc_reason == ATOM_function_clause &&
+              is_cons(t) && is_tuple(CAR(t)) && tuple_arity(CAR(t)) == 4 &&
+              tuple_elems(CAR(t))[0] == atom_intern_cstr(module) &&
+              tuple_elems(CAR(t))[1] == atom_intern_cstr(function) &&
+              tuple_elems(CAR(t))[2] == make_small(arity);
+    proc.exc_class = proc.exc_reason = proc.exc_trace = T_NIL;
     return ok;
 }
 

@@ -59,20 +59,22 @@ static const char *raised_message(Term r) {
     return out;
 }
 
-/* "Mod.fun/arity" of a FunctionClauseError raised by the last call. */
+/* "Mod.fun/arity" of the error:function_clause raised by the last call, as
+ * native_raise_fc reports it: the top of p->exc_trace, {Mod, Fun, Arity, []}. */
 static const char *raised_fc(Term r) {
     static char out[256];
-    Term e = p->exc_reason;
-    if (r != T_NONE || !is_map(e) ||
-        map_get(e, ATOM___struct__) != atom_intern_cstr("Elixir.FunctionClauseError"))
-        return "(no FunctionClauseError)";
+    if (r != T_NONE || p->exc_class != ATOM_error || p->exc_reason != ATOM_function_clause ||
+        !is_cons(p->exc_trace) || !is_tuple(CAR(p->exc_trace)) || tuple_arity(CAR(p->exc_trace)) != 4)
+        return "(no function_clause)";
+    const Term *mfa = tuple_elems(CAR(p->exc_trace));
+    if (!is_small(mfa[2])) return "(no arity)";
     StrBuf b = {0};
-    inspect_to_buf(&b, map_get(e, ATOM_module), &inspect_default_opts);
+    inspect_to_buf(&b, mfa[0], &inspect_default_opts);
     strbuf_puts(&b, ".");
     size_t n;
-    const char *f = atom_name(map_get(e, ATOM_function), &n);
+    const char *f = atom_name(mfa[1], &n);
     strbuf_put(&b, f, n);
-    strbuf_printf(&b, "/%ld", (long)small_val(map_get(e, ATOM_arity)));
+    strbuf_printf(&b, "/%ld", (long)small_val(mfa[2]));
     snprintf(out, sizeof out, "%s", b.data);
     strbuf_free(&b);
     return out;

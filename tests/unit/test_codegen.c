@@ -198,6 +198,85 @@ static void test_errors(void) {
     expect_error("defmodule M do\n  def f(x), do: x\n  defp f(x, y), do: x\n  defp f(x), do: x\nend\n", 4, 0, "already defined");
 }
 
+/* ---- depth limits and long chains ---- */
+
+/* "defmodule C do\n  def f(x) do\n    <head><op><item>...(n times)\n  end\nend\n" */
+static char *chain_src(const char *head, const char *op, const char *item, size_t n) {
+    size_t cap = 64 + strlen(head) + n * (strlen(op) + strlen(item));
+    char *s = malloc(cap);
+    if (!s) return NULL;
+    size_t k = (size_t)snprintf(s, cap, "defmodule C do\n  def f(x) do\n    %s", head);
+    for (size_t i = 0; i < n; i++) k += (size_t)snprintf(s + k, cap - k, "%s%s", op, item);
+    snprintf(s + k, cap - k, "\n  end\nend\n");
+    return s;
+}
+
+static void test_long_chains(void) {
+    /* 100k-term left-associative arithmetic compiles with a loop: one ADDI
+     * per term and a constant number of registers. */
+    char *src = chain_src("x", " + ", "1", 100000);
+    REQUIRE(src);
+    CompileResult r;
+    Diag d;
+    bool ok = compile(src, &r, &d);
+    CHECK(ok);
+    if (ok) {
+        CHECK(all_verify(&r));
+        const Function *f = find_fn(r.modules[0], "f", 1);
+        REQUIRE(f);
+        CHECK_EQ_INT(count_op(f, OPC_ADDI), 100000);
+        CHECK(f->nregs <= 3);
+        compile_result_free(&r);
+    }
+    free(src);
+    /* Mixed operators and non-immediate operands. */
+    src = chain_src("x", " - x * ", "2", 100000);
+    REQUIRE(src);
+    ok = compile(src, &r, &d);
+    CHECK(ok);
+    if (ok) {
+        CHECK(all_verify(&r));
+        const Function *f = find_fn(r.modules[0], "f", 1);
+        REQUIRE(f);
+        CHECK_EQ_INT(count_op(f, OPC_MUL), 100000);
+        compile_result_free(&r);
+    }
+    free(src);
+    /* Chains codegen must recurse on are a clean error, never a crash. */
+    const char *deep[][3] = { { "x", " && ", "x" }, { "x", " || ", "x" }, { "x", " |> ", "abs()" },
+                              { "x", " and ", "true" }, { "x", " in ", "[1]" } };
+    for (size_t i = 0; i < sizeof deep / sizeof deep[0]; i++) {
+        src = chain_src(deep[i][0], deep[i][1], deep[i][2], 100000);
+        REQUIRE(src);
+        expect_error(src, 3, 0, "expression nested too deeply");
+        free(src);
+    }
+}
+
+/* ---- undefined local functions (compile_kernel_has) ---- */
+
+static bool stub_kernel_has(Term name, uint32_t arity) {
+    return name == atom_intern_cstr("known") && arity == 1;
+}
+
+static void test_undefined_function(void) {
+    const char *src = "defmodule M do\n  def f(x), do: known(x)\n  def g(x), do: foo(x)\nend\n";
+    CompileResult r;
+    Diag d;
+    /* Without the hook (actc), unknown calls go to Kernel. */
+    compile_kernel_has = NULL;
+    CHECK(compile(src, &r, &d));
+    compile_result_free(&r);
+    compile_kernel_has = stub_kernel_has;
+    expect_error(src, 3, 17, "undefined function foo/1 (expected M to define such a function or for it to be imported, but none are available)");
+    expect_error("IO.puts(bar(1, 2))\n", 1, 9, "undefined function bar/2 (there is no such import)");
+    /* Local definitions and Kernel's functions are fine; remote calls to
+     * missing functions stay run-time errors. */
+    CHECK(compile("defmodule M do\n  def f(x), do: known(g(x)) + N.nope(x)\n  defp g(x), do: x\nend\n", &r, &d));
+    compile_result_free(&r);
+    compile_kernel_has = NULL;
+}
+
 /* ---- execution ---- */
 
 static const char *RUNSRC =
@@ -366,6 +445,8 @@ int main(void) {
     RUN(test_everything_verifies);
     RUN(test_shapes);
     RUN(test_errors);
+    RUN(test_long_chains);
+    RUN(test_undefined_function);
     RUN(test_execution);
     return unit_summary();
 }

@@ -387,6 +387,23 @@ static const struct { const char *src, *dump; } DUMPS[] = {
      "(fn (-> (when [x, y] (when a b)) 1))"},
     {"case 1 do\n  x when a when b when c -> 1\nend",
      "(call-np case 1 [do: (stab (-> (when [x] (when a (when b c))) 1))])"},
+    /* glued sign after a name: a call (Elixir's ambiguous_op) */
+    {"n -1 + 2",
+     "(call-np n (+ -1 2))"},
+    {"f(n -x)",
+     "(call f (call-np n (- x)))"},
+    {"n +1\nm -\"s\"\nk -?a\nj -@a\ni -Foo",
+     "(call-np n (+ 1))\n(call-np m (- \"s\"))\n(call-np k (- 97))\n(call-np j (- (@ a)))\n(call-np i (- Foo))"},
+    {"[n -[1], n -%{}, n -<<1>>, n -{1}, n --1]",
+     "[(- n [1]), (- n %{}), (- n <<1>>), (- n {1}), (-- n 1)]"},
+    {"@x -1",
+     "(@ x -1)"},
+    {"a.b -1",
+     "(remote a b -1)"},
+    {"a.b x",
+     "(remote a b x)"},
+    {"a.b [1]",
+     "(remote a b [1])"},
     /* Unicode atoms and variables (UAX #31), `@` in atoms */
     {":é",
      ":é"},
@@ -443,18 +460,30 @@ static void test_nodes(void) {
     CHECK(!(p->kids[2]->flags & NF_PARENS));
     ast_arena_free(a);
 
-    /* `n -1`: Elixir decides by whether n is a variable; Act reads it as
-     * subtraction, except after names that cannot be variables (if, raise...) */
+    /* `n -1` (space before the sign, none after) is Elixir's ambiguous_op
+     * call n(-1); `n - 1`, `n-1`, `n -(1)`, `n -:a` subtract. */
     a = ast_arena_new();
     memset(&d, 0, sizeof d);
-    src = "n -1\nraise -1";
+    src = "n -1\nraise -1\nn - 1\nn-1\nn -(1)\nn -:a\nn -1, 2\nn +x";
     p = parse_program(a, "t.act", src, strlen(src), &d);
-    REQUIRE(p && p->nkids == 2);
-    CHECK_EQ_INT(p->kids[0]->kind, N_BINOP);
-    CHECK_EQ_STR(p->kids[0]->name, "-");
+    REQUIRE(p && p->nkids == 8);
+    CHECK_EQ_INT(p->kids[0]->kind, N_CALL);
+    CHECK_EQ_STR(p->kids[0]->name, "n");
+    CHECK(!(p->kids[0]->flags & NF_PARENS));
+    CHECK(p->kids[0]->flags & NF_AMBIGUOUS_OP);
+    REQUIRE(p->kids[0]->nkids == 1);
+    CHECK_EQ_INT(p->kids[0]->kids[0]->ival, -1);
     CHECK_EQ_INT(p->kids[1]->kind, N_CALL);
     REQUIRE(p->kids[1]->nkids == 1);
     CHECK_EQ_INT(p->kids[1]->kids[0]->ival, -1);
+    for (int i = 2; i <= 5; i++) {
+        CHECK_EQ_INT(p->kids[i]->kind, N_BINOP);
+        CHECK_EQ_STR(p->kids[i]->name, "-");
+    }
+    CHECK_EQ_INT(p->kids[6]->kind, N_CALL); /* two arguments: not ambiguous */
+    CHECK_EQ_INT(p->kids[6]->nkids, 2);
+    CHECK(!(p->kids[6]->flags & NF_AMBIGUOUS_OP));
+    CHECK(p->kids[7]->flags & NF_AMBIGUOUS_OP);
     ast_arena_free(a);
 
     /* bigint text, and keyword key flags */
@@ -525,7 +554,11 @@ static const struct { const char *src; int line, col; const char *msg; } ERRORS[
     {"IO.inspect(\xc3\x89lixir)", 1, 12, "unexpected token: \"\xc3\x89\" (column 12, code point U+00C9)"},
     {"x = :\xc3\x89\xe2\x82\xac", 1, 8, "unexpected token: \"\xe2\x82\xac\" (column 8, code point U+20AC)"},
     {"x = :\xef\xbd\x81", 1, 5, "unexpected character \":\""},
+    /* invalid UTF-8 anywhere, even in a comment, rejects the file */
     {"x = a\xcc\x81\xcc", 1, 8, "unexpected character \"\\xCC\""},
+    {"# \xc3\xa9\n  \"\xff\" # 012345678", 2, 4, "unexpected character \"\\xFF\""},
+    {"# \xc0\xaf overlong", 1, 3, "unexpected character \"\\xC0\""},
+    {"\"\xed\xa0\x80\"", 1, 2, "unexpected character \"\\xED\""},
 };
 
 static void test_errors(void) {
@@ -664,6 +697,9 @@ static void test_fuzz_bytes(void) {
         for (size_t k = 0; k < n; k++) {
             seed = seed * 1103515245u + 12345u;
             buf[k] = (char)(seed >> 16);
+            /* half the inputs ASCII only: random high bytes are almost never
+             * valid UTF-8, and such a file is rejected before tokenizing */
+            if (i % 2) buf[k] &= 0x7F;
         }
         check_total(buf, n);
     }
