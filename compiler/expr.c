@@ -611,6 +611,20 @@ static size_t concat_pieces(Cg *c, Node *n, Node **out, size_t max) {
 static void concat(Cg *c, Node *n, Dest d) {
     Node *pieces[64];
     size_t k = concat_pieces(c, n, pieces, 64);
+    /* Elixir's <> macro rejects literal non-binaries at compile time. */
+    for (size_t i = 0; i < k; i++) {
+        Node *p = pieces[i];
+        if (p->kind == N_INT && !(p->flags & NF_BIGINT))
+            cg_error(c, p, "expected binary argument in <> operator but got: %lld", (long long)p->ival);
+        if (p->kind == N_ATOM) {
+            bool plain = !strcmp(p->name, "true") || !strcmp(p->name, "false") || !strcmp(p->name, "nil");
+            bool ident = (p->name[0] >= 'a' && p->name[0] <= 'z') || p->name[0] == '_';
+            for (const char *q = p->name; ident && *q; q++)
+                ident = (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '_';
+            if (plain || ident)
+                cg_error(c, p, "expected binary argument in <> operator but got: %s%s", plain ? "" : ":", p->name);
+        }
+    }
     uint32_t mark = c->fn->top;
     uint32_t base = cg_tmps(c, (uint32_t)k);
     args_into(c, base, pieces, k);

@@ -210,6 +210,28 @@ static Node *remote(Cg *c, const char *mod, const char *fun, const Node *at, Nod
     return r;
 }
 
+/* A bitstring generator `<<c <- bin>>` (bytes) or `<<c::utf8 <- bin>>`
+ * (code points) as a list generator `c <- list`, or NULL if q is not one.
+ * Only a single unsized segment is supported. */
+static Node *bin_generator(Cg *c, Node *q) {
+    if (q->kind != N_BINARY || q->nkids != 1) return NULL;
+    Node *g = q->kids[0];
+    if (g->kind != N_BINOP || strcmp(g->name, "<-") != 0) return NULL;
+    Node *pat = g->kids[0];
+    const char *conv = "binary_to_list", *mod = ":erlang";
+    if (pat->kind == N_BINOP && strcmp(pat->name, "::") == 0) {
+        Node *ty = pat->kids[1];
+        const char *t = (ty->kind == N_VAR || (ty->kind == N_CALL && ty->nkids == 0)) ? ty->name : "";
+        if (strcmp(t, "utf8") == 0) { mod = "String"; conv = "to_charlist"; }
+        else if (strcmp(t, "integer") != 0) cg_error(c, ty, "unsupported bitstring generator segment (only bytes and ::utf8)");
+        pat = pat->kids[0];
+    }
+    Node *r = mk(c, N_BINOP, "<-", g);
+    ast_push(c->arena, r, pat);
+    ast_push(c->arena, r, remote(c, mod, conv, g, g->kids[1], NULL, NULL));
+    return r;
+}
+
 static Node *for_build(Cg *c, Node *n, size_t i, size_t nq, Node *acc, Node *body, Node *reduce_clauses) {
     if (i == nq) {
         if (reduce_clauses) {
@@ -224,6 +246,8 @@ static Node *for_build(Cg *c, Node *n, size_t i, size_t nq, Node *acc, Node *bod
         return l;
     }
     Node *q = n->kids[i];
+    Node *bq = bin_generator(c, q);
+    if (bq) q = bq;
     if (q->kind == N_BINOP && strcmp(q->name, "<-") == 0) {
         Node *pat = q->kids[0], *guard = NULL;
         if (pat->kind == N_WHEN) { guard = pat->kids[1]; pat = pat->kids[0]; }
@@ -263,7 +287,7 @@ static void for_form(Cg *c, Node *n, Dest d) {
     size_t nq = positional(n);
     Node *body = cg_call_kw(n, "do"), *into = cg_call_kw(n, "into"), *reduce = cg_call_kw(n, "reduce");
     if (!body) cg_error(c, n, "for expects a do block");
-    if (nq == 0 || !(n->kids[0]->kind == N_BINOP && strcmp(n->kids[0]->name, "<-") == 0))
+    if (nq == 0 || !((n->kids[0]->kind == N_BINOP && strcmp(n->kids[0]->name, "<-") == 0) || bin_generator(c, n->kids[0])))
         cg_error(c, n, "for expects a generator as its first argument");
     Node *e;
     if (reduce) {

@@ -595,6 +595,23 @@ static void lex_char(Lexer *L, bool space) {
     t->ival = cp;
 }
 
+/* Is pos a keyword key starting with a non-ASCII upper-case letter
+ * (`[Élixir: 1]`)? Such a name is an atom, not a variable or an alias. */
+static bool upper_kwkey(Lexer *L) {
+    uint32_t cp;
+    size_t off = utf8_at(L, 0, &cp);
+    if (off == 0 || unicode_id_kind(cp) != UNICODE_ID_UPPER) return false;
+    for (;;) {
+        int c = peekc(L, off);
+        size_t n = is_ident_char(c) ? 1 : c >= 0x80 ? uni_ident_at(L, off, UNICODE_ID_CONTINUE) : 0;
+        if (n == 0) break;
+        off += n;
+    }
+    if (peekc(L, off) == '?' || peekc(L, off) == '!') off++;
+    int after = peekc(L, off + 1);
+    return peekc(L, off) == ':' && (after == ' ' || after == '\t' || after == '\n' || after == '\r' || after == -1);
+}
+
 static void lex_ident(Lexer *L, bool space) {
     int line = L->line, col = L->col;
     size_t s = L->pos;
@@ -688,7 +705,8 @@ static bool lex_tokens(Lexer *L, bool in_interp) {
         int line = L->line, col = L->col;
         size_t ntok = L->out->n;
         if (is_digit(c)) lex_number(L, space);
-        else if (is_ident_start(c) || is_upper(c) || (c >= 0x80 && uni_ident_at(L, 0, UNICODE_ID_START)))
+        else if (is_ident_start(c) || is_upper(c) ||
+                 (c >= 0x80 && (uni_ident_at(L, 0, UNICODE_ID_START) || upper_kwkey(L))))
             lex_ident(L, space);
         else if (c == '"') {
             if (peekc(L, 1) == '"' && peekc(L, 2) == '"') { advn(L, 3); lex_string(L, '"', '"', true, line, col, space); }

@@ -504,22 +504,29 @@ static Term erl_pos(Term i) {
                                                                           : make_small(0);
 }
 
-Term list_nat_first1(Process *p, Term *args) {
-    NEED_LIST(args[0], "first", 2);
-    return is_cons(args[0]) ? CAR(args[0]) : ATOM_nil;
+/* List.fun(l, dflt) matched no clause: first/1 and last/1 are the /2 with
+ * the default nil, reported with both arguments. */
+static Term fc_with_default(Process *p, const char *fun, Term l, Term dflt) {
+    return native_raise_fc_args(p, "Elixir.List", fun, make_list(p, 2, (Term[]){ l, dflt }));
 }
 
-Term list_nat_first2(Process *p, Term *args) {
-    NEED_LIST(args[0], "first", 2);
-    return is_cons(args[0]) ? CAR(args[0]) : args[1];
+static Term first_or(Process *p, Term l, Term dflt) {
+    if (!is_list(l)) return fc_with_default(p, "first", l, dflt);
+    return is_cons(l) ? CAR(l) : dflt;
 }
+Term list_nat_first1(Process *p, Term *args) { return first_or(p, args[0], ATOM_nil); }
+Term list_nat_first2(Process *p, Term *args) { return first_or(p, args[0], args[1]); }
 
+/* Elixir's last/2 walks the list in a case on {list, default}: what is not
+ * a list (or an improper tail) is a CaseClauseError on that pair. */
 static Term last_or(Process *p, Term l, Term dflt) {
-    NEED_LIST(l, "last", 2);
     if (l == T_NIL) return dflt;
-    while (is_cons(CDR(l))) l = CDR(l);
-    if (CDR(l) != T_NIL) return FC(LIST("last", 2));
-    return CAR(l);
+    if (is_cons(l)) {
+        while (is_cons(CDR(l))) l = CDR(l);
+        if (CDR(l) == T_NIL) return CAR(l);
+        l = CDR(l);
+    }
+    return native_raise(p, ATOM_error, make_tuple2(p, ATOM_case_clause, make_tuple2(p, l, dflt)));
 }
 Term list_nat_last1(Process *p, Term *args) { return last_or(p, args[0], ATOM_nil); }
 Term list_nat_last2(Process *p, Term *args) { return last_or(p, args[0], args[1]); }

@@ -1062,14 +1062,14 @@ raise_undef_regs: {
      * erlang:raise/3 only raise on behalf of their caller. */
 native_raised:
     if (tgt.native == core_raise3) goto raise_fresh;
-    if (p->exc_trace != T_NIL) {
+    if (is_cons(p->exc_trace)) {
         /* Top frames given by the native (native_raise_fc): the call site's
          * trace goes under them; the native's own arguments replace the
          * arity of a frame that names the native itself. */
         Term tr = build_trace(p, p->nframes, pc);
         Term top = CAR(p->exc_trace);
-        const Term *te = tuple_elems(top);
-        if (te[0] == am && te[1] == af && te[2] == make_small(nargs)) {
+        const Term *te = is_tuple(top) && tuple_arity(top) == 4 ? tuple_elems(top) : NULL;
+        if (te && te[0] == am && te[1] == af && te[2] == make_small(nargs)) {
             Term args = make_list(p, nargs, p->stack + nb);
             top = make_tuple(p, 4, (Term[]){ am, af, args, T_NIL });
         }

@@ -36,8 +36,17 @@ static bool raised(Term r, Term reason)
     return ok;
 }
 
+/* Length of a proper list, or -1. */
+static long list_len(Term l)
+{
+    long n = 0;
+    for (; is_cons(l); l = CDR(l)) n++;
+    return is_nil(l) ? n : -1;
+}
+
 /* The call returned T_NONE and raised error:function_clause reported in
- * module.function/arity: the top of the trace native_raise_fc sets. */
+ * module.function/arity: the top of the trace native_raise_fc(_args) sets,
+ * {Mod, Fun, Arity or Args, []}. */
 static bool raised_fclause(Term r, const char *module, const char *function, long arity)
 {
     Term t = proc.exc_trace;
@@ -45,7 +54,7 @@ static bool raised_fclause(Term r, const char *module, const char *function, lon
               is_cons(t) && is_tuple(CAR(t)) && tuple_arity(CAR(t)) == 4 &&
               tuple_elems(CAR(t))[0] == atom_intern_cstr(module) &&
               tuple_elems(CAR(t))[1] == atom_intern_cstr(function) &&
-              tuple_elems(CAR(t))[2] == make_small(arity);
+              (tuple_elems(CAR(t))[2] == make_small(arity) || list_len(tuple_elems(CAR(t))[2]) == arity);
     proc.exc_class = proc.exc_reason = proc.exc_trace = T_NIL;
     return ok;
 }

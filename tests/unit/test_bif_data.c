@@ -67,14 +67,17 @@ static const char *raised_fc(Term r) {
         !is_cons(p->exc_trace) || !is_tuple(CAR(p->exc_trace)) || tuple_arity(CAR(p->exc_trace)) != 4)
         return "(no function_clause)";
     const Term *mfa = tuple_elems(CAR(p->exc_trace));
-    if (!is_small(mfa[2])) return "(no arity)";
+    long arity = 0; /* the arity, or the length of the arguments given */
+    if (is_small(mfa[2])) arity = (long)small_val(mfa[2]);
+    else if (is_list(mfa[2])) for (Term l = mfa[2]; is_cons(l); l = CDR(l)) arity++;
+    else return "(no arity)";
     StrBuf b = {0};
     inspect_to_buf(&b, mfa[0], &inspect_default_opts);
     strbuf_puts(&b, ".");
     size_t n;
     const char *f = atom_name(mfa[1], &n);
     strbuf_put(&b, f, n);
-    strbuf_printf(&b, "/%ld", (long)small_val(mfa[2]));
+    strbuf_printf(&b, "/%ld", arity);
     snprintf(out, sizeof out, "%s", b.data);
     strbuf_free(&b);
     return out;
@@ -194,7 +197,9 @@ static void test_list_natives(void) {
     CHECK_EQ_STR(show(C1(list_nat_ex_zip, LIST(LIST(I(1), I(2)), LIST(A("a"))))), "[{1, :a}]");
     CHECK_EQ_STR(raised_fc(C1(list_nat_first1, A("x"))), "List.first/2");
     CHECK_EQ_STR(raised_fc(C3(list_nat_insert_at, A("x"), I(0), I(0))), "List.insert_at/3");
-    CHECK_EQ_STR(raised_fc(C1(list_nat_last1, make_cons_cell(p, I(1), I(2)))), "List.last/2");
+    /* Elixir's List.last/2 fails in a case on {tail, default} */
+    CHECK_EQ_STR(show(C1(list_nat_last1, make_cons_cell(p, I(1), I(2)))), "<raised: {:case_clause, {2, nil}}>");
+    CHECK_EQ_STR(show(C2(list_nat_last2, A("x"), I(0))), "<raised: {:case_clause, {:x, 0}}>");
     CHECK_EQ_STR(show(C4(list_nat_ex_keystore, LIST(T2(A("a"), I(1))), A("b"), I(0), T2(A("b"), I(2)))),
                  "[a: 1, b: 2]");
     CHECK_EQ_STR(show(C3(list_nat_ex_keytake, LIST(T2(A("a"), I(1)), T2(A("b"), I(2))), A("b"), I(0))),

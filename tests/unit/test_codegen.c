@@ -196,6 +196,8 @@ static void test_errors(void) {
     expect_error("f = fn x -> x end\ng = fn -> _ end\n", 2, 0, "_");
     expect_error("case 1 do\n  f(x) -> x\nend\n", 2, 0, "inside a match");
     expect_error("defmodule M do\n  def f(x), do: x\n  defp f(x, y), do: x\n  defp f(x), do: x\nend\n", 4, 0, "already defined");
+    expect_error("x = \"a\"\ny = x <> :b <> x\n", 2, 10, "expected binary argument in <> operator but got: :b");
+    expect_error("x = \"a\"\ny = true <> x\n", 2, 5, "expected binary argument in <> operator but got: true");
 }
 
 /* ---- depth limits and long chains ---- */

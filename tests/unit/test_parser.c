@@ -411,6 +411,8 @@ static const struct { const char *src, *dump; } DUMPS[] = {
      "[:日本, :Élixir, :aé@b, :a·b, :_é, :é?, :ω!]"},
     {"olá = 1; olá + é1",
      "(= olá 1)\n(+ olá é1)"},
+    {"[Élixir: 1, Éa?: 2]",
+     "[Élixir: 1, Éa?: 2]"},
     {"[é: 1, ñ_x: 2]",
      "[é: 1, ñ_x: 2]"},
     {"x.é(1)",
