@@ -15,8 +15,9 @@
  *
  * Every CHECK counts one assertion; a failing one prints
  * `file:line: CHECK failed: expr` (with both values for the _EQ forms) to
- * stderr and the run goes on. unit_summary() prints `N passed, M failed` and
- * returns the exit status: 0 only when nothing failed AND at least one check
+ * stderr and the run goes on. unit_summary() prints the check counts, then
+ * `N passed, M failed` counting test functions (RUN), and returns the exit
+ * status: 0 only when nothing failed AND at least one check
  * ran (a test file that asserts nothing fails, so it cannot pass vacuously).
  *
  * REQUIRE(cond) is CHECK that also returns from the current test function on
@@ -34,7 +35,8 @@
 #include <stdint.h>
 #include <inttypes.h>
 
-static unsigned long unit_passed_, unit_failed_;
+static unsigned long unit_passed_, unit_failed_;       /* checks */
+static unsigned long unit_tests_passed_, unit_tests_failed_; /* RUN()s */
 static const char *unit_current_ = "(none)";
 
 static inline void unit_fail_(const char *file, int line) {
@@ -99,13 +101,21 @@ static inline void unit_fail_(const char *file, int line) {
         unit_current_ = #fn;                                                 \
         unsigned long f0_ = unit_failed_;                                    \
         fn();                                                                \
-        if (unit_failed_ != f0_) fprintf(stderr, "FAIL %s\n", #fn);          \
+        if (unit_failed_ != f0_) {                                           \
+            unit_tests_failed_++;                                            \
+            fprintf(stderr, "FAIL %s\n", #fn);                               \
+        } else unit_tests_passed_++;                                         \
         unit_current_ = "(none)";                                            \
     } while (0)
 
-/* Print the summary line; return the process exit status. */
+/* Print the checks, then the summary line, which counts test functions (a
+ * check failing outside any RUN counts as one more failed test); return the
+ * process exit status. */
 static inline int unit_summary(void) {
-    printf("%lu passed, %lu failed\n", unit_passed_, unit_failed_);
+    printf("checks: %lu passed, %lu failed\n", unit_passed_, unit_failed_);
+    unsigned long failed = unit_tests_failed_;
+    if (unit_failed_ && !unit_tests_failed_) failed = 1;
+    printf("%lu passed, %lu failed\n", unit_tests_passed_, failed);
     if (unit_passed_ + unit_failed_ == 0) {
         fprintf(stderr, "no checks ran\n");
         return 1;
