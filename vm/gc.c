@@ -287,7 +287,7 @@ static void relocate_block(const Move *m, Term *from, Term *to) {
 #define GC_STRESS_FULL_WORDS ((size_t)16 * 1024)
 #define GC_STRESS_RATIO 8
 
-static bool stress_skip(const Process *p, size_t need) {
+bool gc_stress_skip(const Process *p, size_t need) {
     if (p->frags || (size_t)(p->hend - p->htop) < need || p->bin_budget == 0) return false;
     if (!p->gc_wanted) return true;
     size_t used = (size_t)(p->htop - p->heap);
@@ -295,11 +295,13 @@ static bool stress_skip(const Process *p, size_t need) {
     size_t cost = p->gc_live + p->stack_top;
     return cost > GC_STRESS_FULL_WORDS && (used - p->gc_live) < cost / GC_STRESS_RATIO;
 }
+#else
+bool gc_stress_skip(const Process *p, size_t need) { (void)p; (void)need; return false; }
 #endif
 
 void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra) {
 #ifdef STRESS_BOUND
-    if (stress_skip(p, need)) return;
+    if (gc_stress_skip(p, need)) return;
 #endif
     size_t used = gc_heap_used(p);
     size_t cur = p->heap_words ? p->heap_words : GC_MIN_HEAP;

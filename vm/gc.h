@@ -46,6 +46,11 @@
  * (gc_count unchanged, the heap untouched). See the cost bound in gc.c.
  * extra_roots[0..nextra) are roots too, updated in place. Call only at a safe
  * point: no C local may hold a heap term other than through a root. */
+/* True when a GC-stress build would skip this collection under its
+ * bounded-cost policy (gc.c, "GC-stress cost bound"); always false in other
+ * builds. Callers whose root set is costly to prepare (the interpreter walks
+ * its frames) ask first. */
+bool gc_stress_skip(const Process *p, size_t need);
 void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra);
 
 /* A copy of t on `to`'s heap, for messages and spawn arguments: every

@@ -318,6 +318,9 @@ static inline bool lacks_room(const Process *p, size_t need) { return (size_t)(p
  * end of all frames (interp.h). Costs a walk of the frames, as the GC
  * scans all of their registers anyway. */
 static void collect(Process *p, size_t need) {
+    /* Under GC stress most safe points skip the collection; skip the O(depth)
+     * walk below with it, or deep recursion turns quadratic. */
+    if (gc_stress_skip(p, need)) return;
     size_t top = 0;
     for (size_t i = 0; i < p->nframes; i++) {
         size_t t = (size_t)p->frames[i].base + p->frames[i].fn->nregs;
