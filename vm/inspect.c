@@ -24,6 +24,7 @@
 #include "atom.h"
 #include "heap.h"
 #include "map.h"
+#include "unicode.h"
 #include "module.h"
 #include "native.h"
 #include "termops.h"
@@ -81,28 +82,6 @@ static void integer_in_base(StrBuf *b, Term i, int base, bool prefix)
 
 void inspect_integer_to_buf(StrBuf *b, Term i) { integer_in_base(b, i, 10, false); }
 
-/* Decodes one UTF-8 code point at s[0..n); returns its length (1..4) or 0
- * if the bytes there are not valid UTF-8 (overlongs, surrogates and values
- * above 0x10FFFF are invalid, as in Erlang's /utf8 matching). */
-static int utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
-{
-    uint8_t c = s[0];
-    if (c < 0x80) { *cp = c; return 1; }
-    int len;
-    uint32_t v, min;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; v = c & 0x1F; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; v = c & 0x0F; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; v = c & 0x07; min = 0x10000; }
-    else return 0;
-    if ((size_t)len > n) return 0;
-    for (int k = 1; k < len; k++) {
-        if ((s[k] & 0xC0) != 0x80) return 0;
-        v = (v << 6) | (s[k] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-    *cp = v;
-    return len;
-}
 
 /* String.printable?/2 over a code point. */
 static bool printable_cp(uint32_t c)
@@ -126,7 +105,7 @@ static bool printable_binary(const uint8_t *s, size_t n, long limit)
     while (i < n) {
         if (limit == 0) return true;
         uint32_t cp;
-        int l = utf8_decode(s + i, n - i, &cp);
+        int l = unicode_decode(s + i, n - i, &cp);
         if (!l || !printable_cp(cp)) return false;
         i += (size_t)l;
         if (limit > 0) limit--;
@@ -157,7 +136,7 @@ static size_t escape_to_buf(StrBuf *b, const uint8_t *s, size_t n, char quote, l
             continue;
         }
         uint32_t cp;
-        int l = utf8_decode(s + i, n - i, &cp);
+        int l = unicode_decode(s + i, n - i, &cp);
         if (!l) {
             char x[4] = { '\\', 'x', HEX[c >> 4], HEX[c & 15] };
             strbuf_put(b, x, 4);
@@ -275,7 +254,7 @@ static bool tokenizes_as_identifier(const char *s, size_t n)
     bool first = true;
     while (i < n) {
         uint32_t cp;
-        int l = utf8_decode(u + i, n - i, &cp);
+        int l = unicode_decode(u + i, n - i, &cp);
         if (!l) return false;
         int sc = letter_script(cp);
         bool ok = sc != SC_NONE && !(first && sc == SC_COMMON);
