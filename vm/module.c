@@ -16,6 +16,8 @@
 #include "module.h"
 #include "atom.h"
 #include "native.h"
+#include "config.h"
+#include "disasm.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +91,9 @@ void module_table_init(void) {
 
 void module_register(Module *m) {
     uint32_t ix = atom_index(m->name);
+#ifdef ACT_DUMP_BYTECODE
+    disasm_module(m, stderr); /* -Ddump_bytecode=true: every module as it loads */
+#endif
     if (!m->import_cache && m->nimports) {
         m->import_cache = calloc(m->nimports, sizeof(ExportRef));
         if (!m->import_cache) { fprintf(stderr, "act: out of memory (import cache)\n"); abort(); }
