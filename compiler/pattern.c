@@ -378,6 +378,18 @@ static bool can_raise_node(Cg *c, Node *g) {
 
 void cg_guard(Cg *c, Node *g, int fail) {
     FnState *f = c->fn;
+    if (g->kind == N_WHEN) {
+        /* Several guards on one clause (`when g1 when g2`, parsed as
+         * N_WHEN(g1, g2), right-nested for more): the clause matches if any
+         * guard holds, and each guard fails on its own when it raises. */
+        int second = cg_label(c), ok = cg_label(c);
+        cg_guard(c, g->kids[0], second);
+        cg_emit(c, OPC_JUMP, ok);
+        cg_place(c, second);
+        cg_guard(c, g->kids[1], fail);
+        cg_place(c, ok);
+        return;
+    }
     f->in_guard++;
     if (!can_raise(c, g)) {
         cg_guard_test(c, g, fail);
