@@ -466,7 +466,10 @@ static void try_form(Cg *c, Node *n, Dest d) {
 static void receive_form(Cg *c, Node *n, Dest d) {
     FnState *f = c->fn;
     size_t nc, na;
-    Node **cls = stab(c, cg_call_kw(n, "do"), &nc, "receive");
+    /* `receive do after t -> ... end`: an empty do block, no clauses. */
+    Node *body = cg_call_kw(n, "do");
+    if (body && body->kind == N_BLOCK && body->nkids == 0) body = NULL;
+    Node **cls = stab(c, body, &nc, "receive");
     Node **after = stab(c, cg_call_kw(n, "after"), &na, "receive after");
     if (na > 1) cg_error(c, n, "expected a single -> clause in receive's after");
     uint32_t m = cg_tmp(c);

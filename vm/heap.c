@@ -271,12 +271,18 @@ Term make_uint(Process *p, uint64_t v) {
  * matters, the counter orders nothing else. */
 static _Atomic uint64_t next_ref_id = 1;
 
-Term make_ref(Process *p) {
+uint64_t heap_new_ref_id(void) {
+    return atomic_fetch_add_explicit(&next_ref_id, 1, memory_order_relaxed);
+}
+
+Term make_ref_id(Process *p, uint64_t id) {
     Term *r = heap_alloc(p, 2);
     r[0] = make_header(BOX_REF, 1);
-    r[1] = (Term)atomic_fetch_add_explicit(&next_ref_id, 1, memory_order_relaxed);
+    r[1] = (Term)id;
     return make_boxed(r);
 }
+
+Term make_ref(Process *p) { return make_ref_id(p, heap_new_ref_id()); }
 
 const uint8_t *binary_bytes(Term bin, size_t *len) {
     if (!is_boxed(bin)) goto not_binary;

@@ -46,6 +46,10 @@ Term make_uint(Process *p, uint64_t v);
 /* A list of n terms. */
 Term make_list(Process *p, size_t n, const Term *elems);
 Term make_ref(Process *p);
+/* A fresh reference id (unique for the VM's life), and the reference term
+ * with a given id (monitors keep ids, not terms). */
+uint64_t heap_new_ref_id(void);
+Term make_ref_id(Process *p, uint64_t id);
 
 /* Bytes of any binary term (HEAPBIN, REFCBIN, SUBBIN). */
 const uint8_t *binary_bytes(Term bin, size_t *len);

@@ -127,6 +127,9 @@ void io_write(IoStream s, const void *bytes, size_t n);
 /* Writes bytes then "\n" as one unit. */
 void io_write_line(IoStream s, const void *bytes, size_t n);
 void io_flush(void);
+/* Flush stdout and end the OS process with `status` at once (System.halt):
+ * the writer's lock is kept, so no other thread's output follows. */
+_Noreturn void io_exit(int status);
 /* Reads one line from stdin (newline included) into b, after flushing
  * stdout. False at end of file with nothing read. */
 bool io_read_line(StrBuf *b);

@@ -26,8 +26,9 @@
  * RUN_YIELD (reductions spent, checked at function entry: p->pc is the
  * callee's first instruction), RUN_WAIT (WAIT / WAIT_TIMEOUT found no
  * matching message: p->pc is the receive loop's start, which re-scans from
- * the save position when the process runs again; p->deadline says when an
- * `after` fires, see interp_timeout).
+ * the save position when the process runs again; p->after_ms says when an
+ * `after` fires, see interp_timeout), and RUN_YIELD when a receive took an
+ * exit signal that ends the process (p->pending_exit).
  */
 #include "config.h"
 #include "interp.h"
@@ -41,6 +42,9 @@
 #include "map.h"
 #include "binary.h"
 #include "inspect.h"
+#include "mailbox.h"
+#include "signals.h"
+#include "runtime.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <limits.h>
@@ -181,19 +185,12 @@ Term interp_result(const Process *p) {
 /* ---- mailbox ------------------------------------------------------------ */
 
 void interp_deliver(Process *p, Term msg) {
-    if (p->mbox_len == p->mbox_cap) {
-        size_t cap = p->mbox_cap ? p->mbox_cap * 2 : 8;
-        Term *m = realloc(p->mbox, cap * sizeof(Term));
-        if (!m) heap_out_of_memory("mailbox", cap * sizeof(Term));
-        p->mbox = m;
-        p->mbox_cap = cap;
-    }
-    p->mbox[p->mbox_len++] = msg;
+    mailbox_push(&p->mbox, mailbox_msg_new(msg));
 }
 
 void interp_timeout(Process *p) {
-    if (p->deadline >= 0 && p->timeout_pc) p->pc = p->timeout_pc;
-    p->deadline = -1;
+    if (p->timeout_pc) p->pc = p->timeout_pc;
+    p->after_ms = -1;
 }
 
 /* ---- helpers of the loop ----------------------------------------------- */
@@ -327,8 +324,14 @@ static void collect(Process *p, size_t need) {
         if (t > top) top = t;
     }
     p->stack_top = top;
-    gc_collect(p, need, p->mbox, p->mbox_len);
+    gc_collect(p, need, NULL, 0);
 }
+
+/* A receive ended: forget its `after` and cancel its timer if armed. */
+#define RECEIVE_DONE() do {                                                   \
+        p->after_ms = -1;                                                     \
+        if (unlikely(p->timer_armed)) runtime_receive_done(p);               \
+    } while (0)
 
 #define SAFEPOINT(need) do {                                                  \
         if (unlikely(GC_STRESS || p->gc_wanted || lacks_room(p, (need)))) {   \
@@ -795,33 +798,43 @@ dispatch:
     /* ---- processes and messages ---- */
     CASE(SELF) { RA = p->pid; NEXT(1); }
     CASE(LOOP_REC) {
-        if (p->mbox_save < p->mbox_len) {
-            RA = p->mbox[p->mbox_save];
-            NEXT(2);
+        /* Messages are matched in place, in their fragments (process.h). */
+        Message *m = mailbox_peek(&p->mbox);
+        if (!m) {
+            /* Tried everything held: take what arrived since. */
+            signal_take(p);
+            if (unlikely(p->pending_exit)) {
+                /* An exit signal: leave at once (runtime.c ends the process). */
+                p->pc = pc;
+                p->fcalls = fcalls;
+                p->reductions += budget - fcalls;
+                return RUN_YIELD;
+            }
+            m = mailbox_peek(&p->mbox);
+            if (!m) JUMP_TO(B);
         }
-        JUMP_TO(B);
+        RA = m->term;
+        NEXT(2);
     }
     CASE(LOOP_REC_NEXT) {
-        p->mbox_save++;
+        mailbox_advance(&p->mbox);
         JUMP_TO(A);
     }
     CASE(REMOVE_MSG) {
-        size_t i = p->mbox_save;
-        if (i < p->mbox_len) {
-            memmove(p->mbox + i, p->mbox + i + 1, (p->mbox_len - i - 1) * sizeof(Term));
-            p->mbox_len--;
-        }
-        p->mbox_save = 0;
-        p->deadline = -1;
+        /* The matched message's fragment joins the heap; registers that
+         * point into it stay valid (the GC now copies from it). */
+        if (mailbox_peek(&p->mbox)) mailbox_remove(&p->mbox, p);
+        mailbox_reset(&p->mbox);
+        RECEIVE_DONE();
         NEXT(0);
     }
     CASE(TIMEOUT) {
-        p->mbox_save = 0;
-        p->deadline = -1;
+        mailbox_reset(&p->mbox);
+        RECEIVE_DONE();
         NEXT(0);
     }
     CASE(WAIT) {
-        p->deadline = -1;
+        p->after_ms = -1;
         p->pc = code + A;
         goto suspend;
     }
@@ -830,15 +843,12 @@ dispatch:
         if (is_small(t) && small_val(t) >= 0) {
             if (t == make_small(0)) NEXT(2); /* after 0: fires at once */
             /* The timer starts at the receive's first wait and keeps running
-             * while non-matching messages arrive (as on the BEAM). */
-            if (p->deadline < 0) {
-                struct timespec ts;
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                p->deadline = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + (int64_t)small_val(t) * 1000000;
-            }
+             * while non-matching messages arrive (as on the BEAM): the run
+             * loop arms it once per receive (runtime.c). */
+            p->after_ms = (int64_t)small_val(t);
             p->timeout_pc = pc + 3;
         } else if (t == ATOM_infinity || (is_bignum(t) && box_type(t) == BOX_BIG_POS)) {
-            p->deadline = -1;
+            p->after_ms = -1;
         } else {
             /* Erlang: a bad timeout value is error:timeout_value. */
             RAISE_REASON(ATOM_timeout_value);
@@ -1029,6 +1039,11 @@ invoke:
         if (unlikely(r == T_TRAP)) {
             am = p->trap_mod; af = p->trap_fun; al = p->trap_args;
             goto apply_list;
+        }
+        if (unlikely(r == T_YIELD)) {
+            r = p->trap_args;
+            p->trap_args = T_NONE;
+            fcalls = 1; /* the next call yields */
         }
         if (tail) {
             rv = r;

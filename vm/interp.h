@@ -46,9 +46,10 @@ typedef enum {
     RUN_DONE,   /* the bottom frame returned; interp_result() is its value */
     RUN_ERROR,  /* an uncaught exception: p->exc_class/exc_reason/exc_trace */
     RUN_YIELD,  /* the reduction budget ran out; call interp_run again */
-    RUN_WAIT,   /* waiting for a message (receive): run again after
-                   interp_deliver, or after interp_timeout once
-                   p->deadline (CLOCK_MONOTONIC ns; -1: none) has passed */
+    RUN_WAIT,   /* waiting for a message (receive): run again after a
+                   message arrives, or after interp_timeout once
+                   p->after_ms (-1: none) have passed since the receive
+                   first waited */
 } RunStatus;
 
 /* Limits of one process's guest stack. Past them the process raises
@@ -64,11 +65,12 @@ bool interp_setup_apply(Process *p, Term mod, Term fun, Term args);
 /* Prepare an idle process to call fun value `fun` with the argument list. */
 bool interp_setup_fun(Process *p, Term fun, Term args);
 
-/* Append msg (already on p's heap) to p's mailbox. A process waiting in
- * RUN_WAIT should then be run again: its receive re-examines the mailbox. */
+/* Queue a copy of msg (on p's heap) in p's own mailbox (tests; processes
+ * send with runtime_send). A process waiting in RUN_WAIT should then be run
+ * again: its receive re-examines the mailbox. */
 void interp_deliver(Process *p, Term msg);
-/* A process that returned RUN_WAIT with p->deadline >= 0 reached its
- * deadline: its receive takes the `after` branch when run again. */
+/* A process that returned RUN_WAIT with p->after_ms >= 0 reached its
+ * timeout: its receive takes the `after` branch when run again. */
 void interp_timeout(Process *p);
 
 /* Run p for at most `reductions` function calls (<= 0: unlimited). */

@@ -135,6 +135,14 @@ void io_flush(void)
     pthread_mutex_unlock(&out_lock);
 }
 
+_Noreturn void io_exit(int status)
+{
+    pthread_mutex_lock(&out_lock);
+    flush_locked();
+    fflush(NULL);
+    _exit(status);
+}
+
 bool io_read_line(StrBuf *b)
 {
     io_flush();

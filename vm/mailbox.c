@@ -15,6 +15,7 @@
  * Mailbox structs hold pointers to themselves: never move one after init.
  */
 #include "mailbox.h"
+#include "process.h"
 #include "gc.h"
 #include "heap.h"
 #include <stdio.h>
@@ -33,6 +34,7 @@ void mailbox_init(Mailbox *mb) {
     mb->first = NULL;
     mb->last = mb->save = &mb->first;
     mb->len = 0;
+    atomic_init(&mb->count, 0);
 }
 
 /* ---- messages ------------------------------------------------------------ */
@@ -71,6 +73,9 @@ Message *mailbox_msg_new(Term t) {
         m->off_heap = scratch.off_heap;
     }
     m->link = NULL;
+    m->kind = MSG_PLAIN;
+    m->from = T_NIL;
+    m->ref = 0;
     atomic_init(&m->q.next, NULL);
     return m;
 }
@@ -130,7 +135,10 @@ static uintptr_t push_link(Mailbox *mb, MsgLink *n) {
     return prev & SLEEP;
 }
 
-bool mailbox_push(Mailbox *mb, Message *m) { return push_link(mb, &m->q) != 0; }
+bool mailbox_push(Mailbox *mb, Message *m) {
+    atomic_fetch_add_explicit(&mb->count, 1, memory_order_relaxed);
+    return push_link(mb, &m->q) != 0;
+}
 
 bool mailbox_send(Mailbox *mb, Term t) { return mailbox_push(mb, mailbox_msg_new(t)); }
 
@@ -164,16 +172,23 @@ static Message *pop(Mailbox *mb) {
     return NULL;
 }
 
-size_t mailbox_take_new(Mailbox *mb) {
+size_t mailbox_take_new_sig(Mailbox *mb, MailboxSignalFn fn, void *ctx) {
     size_t n = 0;
-    for (Message *m; (m = pop(mb)); n++) {
+    for (Message *m; (m = pop(mb));) {
+        if (m->kind != MSG_PLAIN && fn && !fn(m, ctx)) {
+            atomic_fetch_sub_explicit(&mb->count, 1, memory_order_relaxed);
+            continue;
+        }
         m->link = NULL;
         *mb->last = m;
         mb->last = &m->link;
+        n++;
     }
     mb->len += n;
     return n;
 }
+
+size_t mailbox_take_new(Mailbox *mb) { return mailbox_take_new_sig(mb, NULL, NULL); }
 
 /* ---- inner list ---------------------------------------------------------- */
 
@@ -186,6 +201,7 @@ Message *mailbox_unlink(Mailbox *mb) {
     *mb->save = m->link;
     if (mb->last == &m->link) mb->last = mb->save;
     mb->len--;
+    atomic_fetch_sub_explicit(&mb->count, 1, memory_order_relaxed);
     m->link = NULL;
     return m;
 }

@@ -69,19 +69,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "term.h"
-#include "process.h"
+
+struct HeapFrag;
+struct Process;
 
 /* The outer-queue link; the stub is a bare link. */
 typedef struct MsgLink {
     struct MsgLink *_Atomic next;
 } MsgLink;
 
+/* Signals. A queue entry is an ordinary message (MSG_PLAIN) or a signal
+ * that its owner interprets when it takes it off the outer queue (signals.h
+ * defines the kinds). Signals share the queue with messages so that
+ * everything one process sends another arrives in the order it was sent. */
+enum { MSG_PLAIN = 0 };
+
 typedef struct Message {
     MsgLink q;              /* outer queue link: must be first */
     struct Message *link;   /* inner list link (consumer only) */
     Term term;              /* the message; points into frag (or immediate) */
-    HeapFrag *frag;         /* the malloc block holding this node, or NULL */
+    struct HeapFrag *frag;  /* the malloc block holding this node, or NULL */
     Term *off_heap;         /* first REFCBIN of frag, or NULL */
+    uint32_t kind;          /* MSG_PLAIN or a signal kind (signals.h) */
+    Term from;              /* a signal's sender (a pid) */
+    uint64_t ref;           /* a signal's monitor reference id */
 } Message;
 
 typedef struct Mailbox {
@@ -94,6 +105,10 @@ typedef struct Mailbox {
     Message **last;             /* link field to append at (&first if empty) */
     Message **save;             /* receive's save position */
     size_t len;                 /* messages in the inner list */
+    /* Entries pushed and not yet removed or consumed (outer + inner), for
+     * Process.info(pid, :message_queue_len) from other threads. relaxed
+     * everywhere: a statistic, ordering nothing. */
+    _Atomic size_t count;
 } Mailbox;
 
 void mailbox_init(Mailbox *mb);
@@ -118,6 +133,14 @@ bool mailbox_send(Mailbox *mb, Term t);
  * how many. A message whose producer is halfway through its push (and later
  * ones) may be left for the next call; mailbox_sleep then fails. */
 size_t mailbox_take_new(Mailbox *mb);
+/* A filter for signals: called, in arrival order, for each entry whose kind
+ * is not MSG_PLAIN; returns true to append it to the inner list as a
+ * message (the filter has set its kind to MSG_PLAIN), false when it has
+ * consumed the entry (and freed it). */
+typedef bool (*MailboxSignalFn)(Message *m, void *ctx);
+/* mailbox_take_new with signals passed through fn (NULL: none filtered);
+ * returns how many entries were appended. */
+size_t mailbox_take_new_sig(Mailbox *mb, MailboxSignalFn fn, void *ctx);
 /* The message at the save position, or NULL when receive has tried them all. */
 static inline Message *mailbox_peek(const Mailbox *mb) { return *mb->save; }
 /* The current receive rejected the message at the save position: move on. */
@@ -131,14 +154,18 @@ static inline void mailbox_reset(Mailbox *mb) { mb->save = &mb->first; }
 Message *mailbox_unlink(Mailbox *mb);
 /* Give m's fragment to p (see "Receiving" above) and free m; returns the
  * message term, now part of p's heap. */
-Term mailbox_msg_adopt(Process *p, Message *m);
+Term mailbox_msg_adopt(struct Process *p, Message *m);
 /* mailbox_msg_adopt(p, mailbox_unlink(mb)). */
-static inline Term mailbox_remove(Mailbox *mb, Process *p) {
+static inline Term mailbox_remove(Mailbox *mb, struct Process *p) {
     return mailbox_msg_adopt(p, mailbox_unlink(mb));
 }
 /* Messages in the inner list (call mailbox_take_new first for
  * Process.info(pid, :message_queue_len)). */
 static inline size_t mailbox_len(const Mailbox *mb) { return mb->len; }
+/* Messages and signals queued (any thread; approximate while it changes). */
+static inline size_t mailbox_count(const Mailbox *mb) {
+    return atomic_load_explicit(&((Mailbox *)mb)->count, memory_order_relaxed);
+}
 /* Try to go to sleep (see the wake-up protocol). Call only after
  * mailbox_take_new and a receive that found no match. */
 bool mailbox_sleep(Mailbox *mb);

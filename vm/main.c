@@ -26,6 +26,7 @@
 #include "stdlib_image.h"
 #include "compiler.h"
 #include "gc.h"
+#include "runtime.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -46,8 +47,12 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  -e EXPR           evaluate EXPR instead of a file\n"
-    "  --schedulers N    number of scheduler threads (accepted; one runs for now)\n"
-    "  --no-halt         keep running after the top-level code returns\n"
+    "  --schedulers N    number of scheduler threads (default: online cores)\n"
+    "  --no-halt         keep running after the top-level code returns, until\n"
+    "                    System.halt/1\n"
+    "  --deterministic   one scheduler, a reproducible interleaving chosen by\n"
+    "                    --seed N (default 1), timers on a virtual clock\n"
+    "  --seed N          the seed of --deterministic\n"
     "  --help, -h        print this help\n"
     "  --version, -v     print the version\n"
     "\n"
@@ -178,89 +183,6 @@ static void compile_or_exit(const char *file, const char *src, size_t len, Compi
     }
 }
 
-/* ---- uncaught errors ----------------------------------------------------- */
-
-/* Exit status for exit(reason) of the main process, or -1: print it. */
-static int exit_status_for(Term reason) {
-    if (reason == ATOM_normal || reason == ATOM_shutdown) return 0;
-    if (is_tuple(reason) && tuple_arity(reason) == 2 && tuple_elems(reason)[0] == ATOM_shutdown) {
-        Term n = tuple_elems(reason)[1];
-        if (is_small(n)) return (int)(small_val(n) & 0xFF);
-        return 0;
-    }
-    return -1;
-}
-
-/* "** (kind) <inspect reason>\n" into b: the fallback rendering. */
-static void render_plain(StrBuf *b, Term cls, Term reason) {
-    size_t n;
-    const char *kind = atom_name(cls, &n);
-    strbuf_puts(b, "** (");
-    strbuf_put(b, kind, n);
-    strbuf_puts(b, ") ");
-    inspect_to_buf(b, reason, &inspect_default_opts);
-    strbuf_putc(b, '\n');
-}
-
-/* Print the uncaught exception held in p's exception fields with the
- * stdlib's Exception.format/3, run in p itself. The plain rendering is made
- * first (on the C heap), because the formatter's run may collect the heap
- * and overwrite the exception fields. */
-static void print_uncaught(Process *p) {
-    StrBuf plain = { 0 };
-    render_plain(&plain, p->exc_class, p->exc_reason);
-    Term args = make_list(p, 3, (Term[]){ p->exc_class, p->exc_reason, p->exc_trace });
-    if (interp_setup_apply(p, atom_intern_cstr("Elixir.Exception"), atom_intern_cstr("format"), args)
-        && interp_run(p, 0) == RUN_DONE && is_binary(interp_result(p))) {
-        size_t len;
-        const uint8_t *bytes = binary_bytes(interp_result(p), &len);
-        if (len > 0 && bytes[len - 1] == '\n') io_write(IO_STDERR, bytes, len);
-        else io_write_line(IO_STDERR, bytes, len);
-    } else {
-        io_write(IO_STDERR, plain.data, plain.len);
-    }
-    strbuf_free(&plain);
-}
-
-/* Run the main process to its end; returns the exit status. */
-static int run_main(Process *p) {
-    for (;;) {
-        RunStatus st = interp_run(p, 0);
-        switch (st) {
-        case RUN_DONE:
-            return 0;
-        case RUN_YIELD:
-            continue;
-        case RUN_WAIT: {
-            /* No other process exists yet: only a timeout can wake it. */
-            if (p->deadline < 0) {
-                static const char msg[] = "act: deadlock: the main process waits for a message no process can send\n";
-                io_flush();
-                io_write(IO_STDERR, msg, sizeof msg - 1);
-                return 1;
-            }
-            struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            int64_t left = p->deadline - ((int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
-            if (left > 0) {
-                struct timespec ts = { .tv_sec = left / 1000000000, .tv_nsec = left % 1000000000 };
-                while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-            }
-            interp_timeout(p);
-            continue;
-        }
-        case RUN_ERROR:
-            if (p->exc_class == ATOM_exit) {
-                int s = exit_status_for(p->exc_reason);
-                if (s >= 0) return s;
-            }
-            io_flush(); /* what the program printed comes first */
-            print_uncaught(p);
-            return 1;
-        }
-    }
-}
-
 /* ---- exit ----------------------------------------------------------------
  * Everything the VM allocated is freed before main returns, so that
  * LeakSanitizer reports only real leaks (it costs well under a millisecond:
@@ -278,6 +200,7 @@ static void vm_shutdown(void) {
 int main(int argc, char **argv) {
     const char *expr = NULL, *file = NULL;
     bool disasm = false;
+    RuntimeConfig rcfg = { .schedulers = 0, .seed = 1 };
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -298,13 +221,20 @@ int main(int argc, char **argv) {
             i++;
             break;
         } else if (!strcmp(a, "--schedulers")) {
-            if (i + 1 >= argc || atoi(argv[i + 1]) <= 0) {
-                fputs("act: --schedulers needs a positive number\n", stderr);
+            if (i + 1 >= argc || atoi(argv[i + 1]) <= 0 || atoi(argv[i + 1]) > 1024) {
+                fputs("act: --schedulers needs a number from 1 to 1024\n", stderr);
                 return 2;
             }
-            i++;
+            rcfg.schedulers = atoi(argv[++i]);
         } else if (!strcmp(a, "--no-halt")) {
-            /* Only meaningful with processes; the main process ends the run. */
+            rcfg.no_halt = true;
+        } else if (!strcmp(a, "--deterministic")) {
+            rcfg.deterministic = true;
+        } else if (!strcmp(a, "--seed")) {
+            char *end = NULL;
+            if (i + 1 >= argc) { fputs("act: --seed needs a number\n", stderr); return 2; }
+            rcfg.seed = strtoull(argv[++i], &end, 10);
+            if (!end || *end) { fputs("act: --seed needs a number\n", stderr); return 2; }
         } else if (!strcmp(a, "disasm") && !disasm && !file) {
             disasm = true;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -360,10 +290,9 @@ int main(int argc, char **argv) {
     int status = 0;
     if (res.script) {
         module_register(res.script);
-        Process *p = process_new(GC_MIN_HEAP);
-        interp_setup_apply(p, res.script->name, atom_intern_cstr("__script__"), T_NIL);
-        status = run_main(p);
-        process_free(p);
+        runtime_init(&rcfg);
+        status = runtime_run_main(res.script->name, atom_intern_cstr("__script__"));
+        runtime_shutdown();
     }
     if (!expr) free(src);
     io_flush();

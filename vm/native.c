@@ -101,16 +101,11 @@ Term core_self(Process *p, Term *args) { return p->pid; }
 Term core_make_ref(Process *p, Term *args) { return make_ref(p); }
 Term core_node(Process *p, Term *args) { return ATOM_nonode_nohost; }
 
-/* ---- messages --------------------------------------------------------------
- * Until the scheduler milestone the main process is the only process: a
- * message to itself is delivered, a message to any other pid goes to a dead
- * process and is dropped (as on the BEAM), and names are not registered. */
+/* ---- yielding (native.h) ---- */
 
-Term core_send(Process *p, Term *args) {
-    Term dest = args[0], msg = args[1];
-    if (dest == p->pid) interp_deliver(p, msg);
-    else if (!is_pid(dest)) return native_badarg(p);
-    return msg;
+Term native_yield(Process *p, Term result) {
+    p->trap_args = result;
+    return T_YIELD;
 }
 
 /* ---- apply ---------------------------------------------------------------- */
@@ -204,19 +199,15 @@ Term core_argv(Process *p, Term *args) {
     return l;
 }
 
-Term core_halt0(Process *p, Term *args) {
-    io_flush();
-    fflush(NULL);
-    exit(0);
-}
+/* System.halt: other schedulers may be running, so the VM ends at once
+ * (io_exit) rather than through exit(3) and its handlers. */
+Term core_halt0(Process *p, Term *args) { io_exit(0); }
 
 Term core_halt1(Process *p, Term *args) {
     Term s = args[0];
     if (s == ATOM_abort) abort();
     if (!is_small(s) || small_val(s) < 0) return native_badarg(p);
-    io_flush();
-    fflush(NULL);
-    exit((int)(small_val(s) & 0xFF));
+    io_exit((int)(small_val(s) & 0xFF));
 }
 
 /* Parts per second of a time unit, or 0 if `unit` is not one. The native

@@ -74,6 +74,12 @@ Term native_raise_msg(Process *p, const char *module, const char *msg);
  * argument list must be a proper list. */
 #define T_TRAP ((Term)((0x3Fu << 6) | IMM_SPECIAL))
 Term native_trap_apply(Process *p, Term mod, Term fun, Term args);
+/* A native that queued a signal to its own process that must act now
+ * (Process.exit(self(), reason)) returns native_yield(p, result): the call
+ * returns `result` and the process then yields at its next call, so its
+ * next slice handles the signal. */
+#define T_YIELD ((Term)((0x3Eu << 6) | IMM_SPECIAL))
+Term native_yield(Process *p, Term result);
 Term native_trap_fun(Process *p, Term fun, Term args);
 
 /* System.argv/0 returns these (set by main before running the script). */

@@ -1,13 +1,16 @@
 /* process.c — creating and destroying processes.
  *
- * A process starts with an empty heap, an empty register stack and no frames;
- * interp_setup_* gives it something to run. Pids are allocated from one
- * global counter and never reused within a run.
+ * A process starts with an empty heap, an empty register stack, an empty
+ * mailbox and no frames; interp_setup_* gives it something to run. The
+ * runtime (runtime.c) replaces the provisional pid with its process-table
+ * pid when it spawns the process; processes made without a runtime (unit
+ * tests) keep the provisional one, from a counter.
  */
 #include "process.h"
 #include "heap.h"
 #include "atom.h"
 #include "interp.h"
+#include "mailbox.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -25,7 +28,13 @@ Process *process_new(size_t heap_words) {
     p->dict = T_NIL;
     p->trap_mod = p->trap_fun = p->trap_args = T_NONE;
     p->pid = make_pid(next_pid++);
-    p->deadline = -1;
+    p->parent = ATOM_undefined;
+    p->exit_from = T_NIL;
+    p->reg_name = ATOM_nil;
+    p->after_ms = -1;
+    mailbox_init(&p->mbox);
+    atomic_flag_clear(&p->lock);
+    atomic_init(&p->timed_out, false);
     return p;
 }
 
@@ -35,6 +44,9 @@ void process_free(Process *p) {
     free(p->stack);
     free(p->frames);
     free(p->handlers);
-    free(p->mbox);
+    mailbox_destroy(&p->mbox);
+    free(p->links);
+    free(p->mon_by);
+    free(p->mon_of);
     free(p);
 }

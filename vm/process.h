@@ -10,7 +10,11 @@
  */
 #ifndef ACT_PROCESS_H
 #define ACT_PROCESS_H
+#include <stdatomic.h>
 #include "term.h"
+#include "mailbox.h"
+#include "scheduler.h"
+#include "timer.h"
 
 typedef struct HeapFrag {
     struct HeapFrag *next;
@@ -59,17 +63,49 @@ typedef struct Process {
     Term trap_fun;          /* function atom, or a fun when trap_mod is T_NONE */
     Term trap_args;         /* proper list of arguments */
 
-    /* ---- mailbox (interp.c; the single-process stand-in that the
-     * MPSC mailbox of mailbox.h replaces when processes land: only the
-     * receive opcodes, interp_deliver and interp.c's collect() touch it) ----
-     * mbox[0..mbox_len) are the received messages, oldest first, all on this
-     * process's heap; they are GC roots (the interpreter passes them to
-     * gc_collect as extra roots). mbox_save is receive's save position:
-     * messages before it were already tried by the current receive. */
-    Term *mbox;
-    size_t mbox_len, mbox_cap, mbox_save;
-    int64_t deadline;       /* CLOCK_MONOTONIC ns when a waiting receive times out; -1: none */
+    /* ---- mailbox and scheduling (runtime.c, signals.c) ----
+     * Messages and signals from other processes arrive in `mbox`
+     * (mailbox.h): receive matches them in place, in their fragments, and
+     * adopts a message's fragment only when it is removed, so no inner-list
+     * message points into this heap and the mailbox is never a GC root.
+     * `after_ms` is the `after` of the receive the process waits in (ms;
+     * -1: none); `timer` fires that long after the receive's first wait
+     * (armed by the run callback, cancelled when the receive ends) and sets
+     * `timed_out`, which only the timer callback sets and only the owner
+     * clears. */
+    Mailbox mbox;
+    SchedTask task;
+    Timer timer;
+    int64_t after_ms;
     const uint32_t *timeout_pc; /* where that receive resumes when it times out */
+    _Atomic bool timed_out;
+    bool timer_armed;       /* owner only: `timer` may be pending */
+
+    /* ---- links, monitors, exit (signals.c) ----
+     * Guarded by `lock` (a spinlock: every critical section is a few array
+     * operations), because other processes link, unlink, monitor and
+     * demonitor this one directly:
+     *   links    pids linked to this process (each at most once);
+     *   mon_by   {ref, watcher pid} of the monitors other processes hold on
+     *            this one;
+     *   mon_of   {ref, target pid} of the monitors this process holds;
+     *   exiting  set once, when the process starts to exit: from then on
+     *            no link or monitor is added (the linker gets :noproc).
+     * The owner reads and writes them under the lock as well. */
+    atomic_flag lock;
+    bool exiting;
+    bool trap_exit;         /* owner only */
+    /* A signal told the process to exit: exc_class is :exit and exc_reason
+     * the reason (both GC roots). Owner only; set while it processes its
+     * signals, acted on at the next slice boundary. */
+    bool pending_exit;
+    bool is_main;           /* the script's process: its end halts the VM */
+    Term exit_from;         /* with pending_exit: the signal's sender */
+    uint32_t nlinks, links_cap;
+    uint32_t nmon_by, mon_by_cap, nmon_of, mon_of_cap;
+    Term *links;
+    struct MonEntry *mon_by, *mon_of;
+    Term reg_name;          /* registered name or ATOM_nil (registry.c's lock) */
 
     /* ---- exception state (set by native_raise / the interpreter) ---- */
     Term exc_class;         /* ATOM_error, ATOM_exit, ATOM_throw */
@@ -78,16 +114,39 @@ typedef struct Process {
 
     /* ---- identity and misc ---- */
     Term pid;
+    Term parent;            /* the spawning process (a pid), or ATOM_undefined */
     Term dict;              /* process dictionary: a list of {k, v} */
     int64_t reductions;     /* total reductions (for stats) */
     int fcalls;             /* reductions left in this time slice */
 } Process;
 
+/* A monitor: its reference's id (make_ref_id rebuilds the term) and the
+ * process at the other end. */
+typedef struct MonEntry {
+    uint64_t ref;
+    Term pid;
+} MonEntry;
+
 /* ---- process.c -------------------------------------------------------- */
 /* A new process with an empty heap of about heap_words words, no frames,
- * an empty dictionary and a fresh pid. */
+ * an empty dictionary, an empty mailbox and a provisional pid (the runtime
+ * gives it its table pid when it is spawned). */
 Process *process_new(size_t heap_words);
-/* Free the process, its heap and its stacks. */
+/* Free the process, its heap, its stacks, its mailbox and its link and
+ * monitor arrays. Nothing else may reach it any more. */
 void process_free(Process *p);
+
+/* The spinlock guarding links, monitors and `exiting`. */
+static inline void process_lock(Process *p) {
+    /* acquire: pairs with process_unlock's release. */
+    while (atomic_flag_test_and_set_explicit(&p->lock, memory_order_acquire)) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+}
+static inline void process_unlock(Process *p) {
+    atomic_flag_clear_explicit(&p->lock, memory_order_release);
+}
 
 #endif

@@ -398,6 +398,12 @@ static void sleep_until_work(Worker *w) {
         go = true;
     }
     if (!go && !w->notified) {
+        if (s->cfg.on_worker) {
+            /* not under our lock: the hook may take others */
+            pthread_mutex_unlock(&w->lock);
+            s->cfg.on_worker(w->id, SCHED_WORKER_SLEEP, s->cfg.ctx);
+            pthread_mutex_lock(&w->lock);
+        }
         bool keeper = false;
         if (deadline != INT64_MAX) {
             int none = -1;
@@ -417,6 +423,11 @@ static void sleep_until_work(Worker *w) {
             }
         }
         if (keeper) atomic_store(&s->timekeeper, -1);
+        if (s->cfg.on_worker) {
+            pthread_mutex_unlock(&w->lock);
+            s->cfg.on_worker(w->id, SCHED_WORKER_WAKE, s->cfg.ctx);
+            pthread_mutex_lock(&w->lock);
+        }
     }
     w->notified = false;
     atomic_fetch_sub(&s->sleepers, 1);
@@ -428,6 +439,7 @@ static void sleep_until_work(Worker *w) {
 static void worker_loop(Worker *w) {
     Sched *s = w->s;
     tls_worker = w;
+    if (s->cfg.on_worker) s->cfg.on_worker(w->id, SCHED_WORKER_START, s->cfg.ctx);
     while (!atomic_load_explicit(&s->stop, memory_order_acquire)) {
         expire_timers(w);
         SchedTask *t = pop_local(w);
@@ -441,6 +453,7 @@ static void worker_loop(Worker *w) {
         if (t) run_task(w, t);
         else if (!atomic_load(&s->stop)) sleep_until_work(w);
     }
+    if (s->cfg.on_worker) s->cfg.on_worker(w->id, SCHED_WORKER_STOP, s->cfg.ctx);
     tls_worker = NULL;
 }
 

@@ -108,6 +108,7 @@ typedef struct SchedTask {
 } SchedTask;
 
 typedef struct Sched Sched;
+typedef enum { SCHED_WORKER_START, SCHED_WORKER_SLEEP, SCHED_WORKER_WAKE, SCHED_WORKER_STOP } SchedWorkerEvent;
 typedef SchedStatus (*SchedRunFn)(SchedTask *t, int budget, void *ctx);
 
 typedef struct SchedConfig {
@@ -121,6 +122,11 @@ typedef struct SchedConfig {
     bool stop_when_idle;        /* stop once no task is alive (tests, scripts) */
     TimerWheel *timers;         /* optional: expired by the workers */
     int spin_rounds;            /* steal attempts before sleeping; <= 0: 64 */
+    /* optional: called on a worker's own thread when it starts (before its
+     * first task), before it sleeps, after it wakes, and when it stops
+     * (the runtime uses it to register with the process table and to go
+     * offline there while asleep). */
+    void (*on_worker)(int worker, SchedWorkerEvent ev, void *ctx);
 } SchedConfig;
 
 typedef struct SchedStats {

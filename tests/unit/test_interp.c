@@ -689,19 +689,20 @@ static void test_receive(void) {
     Term x = make_small(2);
     REQUIRE(run(p, "Elixir.Rcv", "recv", 1, &x) == RUN_DONE);
     CHECK(interp_result(p) == A_("got"));
-    REQUIRE(p->mbox_len == 2);
-    CHECK(p->mbox[0] == make_small(1) && p->mbox[1] == make_small(3));
-    CHECK_EQ_INT(p->mbox_save, 0);
+    mailbox_take_new(&p->mbox);
+    REQUIRE(mailbox_len(&p->mbox) == 2);
+    CHECK(p->mbox.first->term == make_small(1) && p->mbox.first->link->term == make_small(3));
+    CHECK(p->mbox.save == &p->mbox.first);
     /* Nothing matches: the process waits with a deadline, then a matching
      * message resumes it. */
     x = make_small(9);
     REQUIRE(run(p, "Elixir.Rcv", "recv", 1, &x) == RUN_WAIT);
-    CHECK(p->deadline >= 0);
+    CHECK(p->after_ms >= 0);
     interp_deliver(p, make_small(9));
     REQUIRE(interp_run(p, 0) == RUN_DONE);
     CHECK(interp_result(p) == A_("got"));
-    CHECK_EQ_INT(p->mbox_len, 2);
-    CHECK(p->deadline < 0);
+    CHECK_EQ_INT(mailbox_len(&p->mbox), 2);
+    CHECK(p->after_ms < 0);
     /* A non-matching message does not end the wait; the timeout does. */
     x = make_small(7);
     REQUIRE(run(p, "Elixir.Rcv", "recv", 1, &x) == RUN_WAIT);
@@ -710,24 +711,27 @@ static void test_receive(void) {
     interp_timeout(p);
     REQUIRE(interp_run(p, 0) == RUN_DONE);
     CHECK(interp_result(p) == A_("timeout"));
-    CHECK_EQ_INT(p->mbox_len, 3);
-    CHECK_EQ_INT(p->mbox_save, 0);
+    CHECK_EQ_INT(mailbox_len(&p->mbox), 3);
+    CHECK(p->mbox.save == &p->mbox.first);
     /* Without `after` there is no deadline. */
     REQUIRE(run(p, "Elixir.Rcv", "recv_inf", 1, &x) == RUN_WAIT);
-    CHECK(p->deadline < 0);
+    CHECK(p->after_ms < 0);
     interp_deliver(p, make_small(7));
     REQUIRE(interp_run(p, 0) == RUN_DONE);
     CHECK(interp_result(p) == A_("got"));
 
-    /* Messages on the heap survive collections (they are roots). */
+    /* Queued messages live in their own fragments, untouched by the
+     * receiver's collections. */
     Process *q = proc();
     for (int i = 0; i < 100; i++) interp_deliver(q, make_tuple2(q, make_small(i), T_NIL));
     Term args[2] = { make_small(BUILD_N), T_NIL };
     REQUIRE(run(q, "Elixir.T", "build", 2, args) == RUN_DONE);
     CHECK(q->gc_count > 0);
-    bool ok = q->mbox_len == 100;
-    for (size_t i = 0; ok && i < q->mbox_len; i++)
-        ok = is_tuple(q->mbox[i]) && tuple_elems(q->mbox[i])[0] == make_small((SInt)i);
+    mailbox_take_new(&q->mbox);
+    bool ok = mailbox_len(&q->mbox) == 100;
+    SInt i = 0;
+    for (Message *m = q->mbox.first; ok && m; m = m->link, i++)
+        ok = is_tuple(m->term) && tuple_elems(m->term)[0] == make_small(i);
     CHECK(ok);
     CHECK_EQ_INT(gc_verify_heap(q), 0);
     process_free(q);

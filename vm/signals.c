@@ -1,0 +1,305 @@
+/* signals.c — links, monitors and exit signals (see signals.h for the rules
+ * and the invariants). */
+#include "signals.h"
+#include "runtime.h"
+#include "mailbox.h"
+#include "heap.h"
+#include "gc.h"
+#include "atom.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small arrays (each guarded by its process's lock) ----------------- */
+
+static void pids_add(Term **a, uint32_t *n, uint32_t *cap, Term pid) {
+    for (uint32_t i = 0; i < *n; i++)
+        if ((*a)[i] == pid) return;
+    if (*n == *cap) {
+        uint32_t c = *cap ? *cap * 2 : 4;
+        Term *b = realloc(*a, c * sizeof(Term));
+        if (!b) heap_out_of_memory("links", c * sizeof(Term));
+        *a = b;
+        *cap = c;
+    }
+    (*a)[(*n)++] = pid;
+}
+
+static bool pids_remove(Term *a, uint32_t *n, Term pid) {
+    for (uint32_t i = 0; i < *n; i++)
+        if (a[i] == pid) {
+            a[i] = a[--*n];
+            return true;
+        }
+    return false;
+}
+
+static void mons_add(MonEntry **a, uint32_t *n, uint32_t *cap, uint64_t ref, Term pid) {
+    if (*n == *cap) {
+        uint32_t c = *cap ? *cap * 2 : 2;
+        MonEntry *b = realloc(*a, c * sizeof(MonEntry));
+        if (!b) heap_out_of_memory("monitors", c * sizeof(MonEntry));
+        *a = b;
+        *cap = c;
+    }
+    (*a)[(*n)++] = (MonEntry){ ref, pid };
+}
+
+/* Remove the entry with ref; its pid goes to *pid. */
+static bool mons_remove(MonEntry *a, uint32_t *n, uint64_t ref, Term *pid) {
+    for (uint32_t i = 0; i < *n; i++)
+        if (a[i].ref == ref) {
+            if (pid) *pid = a[i].pid;
+            a[i] = a[--*n];
+            return true;
+        }
+    return false;
+}
+
+/* ---- building signals ----------------------------------------------------
+ * The message a signal would become is assembled on the C stack and copied
+ * into the signal's fragment by mailbox_msg_new (which copies everything a
+ * term reaches, wherever it lives). */
+
+static Message *exit_signal(uint32_t kind, Term from, Term reason) {
+    Term tup[4] = { make_header(BOX_TUPLE, 3), ATOM_EXIT, from, reason };
+    Message *m = mailbox_msg_new(make_boxed(tup));
+    m->kind = kind;
+    m->from = from;
+    return m;
+}
+
+static Message *down_signal(uint64_t ref, Term from, Term reason) {
+    Term r[2] = { make_header(BOX_REF, 1), (Term)ref };
+    Term tup[6] = { make_header(BOX_TUPLE, 5), ATOM_DOWN, make_boxed(r), ATOM_process, from, reason };
+    Message *m = mailbox_msg_new(make_boxed(tup));
+    m->kind = SIG_DOWN;
+    m->from = from;
+    m->ref = ref;
+    return m;
+}
+
+/* ---- receiving signals ------------------------------------------------- */
+
+/* p must exit with the reason inside m's {:EXIT, from, reason} (consumes m). */
+static void die_from(Process *p, Message *m, Term reason_override) {
+    if (p->pending_exit) {
+        mailbox_msg_free(m);
+        return;
+    }
+    Term from = m->from;
+    Term t = mailbox_msg_adopt(p, m);
+    p->pending_exit = true;
+    p->exc_class = ATOM_exit;
+    p->exc_reason = reason_override != T_NONE ? reason_override : tuple_elems(t)[2];
+    p->exc_trace = T_NIL;
+    p->exit_from = from;
+}
+
+static bool on_signal(Message *m, void *ctx) {
+    Process *p = ctx;
+    switch (m->kind) {
+    case SIG_DOWN: {
+        process_lock(p);
+        bool active = mons_remove(p->mon_of, &p->nmon_of, m->ref, NULL);
+        process_unlock(p);
+        if (!active) break;
+        m->kind = MSG_PLAIN;
+        return true;
+    }
+    case SIG_EXIT_LINK: {
+        process_lock(p);
+        bool linked = pids_remove(p->links, &p->nlinks, m->from);
+        process_unlock(p);
+        if (!linked) break;
+        Term reason = tuple_elems(m->term)[2];
+        if (p->trap_exit) {
+            m->kind = MSG_PLAIN;
+            return true;
+        }
+        if (reason == ATOM_normal) break;
+        die_from(p, m, T_NONE);
+        return false;
+    }
+    case SIG_EXIT: {
+        Term reason = tuple_elems(m->term)[2];
+        if (reason == ATOM_kill) {
+            die_from(p, m, ATOM_killed);
+            return false;
+        }
+        if (p->trap_exit) {
+            m->kind = MSG_PLAIN;
+            return true;
+        }
+        if (reason == ATOM_normal && m->from != p->pid) break;
+        die_from(p, m, T_NONE);
+        return false;
+    }
+    default:
+        break;
+    }
+    mailbox_msg_free(m);
+    return false;
+}
+
+size_t signal_take(Process *p) { return mailbox_take_new_sig(&p->mbox, on_signal, p); }
+
+/* ---- sending ------------------------------------------------------------- */
+
+void signal_send_exit(Process *p, Term to, Term reason) {
+    runtime_push(to, exit_signal(SIG_EXIT, p->pid, reason));
+}
+
+/* ---- links ----------------------------------------------------------------- */
+
+bool signal_link(Process *p, Term to) {
+    if (to == p->pid) return true;
+    Process *q = runtime_lookup(to);
+    if (!q) return false;
+    process_lock(q);
+    bool ok = !q->exiting;
+    if (ok) pids_add(&q->links, &q->nlinks, &q->links_cap, p->pid);
+    process_unlock(q);
+    if (!ok) return false;
+    process_lock(p);
+    pids_add(&p->links, &p->nlinks, &p->links_cap, to);
+    process_unlock(p);
+    return true;
+}
+
+void signal_unlink(Process *p, Term to) {
+    process_lock(p);
+    pids_remove(p->links, &p->nlinks, to);
+    process_unlock(p);
+    Process *q = runtime_lookup(to);
+    if (!q) return;
+    process_lock(q);
+    pids_remove(q->links, &q->nlinks, p->pid);
+    process_unlock(q);
+}
+
+void signal_link_child(Process *p, Process *child) {
+    pids_add(&child->links, &child->nlinks, &child->links_cap, p->pid);
+    process_lock(p);
+    pids_add(&p->links, &p->nlinks, &p->links_cap, child->pid);
+    process_unlock(p);
+}
+
+/* ---- monitors ------------------------------------------------------------ */
+
+void signal_monitor(Process *p, Term to, uint64_t ref) {
+    /* Into mon_of first: a DOWN that `to` sends as soon as it is unlocked
+     * below must find the monitor active. */
+    process_lock(p);
+    mons_add(&p->mon_of, &p->nmon_of, &p->mon_of_cap, ref, to);
+    process_unlock(p);
+    Process *q = to == p->pid ? NULL : runtime_lookup(to);
+    bool ok = false;
+    if (q) {
+        process_lock(q);
+        ok = !q->exiting;
+        if (ok) mons_add(&q->mon_by, &q->nmon_by, &q->mon_by_cap, ref, p->pid);
+        process_unlock(q);
+    }
+    if (to == p->pid) return; /* monitoring oneself: never fires while alive */
+    if (!ok) mailbox_push(&p->mbox, down_signal(ref, to, ATOM_noproc));
+}
+
+void signal_monitor_child(Process *p, Process *child, uint64_t ref) {
+    mons_add(&child->mon_by, &child->nmon_by, &child->mon_by_cap, ref, p->pid);
+    process_lock(p);
+    mons_add(&p->mon_of, &p->nmon_of, &p->mon_of_cap, ref, child->pid);
+    process_unlock(p);
+}
+
+/* Is m the message {:DOWN, ref, ...}? */
+static bool is_down_for(const Message *m, uint64_t ref) {
+    if (!is_tuple(m->term) || tuple_arity(m->term) != 5) return false;
+    const Term *e = tuple_elems(m->term);
+    return e[0] == ATOM_DOWN && is_ref(e[1]) && boxed_ptr(e[1])[1] == (Term)ref;
+}
+
+bool signal_demonitor(Process *p, uint64_t ref, bool flush) {
+    Term target;
+    process_lock(p);
+    bool active = mons_remove(p->mon_of, &p->nmon_of, ref, &target);
+    process_unlock(p);
+    if (active) {
+        Process *q = runtime_lookup(target);
+        if (q) {
+            process_lock(q);
+            mons_remove(q->mon_by, &q->nmon_by, ref, NULL);
+            process_unlock(q);
+        }
+    }
+    if (flush) {
+        signal_take(p);
+        Mailbox *mb = &p->mbox;
+        Message **save = mb->save;
+        mailbox_reset(mb);
+        for (Message *m; (m = mailbox_peek(mb));) {
+            if (is_down_for(m, ref)) {
+                mailbox_msg_free(mailbox_unlink(mb));
+                break;
+            }
+            mailbox_advance(mb);
+        }
+        (void)save; /* demonitor runs outside any receive: restart at the oldest */
+        mailbox_reset(mb);
+    }
+    return active;
+}
+
+/* ---- exiting -------------------------------------------------------------- */
+
+void signal_exit_process(Process *p, Term reason) {
+    process_lock(p);
+    p->exiting = true;
+    Term *links = p->links;
+    uint32_t nlinks = p->nlinks;
+    MonEntry *by = p->mon_by, *of = p->mon_of;
+    uint32_t nby = p->nmon_by, nof = p->nmon_of;
+    p->links = NULL;
+    p->nlinks = p->links_cap = 0;
+    p->mon_by = p->mon_of = NULL;
+    p->nmon_by = p->mon_by_cap = p->nmon_of = p->mon_of_cap = 0;
+    process_unlock(p);
+
+    for (uint32_t i = 0; i < nlinks; i++)
+        runtime_push(links[i], exit_signal(SIG_EXIT_LINK, p->pid, reason));
+    for (uint32_t i = 0; i < nby; i++)
+        runtime_push(by[i].pid, down_signal(by[i].ref, p->pid, reason));
+    for (uint32_t i = 0; i < nof; i++) {
+        Process *q = runtime_lookup(of[i].pid);
+        if (!q) continue;
+        process_lock(q);
+        mons_remove(q->mon_by, &q->nmon_by, of[i].ref, NULL);
+        process_unlock(q);
+    }
+    free(links);
+    free(by);
+    free(of);
+}
+
+/* ---- Process.info ------------------------------------------------------- */
+
+Term signal_links_list(Process *on, Process *q) {
+    Term l = T_NIL;
+    process_lock(q);
+    /* heap_alloc never collects, so building under the lock is safe. */
+    for (uint32_t i = q->nlinks; i-- > 0;) l = make_cons_cell(on, q->links[i], l);
+    process_unlock(q);
+    return l;
+}
+
+Term signal_monitors_list(Process *on, Process *q, bool by) {
+    Term l = T_NIL;
+    process_lock(q);
+    if (by) {
+        for (uint32_t i = q->nmon_by; i-- > 0;) l = make_cons_cell(on, q->mon_by[i].pid, l);
+    } else {
+        for (uint32_t i = q->nmon_of; i-- > 0;)
+            l = make_cons_cell(on, make_tuple2(on, ATOM_process, q->mon_of[i].pid), l);
+    }
+    process_unlock(q);
+    return l;
+}
