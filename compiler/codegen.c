@@ -510,6 +510,16 @@ static void define(Cg *c, Node *s, bool exported) {
     else cg_error(c, head, "invalid function head in def");
     bool has_body;
     Node *body = do_body(s, &has_body);
+    /* def f do ... rescue/catch/else/after ... end: the body is an implicit
+     * try over the same sections. */
+    if (has_body && (cg_call_kw(s, "rescue") || cg_call_kw(s, "catch") || cg_call_kw(s, "after") ||
+                     cg_call_kw(s, "else"))) {
+        Node *t = cg_node(c, N_CALL, s);
+        t->name = "try";
+        for (size_t i = 1; i < s->nkids; i++)
+            if (s->kids[i]->kind == N_LIST && (s->kids[i]->flags & NF_KW)) ast_push(c->arena, t, s->kids[i]);
+        body = t;
+    }
     size_t ndef = 0;
     for (size_t i = 0; i < nargs; i++) ndef += is_default(args[i]);
     Node **pats = ast_alloc(c->arena, (nargs + 1) * sizeof(Node *));

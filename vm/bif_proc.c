@@ -97,7 +97,7 @@ static Term resolve_dest(Term dest) {
 
 Term core_send(Process *p, Term *args) {
     Term pid = resolve_dest(args[0]);
-    if (pid == T_NONE) return native_badarg(p);
+    if (pid == T_NONE) return native_badarg_at(p, 1, "invalid destination");
     runtime_send(p, pid, args[1]);
     return args[1];
 }
@@ -113,7 +113,7 @@ Term proc_send3(Process *p, Term *args) {
 
 Term proc_exit2(Process *p, Term *args) {
     Term to = args[0];
-    if (!is_pid(to)) return native_badarg(p);
+    if (!is_pid(to)) return native_badarg_at(p, 1, "not a pid");
     signal_send_exit(p, to, args[1]);
     /* To itself: the signal must act before the caller goes on, so the
      * process yields at once and its next slice takes the signal. */
@@ -122,7 +122,7 @@ Term proc_exit2(Process *p, Term *args) {
 }
 
 Term proc_is_alive(Process *p, Term *args) {
-    if (!is_pid(args[0])) return native_badarg(p);
+    if (!is_pid(args[0])) return native_badarg_at(p, 1, "not a pid");
     if (args[0] == p->pid) return ATOM_true;
     Process *q = runtime_lookup(args[0]);
     if (!q) return ATOM_false;
@@ -135,21 +135,21 @@ Term proc_is_alive(Process *p, Term *args) {
 Term proc_flag2(Process *p, Term *args) {
     Term flag = args[0], v = args[1];
     if (flag == ATOM_trap_exit) {
-        if (v != ATOM_true && v != ATOM_false) return native_badarg(p);
+        if (v != ATOM_true && v != ATOM_false) return native_badarg_at(p, 2, "invalid value for this process flag");
         Term old = p->trap_exit ? ATOM_true : ATOM_false;
         process_lock(p); /* others read it under the lock (process_info) */
         p->trap_exit = v == ATOM_true;
         process_unlock(p);
         return old;
     }
-    return native_badarg(p);
+    return native_badarg_at(p, 1, "invalid process flag");
 }
 
 /* ---- links and monitors ----------------------------------------------------- */
 
 Term proc_link(Process *p, Term *args) {
     Term to = args[0];
-    if (!is_pid(to)) return native_badarg(p);
+    if (!is_pid(to)) return native_badarg_at(p, 1, "not a pid");
     if (signal_link(p, to)) return ATOM_true;
     /* A dead process: a trapping caller gets {:EXIT, to, :noproc}; any
      * other raises noproc (OTP 23+). */
@@ -169,15 +169,17 @@ Term proc_unlink(Process *p, Term *args) {
 
 Term proc_monitor2(Process *p, Term *args) {
     if (args[0] != ATOM_process) return native_badarg(p);
-    Term to = args[1];
+    Term to = args[1], name = ATOM_nil;
+    if (is_tuple(to) && tuple_arity(to) == 2 && tuple_elems(to)[1] == ATOM_nonode_nohost)
+        to = tuple_elems(to)[0];
     if (is_atom(to)) {
-        Term pid = registry_whereis(to);
-        to = pid == T_NONE ? make_pid(0) : pid; /* pid 0 is never alive */
+        name = to;
+        to = registry_whereis(name);
     } else if (!is_pid(to)) {
         return native_badarg(p);
     }
     uint64_t ref = heap_new_ref_id();
-    signal_monitor(p, to, ref);
+    signal_monitor(p, to, name, ref);
     return make_ref_id(p, ref);
 }
 
@@ -208,7 +210,7 @@ Term proc_register(Process *p, Term *args) {
 }
 
 Term proc_unregister(Process *p, Term *args) {
-    if (!is_atom(args[0]) || !registry_unregister(args[0])) return native_badarg(p);
+    if (!is_atom(args[0]) || !registry_unregister(args[0])) return native_badarg_at(p, 1, "not a pid");
     return ATOM_true;
 }
 
@@ -222,111 +224,142 @@ Term proc_registered(Process *p, Term *args) { return registry_names(p); }
 
 Term proc_processes(Process *p, Term *args) { return runtime_process_list(p); }
 
-/* ---- process_info -----------------------------------------------------------
- * Another process's heap, dictionary and inner mailbox belong to the
- * thread running it, so for a process other than the caller only what is
- * kept under its lock or in atomics is reported exactly; heap sizes and
- * reductions are read as relaxed snapshots of word-sized fields. */
+/* ---- process_info ---------------------------------------------------------
+ * Only a process may read its own heap, dictionary and mailbox, so the
+ * natives answer for the caller itself and trap into
+ * Process.__info_remote__/2 for any other process, which sends a SIG_INFO
+ * and waits for the answer (signals.h), monitoring the target meanwhile. */
 
-static Term status_of(Process *p, Process *q) {
-    if (q == p) return ATOM_running;
-    switch (atomic_load_explicit(&q->task.state, memory_order_relaxed)) {
-    case SCHED_RUNNING: return ATOM_running;
-    case SCHED_WAITING: return ATOM_waiting;
-    default: return ATOM_runnable;
-    }
-}
-
-/* Messages in the inner list, as a list (the caller only). */
-static Term messages_of(Process *p) {
-    signal_take(p);
+/* Messages in the inner list, as a list (the owner only). */
+static Term messages_of(Process *p, bool in_signal) {
+    if (!in_signal) signal_take(p);
     Term l = T_NIL;
     /* copied: the messages themselves stay in their fragments (process.h) */
     for (Message *m = p->mbox.first; m; m = m->link) l = make_cons_cell(p, gc_copy_term(p, m->term), l);
     return reverse(p, l);
 }
 
-/* The value of item for q, or T_NONE if item is not supported. */
-static Term info_item(Process *p, Process *q, Term item) {
+/* {M, F, A} of the innermost frame with a named module (not the boot frame). */
+static Term current_function(Process *p) {
+    for (size_t i = p->nframes; i-- > 0;) {
+        const Frame *f = &p->frames[i];
+        if (f->mod && f->mod->file && f->mod->file[0])
+            return make_tuple3(p, f->mod->name, f->fn->name, make_small(f->fn->arity));
+    }
+    return make_tuple3(p, ATOM_erlang, ATOM_apply, make_small(2));
+}
+
+static bool info_item_known(Term item) {
+    static const Term known[] = {
+        ATOM_registered_name, ATOM_current_function, ATOM_initial_call, ATOM_status,
+        ATOM_message_queue_len, ATOM_messages, ATOM_links, ATOM_monitors, ATOM_monitored_by,
+        ATOM_trap_exit, ATOM_dictionary, ATOM_error_handler, ATOM_priority, ATOM_group_leader,
+        ATOM_heap_size, ATOM_total_heap_size, ATOM_stack_size, ATOM_reductions,
+        ATOM_garbage_collection, ATOM_suspending,
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (known[i] == item) return true;
+    return false;
+}
+
+/* The value of item for p itself, or T_NONE if item is not supported. */
+static Term info_item(Process *p, Term item, bool in_signal) {
     if (item == ATOM_registered_name) {
-        Term n = registry_name_of(q);
+        Term n = registry_name_of(p);
         return n == ATOM_nil ? T_NIL : n;
     }
-    if (item == ATOM_status) return status_of(p, q);
+    if (item == ATOM_current_function) return current_function(p);
+    if (item == ATOM_initial_call) return make_tuple3(p, ATOM_erlang, ATOM_apply, make_small(2));
+    if (item == ATOM_status) return !in_signal ? ATOM_running : p->in_wait ? ATOM_waiting : ATOM_runnable;
     if (item == ATOM_message_queue_len) {
-        if (q == p) signal_take(p);
-        return make_small((SInt)mailbox_count(&q->mbox));
+        if (!in_signal) signal_take(p);
+        return make_small((SInt)mailbox_len(&p->mbox));
     }
-    if (item == ATOM_messages) return q == p ? messages_of(p) : T_NIL;
-    if (item == ATOM_links) return signal_links_list(p, q);
-    if (item == ATOM_monitors) return signal_monitors_list(p, q, false);
-    if (item == ATOM_monitored_by) return signal_monitors_list(p, q, true);
-    if (item == ATOM_trap_exit) {
-        process_lock(q);
-        bool t = q->trap_exit;
-        process_unlock(q);
-        return t ? ATOM_true : ATOM_false;
-    }
-    if (item == ATOM_dictionary) return q == p ? gc_copy_term(p, p->dict) : T_NIL;
+    if (item == ATOM_messages) return messages_of(p, in_signal);
+    if (item == ATOM_links) return signal_links_list(p, p);
+    if (item == ATOM_monitors) return signal_monitors_list(p, p, false);
+    if (item == ATOM_monitored_by) return signal_monitors_list(p, p, true);
+    if (item == ATOM_trap_exit) return p->trap_exit ? ATOM_true : ATOM_false;
+    if (item == ATOM_dictionary) return p->dict;
+    if (item == ATOM_error_handler) return ATOM_error_handler;
+    if (item == ATOM_priority) return ATOM_normal;
+    if (item == ATOM_group_leader) return p->pid;
     if (item == ATOM_heap_size || item == ATOM_total_heap_size)
-        return make_small((SInt)atomic_load_explicit((_Atomic size_t *)&q->heap_words, memory_order_relaxed));
-    if (item == ATOM_reductions)
-        return make_int(p, atomic_load_explicit((_Atomic int64_t *)&q->reductions, memory_order_relaxed));
+        return make_small((SInt)(p->heap_words + p->frag_words));
+    if (item == ATOM_stack_size) return make_small((SInt)p->stack_top);
+    if (item == ATOM_reductions) return make_int(p, p->reductions);
+    if (item == ATOM_garbage_collection)
+        return make_cons_cell(p, make_tuple2(p, ATOM_minor_gcs, make_int(p, (int64_t)p->gc_count)), T_NIL);
+    if (item == ATOM_suspending) return T_NIL;
     return T_NONE;
 }
 
-static const Term *default_items(size_t *n) {
-    static Term items[9];
-    items[0] = ATOM_registered_name; items[1] = ATOM_status; items[2] = ATOM_message_queue_len;
-    items[3] = ATOM_links; items[4] = ATOM_dictionary; items[5] = ATOM_trap_exit;
-    items[6] = ATOM_total_heap_size; items[7] = ATOM_heap_size; items[8] = ATOM_reductions;
-    *n = 9;
+/* Process.info/1's items, in the BEAM's order. */
+static const Term *all_items(size_t *n) {
+    static const Term items[] = {
+        ATOM_registered_name, ATOM_current_function, ATOM_initial_call, ATOM_status,
+        ATOM_message_queue_len, ATOM_links, ATOM_dictionary, ATOM_trap_exit,
+        ATOM_error_handler, ATOM_priority, ATOM_group_leader, ATOM_total_heap_size,
+        ATOM_heap_size, ATOM_stack_size, ATOM_reductions, ATOM_garbage_collection,
+        ATOM_suspending,
+    };
+    *n = sizeof items / sizeof items[0];
     return items;
 }
 
-static Process *info_target(Process *p, Term pid) {
-    if (pid == p->pid) return p;
-    Process *q = runtime_lookup(pid);
-    if (!q) return NULL;
-    process_lock(q);
-    bool gone = q->exiting;
-    process_unlock(q);
-    return gone ? NULL : q;
+static bool valid_spec(Term spec) {
+    if (spec == ATOM__all_info) return true;
+    if (is_atom(spec)) return info_item_known(spec);
+    if (!proper_list(spec)) return false;
+    for (Term l = spec; is_cons(l); l = CDR(l))
+        if (!is_atom(CAR(l)) || !info_item_known(CAR(l))) return false;
+    return true;
 }
 
-Term proc_process_info1(Process *p, Term *args) {
-    if (!is_pid(args[0])) return native_badarg(p);
-    Process *q = info_target(p, args[0]);
-    if (!q) return ATOM_undefined;
-    size_t n;
-    const Term *items = default_items(&n);
-    Term l = T_NIL;
-    for (size_t i = n; i-- > 0;) {
-        Term v = info_item(p, q, items[i]);
-        if (items[i] == ATOM_registered_name && v == T_NIL) continue; /* only when registered */
-        l = make_cons_cell(p, make_tuple2(p, items[i], v), l);
+Term proc_info_local(Process *p, Term spec, bool in_signal) {
+    if (spec == ATOM__all_info) {
+        size_t n;
+        const Term *items = all_items(&n);
+        Term l = T_NIL;
+        for (size_t i = n; i-- > 0;) {
+            Term v = info_item(p, items[i], in_signal);
+            if (items[i] == ATOM_registered_name && v == T_NIL) continue; /* only when registered */
+            l = make_cons_cell(p, make_tuple2(p, items[i], v), l);
+        }
+        return l;
     }
-    return l;
-}
-
-Term proc_process_info2(Process *p, Term *args) {
-    if (!is_pid(args[0])) return native_badarg(p);
-    Term item = args[1];
-    if (is_atom(item)) {
-        Process *q = info_target(p, args[0]);
-        Term v = q ? info_item(p, q, item) : T_NIL;
-        if (v == T_NONE) return native_badarg(p);
-        if (!q) return ATOM_undefined;
-        return make_tuple2(p, item, v);
+    if (is_atom(spec)) {
+        Term v = info_item(p, spec, in_signal);
+        if (v == T_NONE) return T_NONE;
+        if (spec == ATOM_registered_name && v == T_NIL) return T_NIL;
+        return make_tuple2(p, spec, v);
     }
-    if (!proper_list(item)) return native_badarg(p);
-    Process *q = info_target(p, args[0]);
     Term l = T_NIL;
-    for (Term it = item; is_cons(it); it = CDR(it)) {
-        if (!is_atom(CAR(it))) return native_badarg(p);
-        Term v = q ? info_item(p, q, CAR(it)) : T_NIL;
-        if (v == T_NONE) return native_badarg(p);
+    for (Term it = spec; is_cons(it); it = CDR(it)) {
+        Term v = info_item(p, CAR(it), in_signal);
+        if (v == T_NONE) return T_NONE;
         l = make_cons_cell(p, make_tuple2(p, CAR(it), v), l);
     }
-    return q ? reverse(p, l) : ATOM_undefined;
+    return reverse(p, l);
+}
+
+static Term process_info(Process *p, Term pid, Term spec) {
+    if (!is_pid(pid)) return native_badarg_at(p, 1, "not a pid");
+    if (!valid_spec(spec)) return native_badarg_at(p, 2, "invalid item or item list");
+    if (pid == p->pid) return proc_info_local(p, spec, false);
+    Process *q = runtime_lookup(pid);
+    if (!q) return ATOM_undefined;
+    Term args = make_list(p, 2, (Term[]){ pid, spec });
+    return native_trap_apply(p, ATOM_Elixir_Process, ATOM___info_remote__, args);
+}
+
+Term proc_process_info1(Process *p, Term *args) { return process_info(p, args[0], ATOM__all_info); }
+Term proc_process_info2(Process *p, Term *args) { return process_info(p, args[0], args[1]); }
+
+/* :erlang.process_info_request(pid, spec, ref): Process.__info_remote__'s
+ * request (the answer arrives as {:"$process_info", ref, result}). */
+Term proc_info_request(Process *p, Term *args) {
+    if (!is_pid(args[0]) || !is_ref(args[2])) return native_badarg(p);
+    signal_send_info_request(p, args[0], args[1], (uint64_t)boxed_ptr(args[2])[1]);
+    return ATOM_true;
 }

@@ -330,6 +330,7 @@ static void collect(Process *p, size_t need) {
 /* A receive ended: forget its `after` and cancel its timer if armed. */
 #define RECEIVE_DONE() do {                                                   \
         p->after_ms = -1;                                                     \
+        p->in_wait = false;                                                   \
         if (unlikely(p->timer_armed)) runtime_receive_done(p);               \
     } while (0)
 
@@ -1041,9 +1042,23 @@ invoke:
             goto apply_list;
         }
         if (unlikely(r == T_YIELD)) {
+            /* Return the result, then yield at once (native.h). */
             r = p->trap_args;
             p->trap_args = T_NONE;
-            fcalls = 1; /* the next call yields */
+            if (tail) {
+                Frame *f = &p->frames[--p->nframes];
+                p->stack[f->base] = r;
+                if (f->ret_pc == NULL) goto done;
+                pc = f->ret_pc;
+                while (p->nhandlers && p->handlers[p->nhandlers - 1].nframes > p->nframes) p->nhandlers--;
+            } else {
+                p->stack[nb] = r;
+                pc = rpc;
+            }
+            p->pc = pc;
+            p->fcalls = fcalls;
+            p->reductions += budget - fcalls;
+            return RUN_YIELD;
         }
         if (tail) {
             rv = r;
@@ -1087,7 +1102,15 @@ native_raised:
         Term tr = build_trace(p, p->nframes, pc);
         Term top = CAR(p->exc_trace);
         const Term *te = is_tuple(top) && tuple_arity(top) == 4 ? tuple_elems(top) : NULL;
-        if (te && te[0] == am && te[1] == af && te[2] == make_small(nargs)) {
+        if (te && te[0] == ATOM__error_info_marker) {
+            /* native_badarg_at: the native's frame with its error info,
+             * [error_info: %{args: [{argno, msg}]}]. */
+            Term arg = make_tuple2(p, te[1], te[2]);
+            Term kv[2] = { ATOM_args, make_cons_cell(p, arg, T_NIL) };
+            Term info = make_tuple2(p, ATOM_error_info, map_from_pairs(p, 1, kv));
+            Term args = make_list(p, nargs, p->stack + nb);
+            top = make_tuple(p, 4, (Term[]){ am, af, args, make_cons_cell(p, info, T_NIL) });
+        } else if (te && te[0] == am && te[1] == af && te[2] == make_small(nargs)) {
             Term args = make_list(p, nargs, p->stack + nb);
             top = make_tuple(p, 4, (Term[]){ am, af, args, T_NIL });
         }

@@ -48,6 +48,15 @@ Term native_raise_fc_args(Process *p, const char *mod, const char *fun, Term arg
 }
 
 Term native_badarg(Process *p) { return native_raise(p, ATOM_error, ATOM_badarg); }
+
+Term native_badarg_at(Process *p, unsigned argno, const char *msg) {
+    native_raise(p, ATOM_error, ATOM_badarg);
+    /* {:"$error_info", argno, msg, nil}: completed by interp.c */
+    Term marker = make_tuple(p, 4, (Term[]){ ATOM__error_info_marker, make_small(argno),
+                                             make_cstring(p, msg), ATOM_nil });
+    p->exc_trace = make_cons_cell(p, marker, T_NIL);
+    return T_NONE;
+}
 Term native_badarith(Process *p) { return native_raise(p, ATOM_error, ATOM_badarith); }
 
 Term native_raise_msg(Process *p, const char *module, const char *msg) {

@@ -60,6 +60,15 @@ Term native_raise_fc(Process *p, const char *mod, const char *fun, unsigned arit
 Term native_raise_fc_args(Process *p, const char *mod, const char *fun, Term args);
 /* error:badarg, error:badarith, error:{badkey,K}, error:{badmap,M} ... */
 Term native_badarg(Process *p);
+/* error:badarg whose message names the bad argument, as the BEAM's
+ * extended error information does ("errors were found at the given
+ * arguments:\n\n  * 1st argument: not a pid\n"): the native's own trace
+ * frame gets [error_info: %{args: [{argno, msg}]}], which
+ * Exception.normalize reads. argno counts from 1. */
+Term native_badarg_at(Process *p, unsigned argno, const char *msg);
+/* The marker native_badarg_at leaves at the top of exc_trace for the
+ * interpreter, which turns it into the native's own frame. */
+#define NATIVE_ERROR_INFO_ARITY 4
 Term native_badarith(Process *p);
 /* Raise an Elixir exception struct: %<module>{message: msg} (module is the
  * atom text, e.g. "Elixir.ArgumentError"). */

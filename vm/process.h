@@ -100,6 +100,7 @@ typedef struct Process {
      * signals, acted on at the next slice boundary. */
     bool pending_exit;
     bool is_main;           /* the script's process: its end halts the VM */
+    bool in_wait;           /* owner only: suspended in a receive (Process.info's :waiting) */
     Term exit_from;         /* with pending_exit: the signal's sender */
     uint32_t nlinks, links_cap;
     uint32_t nmon_by, mon_by_cap, nmon_of, mon_of_cap;
@@ -120,11 +121,13 @@ typedef struct Process {
     int fcalls;             /* reductions left in this time slice */
 } Process;
 
-/* A monitor: its reference's id (make_ref_id rebuilds the term) and the
- * process at the other end. */
+/* A monitor: its reference's id (make_ref_id rebuilds the term), the
+ * process at the other end, and the registered name it was made with
+ * (ATOM_nil: by pid), which its DOWN then reports as {name, node}. */
 typedef struct MonEntry {
     uint64_t ref;
     Term pid;
+    Term name;
 } MonEntry;
 
 /* ---- process.c -------------------------------------------------------- */

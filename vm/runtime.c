@@ -309,7 +309,10 @@ static SchedStatus run_process(SchedTask *t, int budget, void *ctx) {
                 p->timer_armed = true;
                 timer_start(&runtime.timers, &p->timer, p->after_ms);
             }
-            if (mailbox_sleep(&p->mbox)) return SCHED_WAIT;
+            if (mailbox_sleep(&p->mbox)) {
+                p->in_wait = true;
+                return SCHED_WAIT;
+            }
             /* Messages arrived since the receive looked: look again. */
             left = p->fcalls;
             if (left <= 0) return SCHED_YIELD;

@@ -73,6 +73,10 @@ void runtime_receive_done(Process *p);
 Term runtime_process_list(Process *p);
 /* Monotonic ms of the runtime's clock (virtual in deterministic mode). */
 int64_t runtime_now_ms(void);
+/* Process.info of p itself for spec (an item atom, a list of them, or
+ * ATOM__all_info for Process.info/1), built on p's heap; T_NONE for an
+ * unknown item. in_signal: answering a SIG_INFO (bif_proc.c). */
+Term proc_info_local(Process *p, Term spec, bool in_signal);
 /* Free every pending send_after timer (bif_timer.c; at shutdown). */
 void bif_timer_free_all(void);
 #endif

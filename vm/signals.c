@@ -33,7 +33,7 @@ static bool pids_remove(Term *a, uint32_t *n, Term pid) {
     return false;
 }
 
-static void mons_add(MonEntry **a, uint32_t *n, uint32_t *cap, uint64_t ref, Term pid) {
+static void mons_add(MonEntry **a, uint32_t *n, uint32_t *cap, uint64_t ref, Term pid, Term name) {
     if (*n == *cap) {
         uint32_t c = *cap ? *cap * 2 : 2;
         MonEntry *b = realloc(*a, c * sizeof(MonEntry));
@@ -41,7 +41,7 @@ static void mons_add(MonEntry **a, uint32_t *n, uint32_t *cap, uint64_t ref, Ter
         *a = b;
         *cap = c;
     }
-    (*a)[(*n)++] = (MonEntry){ ref, pid };
+    (*a)[(*n)++] = (MonEntry){ ref, pid, name };
 }
 
 /* Remove the entry with ref; its pid goes to *pid. */
@@ -68,9 +68,13 @@ static Message *exit_signal(uint32_t kind, Term from, Term reason) {
     return m;
 }
 
-static Message *down_signal(uint64_t ref, Term from, Term reason) {
+/* The DOWN for monitor ref of process `from`, made by name (ATOM_nil: by
+ * pid): the message names the process {name, node} then. */
+static Message *down_signal(uint64_t ref, Term from, Term name, Term reason) {
     Term r[2] = { make_header(BOX_REF, 1), (Term)ref };
-    Term tup[6] = { make_header(BOX_TUPLE, 5), ATOM_DOWN, make_boxed(r), ATOM_process, from, reason };
+    Term item[3] = { make_header(BOX_TUPLE, 2), name, ATOM_nonode_nohost };
+    Term who = name == ATOM_nil ? from : make_boxed(item);
+    Term tup[6] = { make_header(BOX_TUPLE, 5), ATOM_DOWN, make_boxed(r), ATOM_process, who, reason };
     Message *m = mailbox_msg_new(make_boxed(tup));
     m->kind = SIG_DOWN;
     m->from = from;
@@ -134,6 +138,15 @@ static bool on_signal(Message *m, void *ctx) {
         die_from(p, m, T_NONE);
         return false;
     }
+    case SIG_INFO: {
+        /* Process.info from another process: answer from here (the
+         * requester monitors p, so it also learns if p dies first). */
+        Term result = proc_info_local(p, m->term, true);
+        Term r[2] = { make_header(BOX_REF, 1), (Term)m->ref };
+        Term tup[4] = { make_header(BOX_TUPLE, 3), ATOM__process_info, make_boxed(r), result };
+        runtime_send(p, m->from, make_boxed(tup));
+        break;
+    }
     default:
         break;
     }
@@ -147,6 +160,14 @@ size_t signal_take(Process *p) { return mailbox_take_new_sig(&p->mbox, on_signal
 
 void signal_send_exit(Process *p, Term to, Term reason) {
     runtime_push(to, exit_signal(SIG_EXIT, p->pid, reason));
+}
+
+void signal_send_info_request(Process *p, Term to, Term spec, uint64_t ref) {
+    Message *m = mailbox_msg_new(spec);
+    m->kind = SIG_INFO;
+    m->from = p->pid;
+    m->ref = ref;
+    runtime_push(to, m);
 }
 
 /* ---- links ----------------------------------------------------------------- */
@@ -186,28 +207,28 @@ void signal_link_child(Process *p, Process *child) {
 
 /* ---- monitors ------------------------------------------------------------ */
 
-void signal_monitor(Process *p, Term to, uint64_t ref) {
+void signal_monitor(Process *p, Term to, Term name, uint64_t ref) {
     /* Into mon_of first: a DOWN that `to` sends as soon as it is unlocked
      * below must find the monitor active. */
     process_lock(p);
-    mons_add(&p->mon_of, &p->nmon_of, &p->mon_of_cap, ref, to);
+    mons_add(&p->mon_of, &p->nmon_of, &p->mon_of_cap, ref, to, name);
     process_unlock(p);
-    Process *q = to == p->pid ? NULL : runtime_lookup(to);
+    if (to == p->pid) return; /* monitoring oneself: never fires while alive */
+    Process *q = is_pid(to) ? runtime_lookup(to) : NULL;
     bool ok = false;
     if (q) {
         process_lock(q);
         ok = !q->exiting;
-        if (ok) mons_add(&q->mon_by, &q->nmon_by, &q->mon_by_cap, ref, p->pid);
+        if (ok) mons_add(&q->mon_by, &q->nmon_by, &q->mon_by_cap, ref, p->pid, name);
         process_unlock(q);
     }
-    if (to == p->pid) return; /* monitoring oneself: never fires while alive */
-    if (!ok) mailbox_push(&p->mbox, down_signal(ref, to, ATOM_noproc));
+    if (!ok) mailbox_push(&p->mbox, down_signal(ref, to, name, ATOM_noproc));
 }
 
 void signal_monitor_child(Process *p, Process *child, uint64_t ref) {
-    mons_add(&child->mon_by, &child->nmon_by, &child->mon_by_cap, ref, p->pid);
+    mons_add(&child->mon_by, &child->nmon_by, &child->mon_by_cap, ref, p->pid, ATOM_nil);
     process_lock(p);
-    mons_add(&p->mon_of, &p->nmon_of, &p->mon_of_cap, ref, child->pid);
+    mons_add(&p->mon_of, &p->nmon_of, &p->mon_of_cap, ref, child->pid, ATOM_nil);
     process_unlock(p);
 }
 
@@ -223,7 +244,7 @@ bool signal_demonitor(Process *p, uint64_t ref, bool flush) {
     process_lock(p);
     bool active = mons_remove(p->mon_of, &p->nmon_of, ref, &target);
     process_unlock(p);
-    if (active) {
+    if (active && target != p->pid) {
         Process *q = runtime_lookup(target);
         if (q) {
             process_lock(q);
@@ -267,9 +288,9 @@ void signal_exit_process(Process *p, Term reason) {
     for (uint32_t i = 0; i < nlinks; i++)
         runtime_push(links[i], exit_signal(SIG_EXIT_LINK, p->pid, reason));
     for (uint32_t i = 0; i < nby; i++)
-        runtime_push(by[i].pid, down_signal(by[i].ref, p->pid, reason));
+        runtime_push(by[i].pid, down_signal(by[i].ref, p->pid, by[i].name, reason));
     for (uint32_t i = 0; i < nof; i++) {
-        Process *q = runtime_lookup(of[i].pid);
+        Process *q = of[i].pid == p->pid ? NULL : runtime_lookup(of[i].pid);
         if (!q) continue;
         process_lock(q);
         mons_remove(q->mon_by, &q->nmon_by, of[i].ref, NULL);

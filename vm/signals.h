@@ -12,6 +12,11 @@
  *   SIG_EXIT       {:EXIT, from, reason}        Process.exit(pid, reason)
  *   SIG_EXIT_LINK  {:EXIT, from, reason}        a linked process exited
  *   SIG_DOWN       {:DOWN, ref, :process, from, reason}
+ *   SIG_INFO       the item spec of a Process.info(pid, spec) from another
+ *                  process, answered with the message
+ *                  {:"$process_info", ref, result} (the BEAM also answers
+ *                  process_info of another process by signal: only the
+ *                  owner may read its heap)
  * so turning one into a message needs no allocation on the receiver's heap
  * (messages in the mailbox never point into the heap: see process.h).
  *
@@ -46,6 +51,7 @@ enum {
     SIG_EXIT = 1,
     SIG_EXIT_LINK = 2,
     SIG_DOWN = 3,
+    SIG_INFO = 4,   /* Process.info request: term is the item spec */
 };
 
 /* Take everything that arrived into the inner list, interpreting signals.
@@ -55,6 +61,9 @@ size_t signal_take(Process *p);
 /* Send Process.exit(to, reason) from p (reason on p's heap). */
 void signal_send_exit(Process *p, Term to, Term reason);
 
+/* Ask `to` for Process.info(to, spec) on behalf of p (see SIG_INFO). */
+void signal_send_info_request(Process *p, Term to, Term spec, uint64_t ref);
+
 /* Link p and `to`. Returns false when `to` is not alive (or exiting). */
 bool signal_link(Process *p, Term to);
 /* Remove the link between p and `to` (if any). */
@@ -63,9 +72,10 @@ void signal_unlink(Process *p, Term to);
  * (spawn_link: the child cannot exit meanwhile). */
 void signal_link_child(Process *p, Process *child);
 
-/* p monitors `to` under reference id `ref`; when `to` is not alive a DOWN
- * with reason :noproc is queued to p at once. */
-void signal_monitor(Process *p, Term to, uint64_t ref);
+/* p monitors `to` (a pid, or T_NONE for an unregistered name) under
+ * reference id `ref`, made by registered name `name` (ATOM_nil: by pid);
+ * when `to` is not alive a DOWN with reason :noproc is queued to p at once. */
+void signal_monitor(Process *p, Term to, Term name, uint64_t ref);
 /* Monitor a fresh, not yet running child (spawn_monitor). */
 void signal_monitor_child(Process *p, Process *child, uint64_t ref);
 /* Drop p's monitor `ref`; true if it was active. With flush, also remove a
