@@ -73,10 +73,13 @@ Term map_nat_fetch(Process *p, Term *args) {
     return v != T_NONE ? make_tuple2(p, ATOM_ok, v) : ATOM_error;
 }
 
+/* Elixir's Map.fetch!/2 is :maps.get/2, whose error is {badkey, K}: the
+ * exit reason of a process that dies of it shows that; Exception.normalize
+ * finds the map in the stack trace. */
 Term map_nat_fetch_bang(Process *p, Term *args) {
     NEED_MAP(args[0]);
     Term v = map_get(args[0], args[1]);
-    return v != T_NONE ? v : bif_badkey(p, args[1], args[0]);
+    return v != T_NONE ? v : native_raise(p, ATOM_error, make_tuple2(p, ATOM_badkey, args[1]));
 }
 
 Term map_nat_has_key(Process *p, Term *args) {
@@ -88,7 +91,7 @@ Term map_nat_has_key(Process *p, Term *args) {
 Term map_nat_erl_get2(Process *p, Term *args) {
     NEED_MAP(args[1]);
     Term v = map_get(args[1], args[0]);
-    return v != T_NONE ? v : bif_badkey(p, args[0], args[1]);
+    return v != T_NONE ? v : native_raise(p, ATOM_error, make_tuple2(p, ATOM_badkey, args[0]));
 }
 
 Term map_nat_erl_get3(Process *p, Term *args) {

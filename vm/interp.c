@@ -936,19 +936,17 @@ done:
     /* CALLX/TCALLX: import B with arguments at R[A..). */
 callx: {
         const Import *imp = &mod->imports[B];
-        ExportRef *cache = mod->import_cache;
-        if (unlikely(!cache)) {
-            cache = mod->import_cache = calloc(mod->nimports ? mod->nimports : 1, sizeof(ExportRef));
-            if (!cache) heap_out_of_memory("import cache", mod->nimports * sizeof(ExportRef));
-        }
-        ExportRef *e = &cache[B];
+        ExportRef *e = &mod->import_cache[B];
         nb = base + A;
         nargs = nvalid = imp->arity;
-        if (unlikely(!e->native && !e->module)) {
-            if (!module_resolve(imp->module, imp->name, imp->arity, e)) {
+        /* acquire: pairs with module_cache_import's release. */
+        if (unlikely(!atomic_load_explicit(&mod->import_ready[B], memory_order_acquire))) {
+            ExportRef r;
+            if (!module_resolve(imp->module, imp->name, imp->arity, &r)) {
                 am = imp->module; af = imp->name;
                 goto raise_undef_regs;
             }
+            module_cache_import(mod, B, &r);
         }
         tgt = *e;
         am = imp->module; af = imp->name;

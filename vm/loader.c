@@ -736,6 +736,7 @@ void module_free(Module *m) {
     free(m->imports);
     free(m->lambdas);
     free(m->import_cache);
+    free((void *)m->import_ready);
     free((void *)m->file);
     if (m->lit) {
         heap_free(m->lit);

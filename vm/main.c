@@ -69,6 +69,7 @@ static const char usage[] =
 typedef struct LazyImage {
     Term name;      /* module atom */
     bool loaded;
+    Module *mod;    /* once loaded (lazy_lock) */
 } LazyImage;
 static LazyImage *lazy;
 static pthread_mutex_t lazy_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -123,10 +124,13 @@ static Module *autoload_stdlib(Term name) {
     pthread_mutex_lock(&lazy_lock);
     for (size_t i = act_stdlib_count; i-- > 0;) {
         if (lazy[i].name != name) continue;
+        /* Another scheduler may have loaded it while this one waited for
+         * the lock: answer with that module, never with "undefined". */
         if (!lazy[i].loaded) {
             lazy[i].loaded = true;
-            m = load_image(i);
+            lazy[i].mod = load_image(i);
         }
+        m = lazy[i].mod ? lazy[i].mod : module_find_loaded(name);
         break;
     }
     pthread_mutex_unlock(&lazy_lock);

@@ -94,9 +94,11 @@ void module_register(Module *m) {
 #ifdef ACT_DUMP_BYTECODE
     disasm_module(m, stderr); /* -Ddump_bytecode=true: every module as it loads */
 #endif
-    if (!m->import_cache && m->nimports) {
-        m->import_cache = calloc(m->nimports, sizeof(ExportRef));
-        if (!m->import_cache) { fprintf(stderr, "act: out of memory (import cache)\n"); abort(); }
+    if (!m->import_cache) {
+        size_t n = m->nimports ? m->nimports : 1;
+        m->import_cache = calloc(n, sizeof(ExportRef));
+        m->import_ready = calloc(n, sizeof(uint8_t));
+        if (!m->import_cache || !m->import_ready) { fprintf(stderr, "act: out of memory (import cache)\n"); abort(); }
     }
     pthread_mutex_lock(&table_lock);
     if (nall_mods == all_mods_cap) {
@@ -120,6 +122,17 @@ void module_register(Module *m) {
 
 static Module *(*autoload)(Term name);
 
+void module_cache_import(Module *m, uint32_t i, const ExportRef *ref) {
+    pthread_mutex_lock(&table_lock);
+    if (!atomic_load_explicit(&m->import_ready[i], memory_order_relaxed)) {
+        m->import_cache[i] = *ref;
+        /* release: pairs with the interpreter's acquire load of the flag,
+         * so a reader that sees it set sees the whole ExportRef. */
+        atomic_store_explicit(&m->import_ready[i], 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&table_lock);
+}
+
 void module_table_free(void) {
     pthread_mutex_lock(&table_lock);
     for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
@@ -142,13 +155,17 @@ void module_table_free(void) {
 
 void module_set_autoload(Module *(*fn)(Term name)) { autoload = fn; }
 
-Module *module_find(Term name) {
+Module *module_find_loaded(Term name) {
     if (!is_atom(name)) return NULL;
     uint32_t ix = atom_index(name);
     if (ix >= ATOM_LIMIT) return NULL;
     _Atomic(Module *) *chunk = __atomic_load_n(&chunks[ix / MODTAB_CHUNK], __ATOMIC_ACQUIRE);
-    Module *m = chunk ? chunk[ix % MODTAB_CHUNK] : NULL;
-    if (!m && autoload) m = autoload(name);
+    return chunk ? chunk[ix % MODTAB_CHUNK] : NULL;
+}
+
+Module *module_find(Term name) {
+    Module *m = module_find_loaded(name);
+    if (!m && autoload && is_atom(name)) m = autoload(name);
     return m;
 }
 

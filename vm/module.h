@@ -77,8 +77,12 @@ typedef struct Module {
     uint32_t nlambdas;
     DocEntry *docs;
     uint32_t ndocs;
-    /* Resolved import targets, filled lazily by the interpreter. */
+    /* Resolved import targets, filled lazily by the interpreter from any
+     * scheduler thread: import_cache[i] is valid once import_ready[i] is
+     * set (release, by module_cache_import under the table lock; readers
+     * load it with acquire). Both arrays are allocated by module_register. */
     struct ExportRef *import_cache;
+    _Atomic uint8_t *import_ready;
 } Module;
 
 /* What a {module, name, arity} resolves to: bytecode or a native. */
@@ -107,6 +111,8 @@ void module_table_init(void);
 /* Register m as the current version of its module. */
 void module_register(Module *m);
 Module *module_find(Term name);
+/* module_find without autoloading: only modules already registered. */
+Module *module_find_loaded(Term name);
 /* Resolve {mod, name, arity} to bytecode or a native. false if undefined. */
 bool module_resolve(Term mod, Term name, uint32_t arity, ExportRef *out);
 /* A function module_find calls when `name` is not registered, to load it on
@@ -122,6 +128,8 @@ bool module_available(Term mod);
  * more. module_table_init may be called again afterwards. (Added by the
  * robustness pass, for LeakSanitizer.) */
 void module_table_free(void);
+/* Publish the resolution of import i of m (see Module.import_cache). */
+void module_cache_import(Module *m, uint32_t i, const ExportRef *ref);
 /* Find the function index by name/arity in m, or -1. */
 int module_func_index(const Module *m, Term name, uint32_t arity);
 /* The source line of code offset pc in function f (0 if unknown). */
