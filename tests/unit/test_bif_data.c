@@ -139,7 +139,7 @@ static void test_map_natives(void) {
     CHECK_EQ_STR(show(C3(map_nat_get3, m, A("z"), I(0))), "0");
     CHECK_EQ_STR(show(C2(map_nat_fetch, m, A("a"))), "{:ok, 1}");
     CHECK_EQ_STR(show(C2(map_nat_fetch, m, A("z"))), ":error");
-    CHECK_EQ_STR(show(C2(map_nat_fetch_bang, m, A("z"))), "<raised: {:badkey, :z, %{a: 1, b: 2}}>");
+    CHECK_EQ_STR(show(C2(map_nat_fetch_bang, m, A("z"))), "<raised: {:badkey, :z}>");
     CHECK_EQ_STR(show(C3(map_nat_put, m, A("c"), I(3))), "%{a: 1, b: 2, c: 3}");
     CHECK_EQ_STR(show(C3(map_nat_put, I(1), A("c"), I(3))), "<raised: {:badmap, 1}>");
     CHECK_EQ_STR(show(C2(map_nat_delete, m, A("a"))), "%{b: 2}");
