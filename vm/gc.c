@@ -118,9 +118,21 @@ typedef struct Gc {
     size_t bin_live;            /* bytes of the REFCBINs copied */
 } Gc;
 
-static int range_cmp(const void *a, const void *b) {
-    uintptr_t x = ((const Range *)a)->lo, y = ((const Range *)b)->lo;
-    return x < y ? -1 : x > y;
+/* Shell sort by lo (Ciura's gaps), inline: a process that received many
+ * messages has one fragment per message, and qsort's indirect compare
+ * dominated the collection of such a heap. */
+static void sort_ranges(Range *r, size_t n) {
+    static const size_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+        size_t gap = gaps[g];
+        if (gap >= n) continue;
+        for (size_t i = gap; i < n; i++) {
+            Range t = r[i];
+            size_t j = i;
+            for (; j >= gap && r[j - gap].lo > t.lo; j -= gap) r[j] = r[j - gap];
+            r[j] = t;
+        }
+    }
 }
 
 /* Fill *r with the used ranges of p's fragments, sorted; returns the count.
@@ -136,7 +148,7 @@ static size_t frag_ranges(const Process *p, Range **r) {
         (*r)[i].lo = (uintptr_t)f->data;
         (*r)[i].hi = (uintptr_t)(f->data + f->used);
     }
-    qsort(*r, n, sizeof(Range), range_cmp);
+    sort_ranges(*r, n);
     return n;
 }
 
@@ -394,8 +406,11 @@ static inline size_t object_words(Term t) {
 }
 
 size_t gc_copy_size(Term t) {
-    size_t total = 0, n = 0, cap = 256;
-    Term *st = heap_xmalloc("term copy", cap * sizeof(Term));
+    /* Most messages are small: the walk's stack starts on the C stack and
+     * moves to the C heap only when it outgrows it. */
+    Term local[64];
+    size_t total = 0, n = 0, cap = sizeof local / sizeof local[0];
+    Term *st = local;
     st[n++] = t;
     while (n) {
         t = st[--n];
@@ -414,19 +429,26 @@ size_t gc_copy_size(Term t) {
             if (!is_cons(o[i]) && !(is_boxed(o[i]) && o[i] != 0)) continue;
             if (n == cap) {
                 cap *= 2;
-                Term *bigger = realloc(st, cap * sizeof(Term));
+                Term *bigger = st == local ? malloc(cap * sizeof(Term)) : realloc(st, cap * sizeof(Term));
                 if (!bigger) heap_out_of_memory("term copy", cap * sizeof(Term));
+                if (st == local) memcpy(bigger, local, sizeof local);
                 st = bigger;
             }
             st[n++] = o[i];
         }
     }
-    free(st);
+    if (st != local) free(st);
     return total;
 }
 
+/* Where a copy's REFCBINs go: an off-heap list and the bytes they hold. */
+typedef struct CopyDst {
+    Term *off_heap;
+    size_t bin_bytes;
+} CopyDst;
+
 /* Copy the object t points at to *top; return the new term. */
-static Term copy_out(Process *to, Term t, Term **top) {
+static Term copy_out(CopyDst *d, Term t, Term **top) {
     size_t w = object_words(t);
     if (!w || t == 0) return t;
     Term *n = *top;
@@ -442,12 +464,33 @@ static Term copy_out(Process *to, Term t, Term **top) {
         binary_incref(b);
         if (atomic_load_explicit(&b->writer, memory_order_relaxed))
             atomic_store_explicit(&b->writer, NULL, memory_order_relaxed);
-        n[3] = (Term)to->off_heap;
-        to->off_heap = n;
-        to->bin_budget = to->bin_budget > n[1] ? to->bin_budget - n[1] : 0;
-        if (!to->bin_budget) to->gc_wanted = true;
+        n[3] = (Term)d->off_heap;
+        d->off_heap = n;
+        d->bin_bytes += n[1];
     }
     return make_boxed(n);
+}
+
+/* Copy t into block (exactly gc_copy_size(t) words): a Cheney pass. */
+static Term copy_block(CopyDst *d, Term t, Term *block, size_t words) {
+    Term *top = block;
+    Term root = copy_out(d, t, &top);
+    for (Term *scan = block; scan < top;) {
+        Term w = *scan;
+        if (!is_header(w)) {
+            *scan++ = copy_out(d, w, &top);
+            continue;
+        }
+        size_t lo, hi;
+        term_slots(w, &lo, &hi);
+        for (size_t i = lo; i < hi; i++) scan[i] = copy_out(d, scan[i], &top);
+        scan += 1 + header_arity(w);
+    }
+    if (top != block + words) {
+        fprintf(stderr, "act: internal error: gc_copy_term size mismatch\n");
+        abort();
+    }
+    return root;
 }
 
 Term gc_copy_term(Process *to, Term t) { return gc_copy_term_sized(to, t, gc_copy_size(t)); }
@@ -455,23 +498,21 @@ Term gc_copy_term(Process *to, Term t) { return gc_copy_term_sized(to, t, gc_cop
 Term gc_copy_term_sized(Process *to, Term t, size_t words) {
     if (!words) return t;
     Term *block = heap_alloc(to, words);
-    Term *top = block;
-    Term root = copy_out(to, t, &top);
-    for (Term *scan = block; scan < top;) {
-        Term w = *scan;
-        if (!is_header(w)) {
-            *scan++ = copy_out(to, w, &top);
-            continue;
-        }
-        size_t lo, hi;
-        term_slots(w, &lo, &hi);
-        for (size_t i = lo; i < hi; i++) scan[i] = copy_out(to, scan[i], &top);
-        scan += 1 + header_arity(w);
+    CopyDst d = { to->off_heap, 0 };
+    Term root = copy_block(&d, t, block, words);
+    to->off_heap = d.off_heap;
+    if (d.bin_bytes) {
+        to->bin_budget = to->bin_budget > d.bin_bytes ? to->bin_budget - d.bin_bytes : 0;
+        if (!to->bin_budget) to->gc_wanted = true;
     }
-    if (top != block + words) {
-        fprintf(stderr, "act: internal error: gc_copy_term size mismatch\n");
-        abort();
-    }
+    return root;
+}
+
+Term gc_copy_to_block(Term t, Term *block, size_t words, Term **off_heap) {
+    if (!words) return t;
+    CopyDst d = { *off_heap, 0 };
+    Term root = copy_block(&d, t, block, words);
+    *off_heap = d.off_heap;
     return root;
 }
 

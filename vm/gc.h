@@ -67,6 +67,9 @@ size_t gc_copy_size(Term t);
  * the term is walked once less (added for mailbox.c, which sizes a message's
  * fragment first). */
 Term gc_copy_term_sized(Process *to, Term t, size_t words);
+/* The same copy into a raw block of exactly `words` words (a message
+ * fragment): its REFCBINs are pushed on *off_heap. */
+Term gc_copy_to_block(Term t, Term *block, size_t words, Term **off_heap);
 
 /* Words in use on p's heap: heap block + fragments. */
 size_t gc_heap_used(const Process *p);

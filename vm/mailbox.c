@@ -56,21 +56,8 @@ Message *mailbox_msg_new(Term t) {
         f->size = f->used = words;
         m = (Message *)((char *)f + fbytes);
         m->frag = f;
-        /* gc_copy_term allocates exactly `words` on the target's heap: give
-         * it a scratch process whose heap block is the fragment. Its
-         * off-heap list collects the message's REFCBINs. */
-        Process scratch;
-        memset(&scratch, 0, sizeof scratch);
-        scratch.heap = scratch.htop = f->data;
-        scratch.hend = scratch.heap + words;
-        scratch.heap_words = words;
-        scratch.bin_budget = SIZE_MAX;
-        m->term = gc_copy_term_sized(&scratch, t, words);
-        if (scratch.frags || scratch.htop != scratch.hend) {
-            fprintf(stderr, "act: internal error: message copy size mismatch\n");
-            abort();
-        }
-        m->off_heap = scratch.off_heap;
+        m->off_heap = NULL;
+        m->term = gc_copy_to_block(t, f->data, words, &m->off_heap);
     }
     m->link = NULL;
     m->kind = MSG_PLAIN;
