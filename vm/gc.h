@@ -88,6 +88,9 @@ size_t gc_verify_heap(Process *p);
 /* The heap size (in words) of the series that is >= words. */
 size_t gc_heap_size_for(size_t words);
 #define GC_MIN_HEAP 233
+/* The smallest heap (heap_init with 0 < words <= 34): 34, 55, 89, 144
+ * lead up to GC_MIN_HEAP. */
+#define GC_TINY_HEAP 34
 
 /* Tests only: when set, every collection moves the heap to a new block in its
  * resize step, exercising the pointer-relocation path. */

@@ -104,7 +104,22 @@ void heap_release_spare(void) {
 /* ---- process heaps ----------------------------------------------------- */
 
 void heap_init(Process *p, size_t words) {
-    size_t n = gc_heap_size_for(words < GC_MIN_HEAP ? GC_MIN_HEAP : words);
+    /* A small request gets a small heap (the start of the Fibonacci
+     * series below GC_MIN_HEAP): spawned processes often stay tiny, and
+     * memory per idle process matters when there are millions. A heap
+     * that outgrows it joins the usual series at its first collection. */
+    size_t n;
+    if (words && words < GC_MIN_HEAP) {
+        n = GC_TINY_HEAP;
+        for (size_t b = 55; n < words;) {
+            size_t next = b;
+            b += n;
+            n = next;
+        }
+        if (n > GC_MIN_HEAP) n = GC_MIN_HEAP;
+    } else {
+        n = gc_heap_size_for(words < GC_MIN_HEAP ? GC_MIN_HEAP : words);
+    }
     p->heap = heap_block_new(n, n);
     p->htop = p->heap;
     p->hend = p->heap + n;

@@ -81,7 +81,7 @@ static bool stack_reserve(Process *p, size_t need) {
     if (need <= p->stack_cap) return true;
     if (need > interp_max_stack_words) return false;
     /* Small first: an idle process should cost little memory. */
-    size_t cap = p->stack_cap ? p->stack_cap : 32;
+    size_t cap = p->stack_cap ? p->stack_cap : 16;
     while (cap < need) cap *= 2;
     if (cap > interp_max_stack_words) cap = interp_max_stack_words;
     Term *s = realloc(p->stack, cap * sizeof(Term));
@@ -93,7 +93,7 @@ static bool stack_reserve(Process *p, size_t need) {
 
 static bool frames_grow(Process *p) {
     if (p->nframes >= interp_max_frames) return false;
-    size_t cap = p->frames_cap ? p->frames_cap * 2 : 8;
+    size_t cap = p->frames_cap ? p->frames_cap * 2 : 4;
     if (cap > interp_max_frames) cap = interp_max_frames;
     Frame *f = realloc(p->frames, cap * sizeof(Frame));
     if (!f) return false;

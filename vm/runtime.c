@@ -327,8 +327,8 @@ static SchedStatus run_process(SchedTask *t, int budget, void *ctx) {
 
 /* ---- spawning ------------------------------------------------------------ */
 
-static Process *new_process(Term parent) {
-    Process *c = process_new(GC_MIN_HEAP);
+static Process *new_process(Term parent, size_t words) {
+    Process *c = process_new(words);
     timer_init(&c->timer, receive_timeout_fired, c);
     c->parent = parent;
     return c;
@@ -353,8 +353,11 @@ static bool publish(Process *c, Process *parent, int opts, uint64_t *mon_ref) {
 }
 
 Term runtime_spawn(Process *p, Term mod, Term fun, Term args, int opts, uint64_t *mon_ref) {
-    Process *c = new_process(p->pid);
-    Term f = gc_copy_term(c, fun), a = gc_copy_term(c, args);
+    /* A heap just big enough for the call and a little work (heap.c); it
+     * grows at the first collection if the process needs more. */
+    size_t fw = gc_copy_size(fun), aw = gc_copy_size(args);
+    Process *c = new_process(p->pid, fw + aw + 8 + 16);
+    Term f = gc_copy_term_sized(c, fun, fw), a = gc_copy_term_sized(c, args, aw);
     if (mod == T_NONE) interp_setup_fun(c, f, a);
     else interp_setup_apply(c, mod, f, a);
     /* The table entry may be read (Process.list) before pid is set below:
@@ -400,7 +403,7 @@ void runtime_init(const RuntimeConfig *cfg) {
 }
 
 int runtime_run_main(Term mod, Term fun) {
-    Process *p = new_process(ATOM_undefined);
+    Process *p = new_process(ATOM_undefined, GC_MIN_HEAP);
     p->is_main = true;
     interp_setup_apply(p, mod, fun, T_NIL);
     if (!publish(p, NULL, 0, NULL)) return 1;
