@@ -16,6 +16,7 @@ typedef struct Entry {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static Entry *tab;          /* capacity cap, a power of two */
 static size_t cap, used;    /* used counts live entries and tombstones */
+static size_t live;         /* live entries */
 
 static size_t hash(Term name) { return (size_t)(name >> 6) * 0x9E3779B97F4A7C15ull; }
 
@@ -28,8 +29,13 @@ static Entry *find(Term name) {
     }
 }
 
+/* Rehash when live entries and tombstones fill 3/4, to the smallest power
+ * of two (>= 16) that the live entries fill at most a quarter of: a churn
+ * of distinct names leaves tombstones, and this purges them instead of
+ * doubling the table, and shrinks it after a burst of names. */
 static void grow(void) {
-    size_t ncap = cap ? cap * 2 : 16;
+    size_t ncap = 16;
+    while (ncap < (live + 1) * 4) ncap *= 2;
     Entry *old = tab;
     size_t ocap = cap;
     tab = calloc(ncap, sizeof(Entry));
@@ -60,6 +66,7 @@ RegStatus registry_register(Term name, Process *q) {
         size_t i = hash(name) & (cap - 1);
         while (tab[i].name && tab[i].name != T_NONE) i = (i + 1) & (cap - 1);
         if (tab[i].name == 0) used++;
+        live++;
         tab[i] = (Entry){ name, q->pid, q };
         q->reg_name = name;
     }
@@ -74,6 +81,7 @@ bool registry_unregister(Term name) {
         e->proc->reg_name = ATOM_nil;
         e->name = T_NONE;
         e->proc = NULL;
+        live--;
     }
     pthread_mutex_unlock(&lock);
     return e != NULL;
@@ -101,6 +109,7 @@ void registry_drop(Process *q) {
         if (e && e->proc == q) {
             e->name = T_NONE;
             e->proc = NULL;
+            live--;
         }
         q->reg_name = ATOM_nil;
     }
@@ -120,6 +129,6 @@ void registry_free(void) {
     pthread_mutex_lock(&lock);
     free(tab);
     tab = NULL;
-    cap = used = 0;
+    cap = used = live = 0;
     pthread_mutex_unlock(&lock);
 }
