@@ -34,6 +34,14 @@ Markers in the first 5 lines of a test:
                   does not run this test with elixir.
   # stress-only   only run with --stress (long-running tests).
   # args: A B     command-line arguments after the file (System.argv()).
+  # stdin-delay: MS
+                  FILE.in (below) reaches stdin only after MS milliseconds,
+                  through a pipe, so a read really waits for it.
+
+Input: FILE.in, if present, is the program's standard input (else stdin is
+empty). --act-args passes extra options to act before the file (e.g.
+`--schedulers 1`, `--deterministic --seed 7`), for running the suite under
+another scheduler configuration.
   # gc-stress: skip -- REASON
                   do not run this test against a GC-stress build (see the
                   policy below); it is reported as skipped, never as passed.
@@ -77,6 +85,8 @@ import re
 import shlex
 import subprocess
 import sys
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -128,6 +138,12 @@ class Test:
             m = re.match(r"\s*#\s*args:(.*)$", line)
             if m:
                 self.args = shlex.split(m.group(1))
+        self.stdin = read_bytes(self.base + ".in")
+        self.stdin_delay = 0.0
+        for line in head:
+            m = re.match(r"\s*#\s*stdin-delay:\s*(\d+)", line)
+            if m:
+                self.stdin_delay = int(m.group(1)) / 1000.0
         self.stdout = read_bytes(self.base + ".out")
         if self.stdout is None:
             self.stdout = expect_block(src)
@@ -160,13 +176,34 @@ def expect_block(src):
     return None
 
 
-def run(cmd, cwd, timeout):
-    """(stdout, stderr, status); status is None on a timeout."""
+def run(cmd, cwd, timeout, stdin=None, delay=0.0):
+    """(stdout, stderr, status); status is None on a timeout. stdin (bytes)
+    is written to the program's input after `delay` seconds."""
     try:
-        p = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
-        return p.stdout, p.stderr, p.returncode
-    except subprocess.TimeoutExpired as e:
-        return e.stdout or b"", e.stderr or b"", None
+        if stdin is None:
+            p = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+            return p.stdout, p.stderr, p.returncode
+        # Our own pipe: communicate() would close a PIPE stdin at once.
+        rfd, wfd = os.pipe()
+        p = subprocess.Popen(cmd, cwd=cwd, stdin=rfd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.close(rfd)
+
+        def feed():
+            time.sleep(delay)
+            try:
+                os.write(wfd, stdin)
+            except OSError:
+                pass
+            os.close(wfd)
+        t = threading.Thread(target=feed, daemon=True)
+        t.start()
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+            return out or b"", err or b"", None
+        return out, err, p.returncode
     except OSError as e:
         return b"", str(e).encode(), -1
 
@@ -209,7 +246,8 @@ def check(test, opts):
     cwd = os.path.dirname(test.path)
     fname = os.path.basename(test.path)
     problems = []
-    out, err, status = run([opts.act, fname] + test.args, cwd, opts.timeout)
+    out, err, status = run([opts.act] + opts.act_args + [fname] + test.args, cwd, opts.timeout,
+                           test.stdin, test.stdin_delay)
     report = sanitizer_report(err)
     if report is not None:
         problems.append("sanitizer report (exit status %s)\n%s" % (status, report))
@@ -227,7 +265,8 @@ def check(test, opts):
             spec = test.stderr.partition(b"\n")[2] if test.stderr.startswith(b"#!") else test.stderr
             problems.append("stderr differs\n" + diff("stderr", spec, err))
     if opts.conformance and not test.act_only and test.stdout is not None:
-        eout, eerr, _ = run([opts.elixir, fname] + test.args, cwd, max(opts.timeout, 60))
+        eout, eerr, _ = run([opts.elixir, fname] + test.args, cwd, max(opts.timeout, 60),
+                            test.stdin, test.stdin_delay)
         if eout != test.stdout:
             problems.append("conformance: elixir's stdout differs from the expected stdout\n"
                             + diff("stdout", test.stdout, eout))
@@ -284,7 +323,7 @@ def self_test():
         with open(fake, "w") as f:
             f.write(FAKE_ACT)
         os.chmod(fake, 0o755)
-        opts = argparse.Namespace(act=fake, timeout=30, conformance=False, elixir="elixir")
+        opts = argparse.Namespace(act=fake, timeout=30, conformance=False, elixir="elixir", act_args=[])
         for name, (files, should_pass) in SELF_TESTS.items():
             root = os.path.join(tmp, name)
             for rel, text in files.items():
@@ -327,6 +366,7 @@ def main():
     ap.add_argument("--act", default=os.path.join(ROOT, "build", "act"), help="the act binary (default build/act)")
     ap.add_argument("--elixir", default="elixir", help="the elixir command for --conformance")
     ap.add_argument("--conformance", action="store_true", help="also check the expectations against elixir")
+    ap.add_argument("--act-args", default="", help="extra act options before the file, e.g. '--schedulers 1'")
     ap.add_argument("--stress", action="store_true", help="include tests marked # stress-only")
     ap.add_argument("--timeout", type=float, default=60, help="seconds per test (default 60)")
     ap.add_argument("--gc-stress", choices=["auto", "yes", "no"], default="auto",
@@ -336,6 +376,7 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="parallel tests")
     ap.add_argument("-v", "--verbose", action="store_true", help="print a line for passing tests too")
     opts = ap.parse_args()
+    opts.act_args = shlex.split(opts.act_args)
     opts.act = os.path.abspath(opts.act)
     if not os.access(opts.act, os.X_OK):
         print("run.py: no act binary at %s (build first)" % opts.act)

@@ -133,5 +133,10 @@ _Noreturn void io_exit(int status);
 /* Reads one line from stdin (newline included) into b, after flushing
  * stdout. False at end of file with nothing read. */
 bool io_read_line(StrBuf *b);
+/* The prompt of the IO.gets now waiting for input (n == 0: none): stdout
+ * output that ends a line is followed by it again (io.c). */
+void io_set_prompt(const void *bytes, size_t n);
+/* Read up to count UTF-8 characters from stdin (false: nothing read). */
+bool io_read_chars(StrBuf *b, size_t count);
 
 #endif

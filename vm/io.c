@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <time.h>
 #include "inspect.h"
+#include "stdin.h"
+#include "runtime.h"
 #include "heap.h"
 #include "atom.h"
 #include "native.h"
@@ -36,6 +38,11 @@ static size_t out_len;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t out_once = PTHREAD_ONCE_INIT;
 static bool out_tty;
+/* The prompt of an IO.gets waiting for input (out_lock), or len 0. Like
+ * the BEAM's group leader, output from other processes while it waits is
+ * followed by the prompt again, so it stays the last thing shown. */
+static char *prompt;
+static size_t prompt_len;
 
 static void write_all(int fd, const char *s, size_t n)
 {
@@ -93,11 +100,33 @@ static void append_locked(IoStream s, const void *bytes, size_t n)
     out_len += n;
 }
 
+/* Output that ends a line while an IO.gets waits: show its prompt again. */
+static void reprompt_locked(IoStream s, const void *bytes, size_t n)
+{
+    if (prompt_len && s == IO_STDOUT && n && ((const char *)bytes)[n - 1] == '\n')
+        append_locked(IO_STDOUT, prompt, prompt_len);
+}
+
+void io_set_prompt(const void *bytes, size_t n)
+{
+    pthread_once(&out_once, out_setup);
+    pthread_mutex_lock(&out_lock);
+    free(prompt);
+    prompt = NULL;
+    prompt_len = 0;
+    if (n && (prompt = malloc(n))) {
+        memcpy(prompt, bytes, n);
+        prompt_len = n;
+    }
+    pthread_mutex_unlock(&out_lock);
+}
+
 void io_write(IoStream s, const void *bytes, size_t n)
 {
     pthread_once(&out_once, out_setup);
     pthread_mutex_lock(&out_lock);
     append_locked(s, bytes, n);
+    reprompt_locked(s, bytes, n);
     if (out_tty) flush_locked();
     pthread_mutex_unlock(&out_lock);
 }
@@ -123,6 +152,7 @@ void io_write_line(IoStream s, const void *bytes, size_t n)
         if (out_len + n + 1 > OUT_CAP) flush_locked();
         append_locked(s, bytes, n);
         append_locked(s, "\n", 1);
+        reprompt_locked(s, "\n", 1);
     }
     if (out_tty) flush_locked();
     pthread_mutex_unlock(&out_lock);
@@ -163,7 +193,7 @@ bool io_read_line(StrBuf *b)
 }
 
 /* Reads up to `count` UTF-8 characters (an invalid byte counts as one). */
-static bool io_read_chars(StrBuf *b, size_t count)
+bool io_read_chars(StrBuf *b, size_t count)
 {
     io_flush();
     bool any = false;
@@ -309,6 +339,31 @@ Term io_nat_inspect3(Process *p, Term *args)
     return do_inspect(p, s, args[1], args[2]);
 }
 
+/* Reading stdin: with a runtime, the stdin thread reads (stdin.c) and the
+ * caller waits for its answer in IO.__await_input__/1, a receive, so only
+ * this process blocks; without one (unit tests) the read happens here. */
+static Term read_input(Process *p, StdinHow how, size_t count) {
+    if (runtime_active()) {
+        uint64_t ref = heap_new_ref_id();
+        if (!stdin_request(p, how, count, ref)) return ATOM_eof;
+        Term args = make_list(p, 1, (Term[]){ make_ref_id(p, ref) });
+        return native_trap_apply(p, ATOM_Elixir_IO, ATOM___await_input__, args);
+    }
+    StrBuf b = { 0 };
+    bool got;
+    switch (how) {
+    case STDIN_LINE: got = io_read_line(&b); break;
+    case STDIN_CHARS: got = io_read_chars(&b, count) || count == 0; break;
+    default:
+        while (io_read_line(&b)) {}
+        got = b.len > 0 || how == STDIN_ALL;
+        break;
+    }
+    Term r = got ? strbuf_to_binary(p, &b) : ATOM_eof;
+    strbuf_free(&b);
+    return r;
+}
+
 static Term do_gets(Process *p, Term prompt)
 {
     StrBuf b = { 0 };
@@ -317,10 +372,10 @@ static Term do_gets(Process *p, Term prompt)
         return T_NONE;
     }
     if (b.len) io_write(IO_STDOUT, b.data, b.len);
-    b.len = 0;
-    Term r = io_read_line(&b) ? strbuf_to_binary(p, &b) : atom_intern_cstr("eof");
+    if (runtime_active()) io_set_prompt(b.data, b.len);
     strbuf_free(&b);
-    return r;
+    io_flush();
+    return read_input(p, STDIN_LINE, 0);
 }
 
 Term io_nat_gets1(Process *p, Term *args) { return do_gets(p, args[0]); }
@@ -335,21 +390,12 @@ Term io_nat_gets2(Process *p, Term *args)
 /* IO.read(device \\ :stdio, :line | :eof | :all | count) */
 static Term do_read(Process *p, Term how)
 {
-    StrBuf b = { 0 };
-    Term r;
-    if (how == atom_intern_cstr("line")) {
-        r = io_read_line(&b) ? strbuf_to_binary(p, &b) : atom_intern_cstr("eof");
-    } else if (how == atom_intern_cstr("eof") || how == atom_intern_cstr("all")) {
-        while (io_read_line(&b)) {}
-        r = b.len || how == atom_intern_cstr("all") ? strbuf_to_binary(p, &b) : atom_intern_cstr("eof");
-    } else if (is_small(how) && small_val(how) >= 0) { /* that many characters */
-        r = io_read_chars(&b, (size_t)small_val(how)) || small_val(how) == 0 ? strbuf_to_binary(p, &b)
-                                                                               : atom_intern_cstr("eof");
-    } else {
-        r = native_badarg(p);
-    }
-    strbuf_free(&b);
-    return r;
+    io_flush();
+    if (how == atom_intern_cstr("line")) return read_input(p, STDIN_LINE, 0);
+    if (how == atom_intern_cstr("eof")) return read_input(p, STDIN_EOF, 0);
+    if (how == atom_intern_cstr("all")) return read_input(p, STDIN_ALL, 0);
+    if (is_small(how) && small_val(how) >= 0) return read_input(p, STDIN_CHARS, (size_t)small_val(how));
+    return native_badarg(p);
 }
 
 Term io_nat_read1(Process *p, Term *args) { return do_read(p, args[0]); }

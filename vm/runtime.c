@@ -20,6 +20,7 @@
 #include "runtime.h"
 #include "signals.h"
 #include "registry.h"
+#include "stdin.h"
 #include "ptab.h"
 #include "interp.h"
 #include "heap.h"
@@ -413,6 +414,7 @@ int runtime_run_main(Term mod, Term fun) {
 
 void runtime_shutdown(void) {
     if (!active) return;
+    stdin_stop();
     /* Every worker has stopped: no other thread touches a process. */
     pthread_mutex_lock(&tids_lock);
     for (int i = 0; i < nworker_tids; i++) ptab_thread_unregister(runtime.ptab, worker_tids[i]);

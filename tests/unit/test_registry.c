@@ -18,6 +18,7 @@
 #include "atom.h"
 #include "inspect.h"
 #include <stdlib.h>
+#include <pthread.h>
 
 /* ---- calloc spy (see above) ------------------------------------------------ */
 void *__real_calloc(size_t n, size_t size);
@@ -318,6 +319,65 @@ static void test_churn_same_names(void) {
     for (unsigned i = 0; i < N; i++) process_free(procs[i]);
 }
 
+/* Threads race for a few shared names, each for its own process (as
+ * Process.register from several schedulers): a name has one owner at a
+ * time, the owner always finds itself with whereis while it holds the
+ * name, and at the end every name is free. */
+enum { RT_THREADS = 4, RT_NAMES = 6, RT_ITERS = 20000 };
+static Term rt_names[RT_NAMES];
+
+typedef struct RtCtx {
+    Process *p;
+    unsigned seed;
+    unsigned wins, taken, bad;
+} RtCtx;
+
+static void *rt_worker(void *arg) {
+    RtCtx *c = arg;
+    for (int i = 0; i < RT_ITERS; i++) {
+        c->seed = c->seed * 1103515245u + 12345u;
+        Term n = rt_names[(c->seed >> 16) % RT_NAMES];
+        RegStatus st = registry_register(n, c->p);
+        if (st == REG_OK) {
+            c->wins++;
+            if (registry_whereis(n) != c->p->pid) c->bad++;
+            if (registry_name_of(c->p) != n) c->bad++;
+            if (registry_register(n, c->p) != REG_NAME_TAKEN) c->bad++;
+            if (i % 2) {
+                if (!registry_unregister(n)) c->bad++;
+            } else {
+                registry_drop(c->p);
+            }
+            if (registry_name_of(c->p) != ATOM_nil) c->bad++;
+        } else if (st == REG_NAME_TAKEN) {
+            c->taken++;
+        } else {
+            c->bad++;
+        }
+    }
+    return NULL;
+}
+
+static void test_threads_share_names(void) {
+    for (int i = 0; i < RT_NAMES; i++) rt_names[i] = An("reg_thread_", i);
+    RtCtx ctx[RT_THREADS];
+    pthread_t th[RT_THREADS];
+    for (int i = 0; i < RT_THREADS; i++) {
+        ctx[i] = (RtCtx){ .p = proc(), .seed = 17u * (unsigned)i + 1 };
+        pthread_create(&th[i], NULL, rt_worker, &ctx[i]);
+    }
+    unsigned wins = 0, bad = 0;
+    for (int i = 0; i < RT_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        wins += ctx[i].wins;
+        bad += ctx[i].bad;
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(wins > 0);
+    for (int i = 0; i < RT_NAMES; i++) CHECK(registry_whereis(rt_names[i]) == T_NONE);
+    for (int i = 0; i < RT_THREADS; i++) process_free(ctx[i].p);
+}
+
 static void test_free_and_reuse(void) {
     Process *p = proc();
     Term n = A("reg_after_free");
@@ -344,6 +404,7 @@ int main(void) {
     RUN(test_many_names);
     RUN(test_churn_same_names);
     RUN(test_churn_distinct_names);
+    RUN(test_threads_share_names);
     RUN(test_free_and_reuse);
     registry_free();
     return unit_summary();

@@ -1,0 +1,19 @@
+/* stdin.h — standard input read by a dedicated thread (stdin.c), so that a
+ * process waiting for input blocks only itself. */
+#ifndef ACT_STDIN_H
+#define ACT_STDIN_H
+#include "process.h"
+
+typedef enum {
+    STDIN_LINE,     /* IO.gets, IO.read(:line) */
+    STDIN_CHARS,    /* IO.read(n): n characters */
+    STDIN_EOF,      /* IO.read(:eof): the rest, :eof if nothing */
+    STDIN_ALL,      /* IO.read(:all): the rest, "" if nothing */
+} StdinHow;
+
+/* Queue a read for p; the answer arrives as {:"$input", ref, data}.
+ * False if input is closed (the VM is stopping). */
+bool stdin_request(Process *p, StdinHow how, size_t count, uint64_t ref);
+/* The VM is stopping: drop pending requests, never deliver again. */
+void stdin_stop(void);
+#endif
