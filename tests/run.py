@@ -204,6 +204,8 @@ def run(cmd, cwd, timeout, stdin=None, delay=0.0):
             out, err = p.communicate()
             return out or b"", err or b"", None
         return out, err, p.returncode
+    except subprocess.TimeoutExpired as e:
+        return e.stdout or b"", e.stderr or b"", None
     except OSError as e:
         return b"", str(e).encode(), -1
 

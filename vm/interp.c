@@ -841,6 +841,11 @@ dispatch:
     }
     CASE(WAIT_TIMEOUT) {
         Term t = RA;
+        /* The receive's timer fired while it waited, and no message that
+         * arrived meanwhile matched: take the `after` branch. acquire:
+         * pairs with the timer callback's release (runtime.c). */
+        if (unlikely(p->timer_armed) && atomic_load_explicit(&p->timed_out, memory_order_acquire))
+            NEXT(2);
         if (is_small(t) && small_val(t) >= 0) {
             if (t == make_small(0)) NEXT(2); /* after 0: fires at once */
             /* The timer starts at the receive's first wait and keeps running

@@ -45,7 +45,10 @@ typedef struct Handler {
 typedef enum {
     RUN_DONE,   /* the bottom frame returned; interp_result() is its value */
     RUN_ERROR,  /* an uncaught exception: p->exc_class/exc_reason/exc_trace */
-    RUN_YIELD,  /* the reduction budget ran out; call interp_run again */
+    RUN_YIELD,  /* the reduction budget ran out, a native asked to yield
+                   (native_yield), or a receive took an exit signal that
+                   ends the process (p->pending_exit); call interp_run
+                   again unless pending_exit is set */
     RUN_WAIT,   /* waiting for a message (receive): run again after a
                    message arrives, or after interp_timeout once
                    p->after_ms (-1: none) have passed since the receive

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "native.h"
+#include "runtime.h"
 #include "atom.h"
 #include "heap.h"
 #include "map.h"
@@ -270,6 +271,7 @@ Term core_convert_time_unit(Process *p, Term *args) {
 }
 
 Term core_schedulers_online(Process *p, Term *args) {
+    if (runtime_active()) return make_small(sched_count(runtime.sched));
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return make_small(n > 0 ? n : 1);
 }

@@ -7,8 +7,7 @@
  *  2. clear a SLEEP bit a non-message wake left behind (mailbox.h);
  *  3. take and interpret the signals that arrived (signal_take): a kill
  *     ends the process here, even one that never receives;
- *  4. if its receive timer fired, resume the receive's `after` branch;
- *  5. interp_run with the reductions left. On RUN_WAIT the receive timer
+ *  4. interp_run with the reductions left. On RUN_WAIT the receive timer
  *     is armed (once per receive) and mailbox_sleep decides: asleep ->
  *     SCHED_WAIT (a push or the timer wakes it), messages arrived meanwhile
  *     -> run again within the same slice.
@@ -210,15 +209,9 @@ static int exit_status_for(Term reason) {
 static void halt_with(int status) {
     int zero = 0;
     atomic_compare_exchange_strong(&runtime.exit_status, &zero, status);
-    atomic_store(&runtime.halting, true);
     sched_stop(runtime.sched);
 }
 
-void runtime_halt(int status) {
-    atomic_store(&runtime.exit_status, status);
-    atomic_store(&runtime.halting, true);
-    sched_stop(runtime.sched);
-}
 
 /* The process ends. How: st is RUN_DONE, RUN_ERROR (exception in p->exc_*),
  * or RUN_YIELD with p->pending_exit (exit signal: reason in exc_reason). */
@@ -264,8 +257,10 @@ static void exit_process(Process *p, RunStatus st) {
         if (p->exc_class == ATOM_throw) r = make_tuple2(p, ATOM_nocatch, r);
         reason = make_tuple2(p, r, p->exc_trace);
     }
-    registry_drop(p);
+    /* Exiting first (no new link, monitor or name can reach p), then the
+     * name, then the table entry. */
     signal_exit_process(p, reason);
+    registry_drop(p);
     ptab_remove(runtime.ptab, pid_val(p->pid));
 }
 
@@ -289,12 +284,9 @@ static SchedStatus run_process(SchedTask *t, int budget, void *ctx) {
         exit_process(p, RUN_YIELD);
         return SCHED_DONE;
     }
-    /* acquire: pairs with receive_timeout_fired's release. */
-    if (p->timer_armed && atomic_load_explicit(&p->timed_out, memory_order_acquire)) {
-        atomic_store_explicit(&p->timed_out, false, memory_order_relaxed);
-        p->timer_armed = false;
-        interp_timeout(p);
-    }
+    /* A fired receive timer (timed_out) is seen by WAIT_TIMEOUT, once the
+     * receive has tried every message that arrived: a message that came
+     * before the timeout still wins. */
     int left = budget;
     for (;;) {
         RunStatus st = interp_run(p, left);
@@ -399,7 +391,6 @@ void runtime_init(const RuntimeConfig *cfg) {
         exit(1);
     }
     atomic_store(&runtime.exit_status, 0);
-    atomic_store(&runtime.halting, false);
     active = true;
 }
 

@@ -31,8 +31,7 @@ typedef struct Runtime {
     struct PTab *ptab;
     TimerWheel timers;
     RuntimeConfig cfg;
-    _Atomic int exit_status;    /* set by halt or by the main process's end */
-    _Atomic bool halting;
+    _Atomic int exit_status;    /* set when the main process ends */
 } Runtime;
 
 extern Runtime runtime;
@@ -48,9 +47,8 @@ void runtime_shutdown(void);
  * behaviour in unit tests that run the interpreter without a runtime). */
 bool runtime_active(void);
 
-/* Halt the VM with `status` (System.halt): every scheduler stops after its
- * current slice. Any thread. */
-void runtime_halt(int status);
+/* System.halt does not come through here: it ends the OS process at once
+ * (io_exit, in vm/io.c), as the BEAM's halt does. */
 
 /* ---- processes ----------------------------------------------------------- */
 enum { SPAWN_LINK = 1, SPAWN_MONITOR = 2 };

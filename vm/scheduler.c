@@ -450,8 +450,15 @@ static void worker_loop(Worker *w) {
             t = pop_local(w);
             if (!t) t = steal(w);
         }
-        if (t) run_task(w, t);
-        else if (!atomic_load(&s->stop)) sleep_until_work(w);
+        if (t) {
+            run_task(w, t);
+            /* Virtual time also passes while tasks run: one ms per slice,
+             * so a timer fires even while some task never waits. */
+            if (s->cfg.deterministic && s->cfg.timers && s->cfg.timers->virtual_clock)
+                timer_clock_advance(s->cfg.timers, timer_clock(s->cfg.timers) + 1);
+        } else if (!atomic_load(&s->stop)) {
+            sleep_until_work(w);
+        }
     }
     if (s->cfg.on_worker) s->cfg.on_worker(w->id, SCHED_WORKER_STOP, s->cfg.ctx);
     tls_worker = NULL;

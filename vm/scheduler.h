@@ -60,7 +60,8 @@
  * from tasks and timers (not from foreign threads). With a virtual-time
  * wheel (timer_wheel_set_virtual) timers are reproducible too: when no task
  * is runnable the worker jumps the clock to the next deadline instead of
- * sleeping, so `sleep`s take no real time.
+ * sleeping, so `sleep`s take no real time; while tasks run, the clock
+ * advances one ms per slice, so timers fire even when a task never waits.
  *
  * Integration with the interpreter (process milestone):
  *  - Process embeds `SchedTask sched` and a `Timer timer`; one global Sched

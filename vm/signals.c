@@ -199,7 +199,10 @@ void signal_unlink(Process *p, Term to) {
 }
 
 void signal_link_child(Process *p, Process *child) {
+    /* The child is in the table already (Process.list may find it). */
+    process_lock(child);
     pids_add(&child->links, &child->nlinks, &child->links_cap, p->pid);
+    process_unlock(child);
     process_lock(p);
     pids_add(&p->links, &p->nlinks, &p->links_cap, child->pid);
     process_unlock(p);
@@ -226,7 +229,9 @@ void signal_monitor(Process *p, Term to, Term name, uint64_t ref) {
 }
 
 void signal_monitor_child(Process *p, Process *child, uint64_t ref) {
+    process_lock(child);
     mons_add(&child->mon_by, &child->nmon_by, &child->mon_by_cap, ref, p->pid, ATOM_nil);
+    process_unlock(child);
     process_lock(p);
     mons_add(&p->mon_of, &p->nmon_of, &p->mon_of_cap, ref, child->pid, ATOM_nil);
     process_unlock(p);

@@ -3,8 +3,8 @@
  * schedulers running: runtime_init makes the table and the (idle)
  * schedulers; a test "spawns" a process by inserting it in the table and
  * giving it its table pid (runtime.c's publish() minus sched_spawn), and
- * "ends" one the way runtime.c's exit_process does (registry_drop,
- * signal_exit_process, ptab_remove), then frees it (no scheduler thread
+ * "ends" one the way runtime.c's exit_process does (signal_exit_process,
+ * registry_drop, ptab_remove), then frees it (no scheduler thread
  * can hold a pointer to it). Signals are interpreted by calling
  * signal_take on the receiver, as a time slice would.
  *
@@ -69,8 +69,8 @@ static Process *spawn_fake(void) {
  * then it is freed. Returns its (now dead) pid. */
 static Term end_process(Process *p, Term reason) {
     Term pid = p->pid;
+    signal_exit_process(p, reason);   /* exiting first: no new name can reach p */
     registry_drop(p);
-    signal_exit_process(p, reason);
     ptab_remove(runtime.ptab, pid_val(pid));
     process_free(p);
     return pid;
@@ -382,6 +382,32 @@ static void test_link_child(void) {
     end_process(p, A("crash"));
 }
 
+static void test_exiting_refuses_everything(void) {
+    /* Between signal_exit_process (exiting set) and ptab_remove, other
+     * processes can still find p in the table: it must refuse a name, a
+     * link and a monitor, so that nothing refers to it once it is freed
+     * (runtime.c's exit_process relies on this order). */
+    Process *x = spawn_fake(), *a = spawn_fake();
+    CHECK_EQ_INT(registry_register(A("sig_exit_name"), x), REG_OK);
+    signal_exit_process(x, A("bye"));
+    CHECK(x->exiting);
+    CHECK_EQ_INT(registry_register(A("sig_exit_other"), x), REG_DEAD);
+    CHECK(registry_whereis(A("sig_exit_other")) == T_NONE);
+    CHECK(!signal_link(a, x->pid));
+    CHECK_EQ_INT(a->nlinks, 0);
+    CHECK_EQ_INT(x->nlinks, 0);
+    uint64_t r = heap_new_ref_id();
+    signal_monitor(a, x->pid, ATOM_nil, r);
+    CHECK_EQ_INT(x->nmon_by, 0);
+    CHECK_EQ_INT(signal_take(a), 1);
+    CHECK_EQ_STR(next_msg(a), FMT("{:DOWN, %s, :process, %s, :noproc}", reftxt(r), pidtxt(x->pid)));
+    registry_drop(x);
+    CHECK(registry_whereis(A("sig_exit_name")) == T_NONE);
+    ptab_remove(runtime.ptab, pid_val(x->pid));
+    process_free(x);
+    end_process(a, ATOM_normal);
+}
+
 /* ---- monitors -------------------------------------------------------------- */
 
 static void test_monitor_down_once(void) {
@@ -534,6 +560,31 @@ static void test_monitor_by_name(void) {
     end_process(a, ATOM_normal);
 }
 
+static void test_monitors_list_by_name(void) {
+    /* Process.info(self(), :monitors) on the BEAM: {:process, pid} for a
+     * monitor by pid, {:process, {name, node}} for one by name; a monitor
+     * of an unregistered name is never active, so it is not listed. */
+    Process *a = spawn_fake(), *x = spawn_fake(), *y = spawn_fake();
+    CHECK_EQ_INT(registry_register(A("sig_list_srv"), x), REG_OK);
+    uint64_t r1 = heap_new_ref_id(), r2 = heap_new_ref_id(), r3 = heap_new_ref_id();
+    signal_monitor(a, y->pid, ATOM_nil, r1);
+    signal_monitor(a, registry_whereis(A("sig_list_srv")), A("sig_list_srv"), r2);
+    CHECK_EQ_STR(mon_of_of(a, a),
+                 FMT("[process: %s, process: {:sig_list_srv, :nonode@nohost}]", pidtxt(y->pid)));
+    signal_monitor(a, T_NONE, A("sig_list_nosuch"), r3);   /* DOWN :noproc queued, not taken */
+    CHECK_EQ_STR(mon_of_of(a, a),
+                 FMT("[process: %s, process: {:sig_list_srv, :nonode@nohost}]", pidtxt(y->pid)));
+    /* The monitored side lists the watcher's pid either way. */
+    CHECK_EQ_STR(mon_by_of(a, x), FMT("[%s]", pidtxt(a->pid)));
+    CHECK_EQ_STR(mon_by_of(a, y), FMT("[%s]", pidtxt(a->pid)));
+    CHECK_EQ_INT(signal_take(a), 1);
+    CHECK_EQ_STR(next_msg(a),
+                 FMT("{:DOWN, %s, :process, {:sig_list_nosuch, :nonode@nohost}, :noproc}", reftxt(r3)));
+    end_process(x, ATOM_normal);
+    end_process(y, ATOM_normal);
+    end_process(a, ATOM_normal);
+}
+
 static void test_monitor_self_and_child(void) {
     Process *a = spawn_fake();
     uint64_t r = heap_new_ref_id();
@@ -658,7 +709,8 @@ static void test_info_request(void) {
  * middle. Whatever the interleaving, afterwards: x holds no link and no
  * monitor (nothing is added once it is exiting), a holds none either once
  * it has taken everything, every monitor a made produced exactly one DOWN
- * (:boom if made before the exit, :noproc after), and at most one EXIT. */
+ * (:boom if made before the exit, :noproc after), at most one EXIT, and
+ * the name a gave x (Process.register) is gone once the exit is over. */
 
 typedef struct RaceCtx {
     Process *a, *x;
@@ -666,6 +718,7 @@ typedef struct RaceCtx {
     int spin;                 /* X's delay before exiting */
     _Atomic int go;
     int links_ok, monitors;   /* A's results (checked after join) */
+    int registered, reg_bad;
 } RaceCtx;
 
 static void *race_a(void *arg) {
@@ -673,6 +726,11 @@ static void *race_a(void *arg) {
     while (!atomic_load(&c->go)) {}
     for (int k = 0; k < 60; k++) {
         if (signal_link(c->a, c->xpid)) c->links_ok++;
+        if (k % 4 == 0) {   /* Process.register(x, name) from a, as exit_process runs */
+            RegStatus st = registry_register(A("sig_race_name"), c->x);
+            if (st == REG_OK) c->registered++;
+            else if (st != REG_DEAD && st != REG_NAME_TAKEN) c->reg_bad++;   /* taken: x holds it already */
+        }
         signal_monitor(c->a, c->xpid, ATOM_nil, heap_new_ref_id());
         c->monitors++;
         if (k % 3 == 2) signal_unlink(c->a, c->xpid);
@@ -686,6 +744,8 @@ static void *race_x(void *arg) {
     RaceCtx *c = arg;
     while (!atomic_load(&c->go)) {}
     for (volatile int i = 0; i < c->spin; i++) {}
+    registry_drop(c->x);
+    for (volatile int i = 0; i < 200; i++) {}
     signal_exit_process(c->x, A("boom"));
     ptab_remove(runtime.ptab, pid_val(c->xpid));   /* freed after the join */
     return NULL;
@@ -694,7 +754,7 @@ static void *race_x(void *arg) {
 static void test_race_link_monitor_vs_exit(void) {
     enum { ITERS = 400 };
     int bad_x = 0, bad_a = 0, bad_down = 0, bad_exit = 0, bad_pending = 0;
-    int saw_boom = 0, saw_noproc = 0;
+    int saw_boom = 0, saw_noproc = 0, bad_reg = 0, registered = 0;
     for (int it = 0; it < ITERS; it++) {
         RaceCtx c = { .a = spawn_fake(), .x = spawn_fake(), .spin = (it * 97) % 20000 };
         c.a->trap_exit = true;
@@ -709,6 +769,8 @@ static void test_race_link_monitor_vs_exit(void) {
         if (c.x->nlinks || c.x->nmon_by || c.x->nmon_of) bad_x++;
         if (c.a->nlinks || c.a->nmon_of) bad_a++;
         if (c.a->pending_exit) bad_pending++;
+        if (registry_whereis(A("sig_race_name")) != T_NONE || c.reg_bad) bad_reg++;
+        registered += c.registered > 0;
         int downs = 0, exits = 0;
         mailbox_reset(&c.a->mbox);
         while (mailbox_peek(&c.a->mbox)) {
@@ -738,7 +800,9 @@ static void test_race_link_monitor_vs_exit(void) {
     CHECK_EQ_INT(bad_down, 0);
     CHECK_EQ_INT(bad_exit, 0);
     CHECK(saw_boom + saw_noproc == ITERS * 60);
-    printf("race: %d DOWN :boom, %d DOWN :noproc\n", saw_boom, saw_noproc);
+    CHECK_EQ_INT(bad_reg, 0);   /* a name never outlives the exit */
+    printf("race: %d DOWN :boom, %d DOWN :noproc, registered before exit in %d/%d\n", saw_boom,
+           saw_noproc, registered, ITERS);
 }
 
 int main(void) {
@@ -754,11 +818,13 @@ int main(void) {
     RUN(test_unlink_before_take);
     RUN(test_signal_order_with_messages);
     RUN(test_link_child);
+    RUN(test_exiting_refuses_everything);
     RUN(test_monitor_down_once);
     RUN(test_demonitor_before_take);
     RUN(test_demonitor_flush);
     RUN(test_monitor_dead_is_noproc);
     RUN(test_monitor_by_name);
+    RUN(test_monitors_list_by_name);
     RUN(test_monitor_self_and_child);
     RUN(test_exit_drops_held_monitors);
     RUN(test_links_and_monitors_many);
