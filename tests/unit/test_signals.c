@@ -744,9 +744,8 @@ static void *race_x(void *arg) {
     RaceCtx *c = arg;
     while (!atomic_load(&c->go)) {}
     for (volatile int i = 0; i < c->spin; i++) {}
-    registry_drop(c->x);
-    for (volatile int i = 0; i < 200; i++) {}
     signal_exit_process(c->x, A("boom"));
+    registry_drop(c->x);
     ptab_remove(runtime.ptab, pid_val(c->xpid));   /* freed after the join */
     return NULL;
 }
