@@ -263,7 +263,8 @@ static bool info_item_known(Term item) {
 }
 
 /* The value of item for p itself, or T_NONE if item is not supported. */
-static Term info_item(Process *p, Term item, bool in_signal) {
+static Term info_item(Process *p, Term item, uint64_t request_ref) {
+    bool in_signal = request_ref != 0;
     if (item == ATOM_registered_name) {
         Term n = registry_name_of(p);
         return n == ATOM_nil ? T_NIL : n;
@@ -277,8 +278,8 @@ static Term info_item(Process *p, Term item, bool in_signal) {
     }
     if (item == ATOM_messages) return messages_of(p, in_signal);
     if (item == ATOM_links) return signal_links_list(p, p);
-    if (item == ATOM_monitors) return signal_monitors_list(p, p, false);
-    if (item == ATOM_monitored_by) return signal_monitors_list(p, p, true);
+    if (item == ATOM_monitors) return signal_monitors_list(p, p, false, 0);
+    if (item == ATOM_monitored_by) return signal_monitors_list(p, p, true, request_ref);
     if (item == ATOM_trap_exit) return p->trap_exit ? ATOM_true : ATOM_false;
     if (item == ATOM_dictionary) return p->dict;
     if (item == ATOM_error_handler) return ATOM_error_handler;
@@ -316,27 +317,27 @@ static bool valid_spec(Term spec) {
     return true;
 }
 
-Term proc_info_local(Process *p, Term spec, bool in_signal) {
+Term proc_info_local(Process *p, Term spec, uint64_t request_ref) {
     if (spec == ATOM__all_info) {
         size_t n;
         const Term *items = all_items(&n);
         Term l = T_NIL;
         for (size_t i = n; i-- > 0;) {
-            Term v = info_item(p, items[i], in_signal);
+            Term v = info_item(p, items[i], request_ref);
             if (items[i] == ATOM_registered_name && v == T_NIL) continue; /* only when registered */
             l = make_cons_cell(p, make_tuple2(p, items[i], v), l);
         }
         return l;
     }
     if (is_atom(spec)) {
-        Term v = info_item(p, spec, in_signal);
+        Term v = info_item(p, spec, request_ref);
         if (v == T_NONE) return T_NONE;
         if (spec == ATOM_registered_name && v == T_NIL) return T_NIL;
         return make_tuple2(p, spec, v);
     }
     Term l = T_NIL;
     for (Term it = spec; is_cons(it); it = CDR(it)) {
-        Term v = info_item(p, CAR(it), in_signal);
+        Term v = info_item(p, CAR(it), request_ref);
         if (v == T_NONE) return T_NONE;
         l = make_cons_cell(p, make_tuple2(p, CAR(it), v), l);
     }
@@ -346,7 +347,7 @@ Term proc_info_local(Process *p, Term spec, bool in_signal) {
 static Term process_info(Process *p, Term pid, Term spec) {
     if (!is_pid(pid)) return native_badarg_at(p, 1, "not a pid");
     if (!valid_spec(spec)) return native_badarg_at(p, 2, "invalid item or item list");
-    if (pid == p->pid) return proc_info_local(p, spec, false);
+    if (pid == p->pid) return proc_info_local(p, spec, 0);
     Process *q = runtime_lookup(pid);
     if (!q) return ATOM_undefined;
     Term args = make_list(p, 2, (Term[]){ pid, spec });

@@ -169,9 +169,9 @@ size_t mailbox_take_new_sig(Mailbox *mb, MailboxSignalFn fn, void *ctx) {
         m->link = NULL;
         *mb->last = m;
         mb->last = &m->link;
+        mb->len++; /* now: a later signal in this batch may read it */
         n++;
     }
-    mb->len += n;
     return n;
 }
 

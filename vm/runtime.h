@@ -73,8 +73,9 @@ Term runtime_process_list(Process *p);
 int64_t runtime_now_ms(void);
 /* Process.info of p itself for spec (an item atom, a list of them, or
  * ATOM__all_info for Process.info/1), built on p's heap; T_NONE for an
- * unknown item. in_signal: answering a SIG_INFO (bif_proc.c). */
-Term proc_info_local(Process *p, Term spec, bool in_signal);
+ * unknown item. request_ref: 0 for the caller itself, else the ref of the
+ * SIG_INFO being answered (bif_proc.c). */
+Term proc_info_local(Process *p, Term spec, uint64_t request_ref);
 /* Free every pending send_after timer (bif_timer.c; at shutdown). */
 void bif_timer_free_all(void);
 #endif

@@ -141,7 +141,7 @@ static bool on_signal(Message *m, void *ctx) {
     case SIG_INFO: {
         /* Process.info from another process: answer from here (the
          * requester monitors p, so it also learns if p dies first). */
-        Term result = proc_info_local(p, m->term, true);
+        Term result = proc_info_local(p, m->term, m->ref);
         Term r[2] = { make_header(BOX_REF, 1), (Term)m->ref };
         Term tup[4] = { make_header(BOX_TUPLE, 3), ATOM__process_info, make_boxed(r), result };
         runtime_send(p, m->from, make_boxed(tup));
@@ -317,14 +317,19 @@ Term signal_links_list(Process *on, Process *q) {
     return l;
 }
 
-Term signal_monitors_list(Process *on, Process *q, bool by) {
+Term signal_monitors_list(Process *on, Process *q, bool by, uint64_t hide_ref) {
     Term l = T_NIL;
     process_lock(q);
     if (by) {
-        for (uint32_t i = q->nmon_by; i-- > 0;) l = make_cons_cell(on, q->mon_by[i].pid, l);
+        for (uint32_t i = q->nmon_by; i-- > 0;)
+            if (q->mon_by[i].ref != hide_ref) l = make_cons_cell(on, q->mon_by[i].pid, l);
     } else {
-        for (uint32_t i = q->nmon_of; i-- > 0;)
-            l = make_cons_cell(on, make_tuple2(on, ATOM_process, q->mon_of[i].pid), l);
+        for (uint32_t i = q->nmon_of; i-- > 0;) {
+            const MonEntry *e = &q->mon_of[i];
+            if (!is_pid(e->pid)) continue; /* an unregistered name: never active */
+            Term who = e->name == ATOM_nil ? e->pid : make_tuple2(on, e->name, ATOM_nonode_nohost);
+            l = make_cons_cell(on, make_tuple2(on, ATOM_process, who), l);
+        }
     }
     process_unlock(q);
     return l;

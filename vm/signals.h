@@ -87,7 +87,10 @@ bool signal_demonitor(Process *p, uint64_t ref, bool flush);
  * the monitors p holds. Owner only; call once. */
 void signal_exit_process(Process *p, Term reason);
 
-/* Snapshots for Process.info, built on `on`'s heap (read under q's lock). */
+/* Snapshots for Process.info, built on `on`'s heap (read under q's lock).
+ * monitors: {:process, pid | {name, node}} of the monitors q holds; by:
+ * the pids monitoring q, leaving out the monitor with ref hide_ref (the
+ * one a Process.info request from another process sets up). */
 Term signal_links_list(Process *on, Process *q);
-Term signal_monitors_list(Process *on, Process *q, bool by);
+Term signal_monitors_list(Process *on, Process *q, bool by, uint64_t hide_ref);
 #endif

@@ -88,8 +88,8 @@ static const char *next_msg(Process *p) {
 
 /* Links of q / monitors on q as inspect text. */
 static const char *links_of(Process *on, Process *q) { return show(signal_links_list(on, q)); }
-static const char *mon_by_of(Process *on, Process *q) { return show(signal_monitors_list(on, q, true)); }
-static const char *mon_of_of(Process *on, Process *q) { return show(signal_monitors_list(on, q, false)); }
+static const char *mon_by_of(Process *on, Process *q) { return show(signal_monitors_list(on, q, true, 0)); }
+static const char *mon_of_of(Process *on, Process *q) { return show(signal_monitors_list(on, q, false, 0)); }
 
 static char buf_[8][512];
 static int bufk_;
