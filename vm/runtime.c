@@ -406,6 +406,19 @@ int runtime_run_main(Term mod, Term fun) {
 void runtime_shutdown(void) {
     if (!active) return;
     stdin_stop();
+    /* ACT_SCHED_STATS=1: per-scheduler counters on stderr (tuning aid). */
+    if (getenv("ACT_SCHED_STATS")) {
+        for (int i = 0; i < sched_count(runtime.sched); i++) {
+            SchedStats st;
+            sched_stats(runtime.sched, i, &st);
+            fprintf(stderr, "scheduler %d: runs %llu yields %llu waits %llu dones %llu stolen %llu "
+                    "steals %llu sleeps %llu timers %llu\n", i,
+                    (unsigned long long)st.runs, (unsigned long long)st.yields,
+                    (unsigned long long)st.waits, (unsigned long long)st.dones,
+                    (unsigned long long)st.stolen, (unsigned long long)st.steals,
+                    (unsigned long long)st.sleeps, (unsigned long long)st.timer_fires);
+        }
+    }
     /* Every worker has stopped: no other thread touches a process. */
     pthread_mutex_lock(&tids_lock);
     for (int i = 0; i < nworker_tids; i++) ptab_thread_unregister(runtime.ptab, worker_tids[i]);
