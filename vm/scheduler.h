@@ -63,26 +63,17 @@
  * sleeping, so `sleep`s take no real time; while tasks run, the clock
  * advances one ms per slice, so timers fire even when a task never waits.
  *
- * Integration with the interpreter (process milestone):
- *  - Process embeds `SchedTask sched` and a `Timer timer`; one global Sched
- *    and one global TimerWheel (passed as cfg.timers). `--schedulers N` sets
- *    cfg.nschedulers; `--deterministic --seed N` sets deterministic/seed.
- *  - cfg.run wraps interp_run(p, budget): RUN_YIELD -> SCHED_YIELD;
- *    RUN_WAIT -> SCHED_WAIT, first arming p->timer at ceil(p->deadline / 1e6)
- *    ms when p->deadline >= 0 (its callback sets an atomic "timed out" flag
- *    in the process and calls sched_wake; the next run sees the flag and
- *    calls interp_timeout); RUN_DONE / RUN_ERROR -> exit signals, then
- *    SCHED_DONE. A receive that matches cancels p->timer (timer_cancel; -1
- *    means it already fired: clear the flag). `sleep` is receive-after.
- *  - send: `if (mailbox_push(...)) sched_wake(s, &receiver->sched)` (the
- *    mailbox's SLEEP-bit protocol, mailbox.h, filters wakes of processes
- *    that are not waiting). spawn: sched_spawn(s, &p->sched, -1).
- *  - send_after: a record {Timer, dest pid, message already copied into a
- *    fragment}; its callback only links the fragment and wakes (short, as
- *    timer callbacks must be). cancel_timer -> timer_cancel.
- *  - on_done frees the process only once the process table guarantees no
- *    concurrent sched_wake can reach it. Script end: the main process's
- *    on_done calls sched_stop; main() calls sched_run and then exits.
+ * Use by the runtime (runtime.c): Process embeds `SchedTask task`; one
+ * global Sched with the runtime's TimerWheel as cfg.timers. The run
+ * callback (run_process) maps interp_run's RUN_YIELD to SCHED_YIELD,
+ * RUN_WAIT to SCHED_WAIT once mailbox_sleep succeeded (arming the receive
+ * timer first), and RUN_DONE/RUN_ERROR or a pending exit signal to
+ * SCHED_DONE after the exit has been carried out; on_done retires the
+ * process through the process table's grace period. Senders call
+ * sched_wake only when mailbox_push reports that it woke a sleeper; timers
+ * call it from their callbacks. The main process's end calls sched_stop.
+ * on_worker registers each worker with the process table and takes it
+ * offline while it sleeps.
  */
 #ifndef ACT_SCHED_H
 #define ACT_SCHED_H
