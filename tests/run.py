@@ -34,6 +34,8 @@ Markers in the first 5 lines of a test:
                   does not run this test with elixir.
   # stress-only   only run with --stress (long-running tests).
   # args: A B     command-line arguments after the file (System.argv()).
+  # flags: F G     options for act (and for elixir under --conformance) before
+                  the file, e.g. `--no-halt`.
   # stdin-delay: MS
                   FILE.in (below) reaches stdin only after MS milliseconds,
                   through a pipe, so a read really waits for it.
@@ -138,6 +140,11 @@ class Test:
             m = re.match(r"\s*#\s*args:(.*)$", line)
             if m:
                 self.args = shlex.split(m.group(1))
+        self.flags = []
+        for line in head:
+            m = re.match(r"\s*#\s*flags:(.*)$", line)
+            if m:
+                self.flags = shlex.split(m.group(1))
         self.stdin = read_bytes(self.base + ".in")
         self.stdin_delay = 0.0
         for line in head:
@@ -248,7 +255,7 @@ def check(test, opts):
     cwd = os.path.dirname(test.path)
     fname = os.path.basename(test.path)
     problems = []
-    out, err, status = run([opts.act] + opts.act_args + [fname] + test.args, cwd, opts.timeout,
+    out, err, status = run([opts.act] + opts.act_args + test.flags + [fname] + test.args, cwd, opts.timeout,
                            test.stdin, test.stdin_delay)
     report = sanitizer_report(err)
     if report is not None:
@@ -267,7 +274,7 @@ def check(test, opts):
             spec = test.stderr.partition(b"\n")[2] if test.stderr.startswith(b"#!") else test.stderr
             problems.append("stderr differs\n" + diff("stderr", spec, err))
     if opts.conformance and not test.act_only and test.stdout is not None:
-        eout, eerr, _ = run([opts.elixir, fname] + test.args, cwd, max(opts.timeout, 60),
+        eout, eerr, _ = run([opts.elixir] + test.flags + [fname] + test.args, cwd, max(opts.timeout, 60),
                             test.stdin, test.stdin_delay)
         if eout != test.stdout:
             problems.append("conformance: elixir's stdout differs from the expected stdout\n"
