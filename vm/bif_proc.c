@@ -205,7 +205,7 @@ Term proc_register(Process *p, Term *args) {
     Term name = args[0], pid = args[1];
     if (!is_atom(name) || name == ATOM_undefined || !is_pid(pid)) return native_badarg(p);
     Process *q = pid == p->pid ? p : runtime_lookup(pid);
-    if (!q || registry_register(name, q) != REG_OK) return native_badarg(p);
+    if (!q || registry_register(name, q, pid) != REG_OK) return native_badarg(p);
     return ATOM_true;
 }
 

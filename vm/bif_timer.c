@@ -74,8 +74,11 @@ Term proc_send_after3(Process *p, Term *args) {
     r->next = *b;
     *b = r;
     pthread_mutex_unlock(&lock);
+    /* r may fire (and be freed) on another scheduler as soon as it is
+     * started: keep what we return. */
+    uint64_t ref = r->ref;
     timer_start_at(&runtime.timers, &r->timer, r->due);
-    return make_ref_id(p, r->ref);
+    return make_ref_id(p, ref);
 }
 
 Term proc_cancel_timer1(Process *p, Term *args) {

@@ -234,6 +234,7 @@ static void roots_apply(Process *p, Term *extra, size_t nextra, RootFn f, void *
     p->exc_class = f(ctx, p->exc_class);
     p->exc_reason = f(ctx, p->exc_reason);
     p->exc_trace = f(ctx, p->exc_trace);
+    p->exit_reason = f(ctx, p->exit_reason);
     for (size_t i = 0; i < nextra; i++) extra[i] = f(ctx, extra[i]);
 }
 
@@ -663,6 +664,7 @@ size_t gc_verify_heap(Process *p) {
     verify_term(&v, &p->exc_class, p->exc_class, true);
     verify_term(&v, &p->exc_reason, p->exc_reason, true);
     verify_term(&v, &p->exc_trace, p->exc_trace, true);
+    verify_term(&v, &p->exit_reason, p->exit_reason, true);
 
     /* The off-heap list holds exactly the REFCBINs of the heap (bounded walk:
      * a cycle shows up as too many entries). */

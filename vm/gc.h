@@ -5,7 +5,8 @@
  *  - from-space is the heap block [heap, htop) plus every fragment's
  *    [data, data + used); everything else a pointer may point at (module
  *    literal areas, C statics) is left alone.
- *  - roots: stack[0..stack_top), dict, exc_class, exc_reason, exc_trace and
+ *  - roots: stack[0..stack_top), dict, exc_class, exc_reason, exc_trace,
+ *    exit_reason and
  *    the caller's extra roots, which are updated in place.
  *  - forwarding: a copied boxed object's header is replaced by a boxed
  *    pointer to its copy (a header word is never boxed-tagged); a copied cons

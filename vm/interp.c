@@ -846,17 +846,18 @@ dispatch:
          * pairs with the timer callback's release (runtime.c). */
         if (unlikely(p->timer_armed) && atomic_load_explicit(&p->timed_out, memory_order_acquire))
             NEXT(2);
-        if (is_small(t) && small_val(t) >= 0) {
+        if (is_small(t) && small_val(t) >= 0 && small_val(t) <= 0xFFFFFFFF) {
             if (t == make_small(0)) NEXT(2); /* after 0: fires at once */
             /* The timer starts at the receive's first wait and keeps running
              * while non-matching messages arrive (as on the BEAM): the run
              * loop arms it once per receive (runtime.c). */
             p->after_ms = (int64_t)small_val(t);
             p->timeout_pc = pc + 3;
-        } else if (t == ATOM_infinity || (is_bignum(t) && box_type(t) == BOX_BIG_POS)) {
+        } else if (t == ATOM_infinity) {
             p->after_ms = -1;
         } else {
-            /* Erlang: a bad timeout value is error:timeout_value. */
+            /* Erlang: a bad timeout value (not 0..2^32-1 or :infinity) is
+             * error:timeout_value. */
             RAISE_REASON(ATOM_timeout_value);
         }
         p->pc = code + B;

@@ -30,6 +30,7 @@ Process *process_new(size_t heap_words) {
     p->pid = make_pid(next_pid++);
     p->parent = ATOM_undefined;
     p->exit_from = T_NIL;
+    p->exit_reason = T_NIL;
     p->reg_name = ATOM_nil;
     p->after_ms = -1;
     mailbox_init(&p->mbox);

@@ -95,10 +95,12 @@ typedef struct Process {
     atomic_flag lock;
     bool exiting;
     bool trap_exit;         /* owner only */
-    /* A signal told the process to exit: exc_class is :exit and exc_reason
-     * the reason (both GC roots). Owner only; set while it processes its
+    /* A signal told the process to exit with exit_reason (a GC root, kept
+     * apart from the exception fields, which guest code may still change
+     * before the slice ends). Owner only; set while it processes its
      * signals, acted on at the next slice boundary. */
     bool pending_exit;
+    Term exit_reason;
     bool is_main;           /* the script's process: its end halts the VM */
     bool in_wait;           /* owner only: suspended in a receive (Process.info's :waiting) */
     Term exit_from;         /* with pending_exit: the signal's sender */

@@ -52,7 +52,7 @@ static void grow(void) {
     free(old);
 }
 
-RegStatus registry_register(Term name, Process *q) {
+RegStatus registry_register(Term name, Process *q, Term pid) {
     pthread_mutex_lock(&lock);
     RegStatus st = REG_OK;
     process_lock(q);
@@ -67,7 +67,7 @@ RegStatus registry_register(Term name, Process *q) {
         while (tab[i].name && tab[i].name != T_NONE) i = (i + 1) & (cap - 1);
         if (tab[i].name == 0) used++;
         live++;
-        tab[i] = (Entry){ name, q->pid, q };
+        tab[i] = (Entry){ name, pid, q };
         q->reg_name = name;
     }
     pthread_mutex_unlock(&lock);

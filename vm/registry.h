@@ -18,8 +18,10 @@ typedef enum {
     REG_DEAD,           /* the process is not alive */
 } RegStatus;
 
-/* Register q (alive, or exiting: then REG_DEAD) under name. */
-RegStatus registry_register(Term name, Process *q);
+/* Register q, whose pid is `pid`, under name (REG_DEAD if q is exiting).
+ * The pid comes from the caller: a newborn's q->pid may not be set yet
+ * when another process finds it in the table. */
+RegStatus registry_register(Term name, Process *q, Term pid);
 /* Remove name; false if it was not registered. */
 bool registry_unregister(Term name);
 /* The pid registered as name, or T_NONE. */

@@ -226,15 +226,16 @@ static void exit_process(Process *p, RunStatus st) {
     if (p->is_main) {
         int status = 0;
         if (st == RUN_ERROR || by_signal) {
-            Term kind = p->exc_class, trace = p->exc_trace;
+            Term kind = p->exc_class, trace = p->exc_trace, why = p->exc_reason;
             if (by_signal) {
                 kind = make_tuple2(p, ATOM_EXIT, p->exit_from);
                 trace = T_NIL;
+                why = p->exit_reason;
             }
-            status = raised || by_signal ? -1 : exit_status_for(p->exc_reason);
+            status = raised || by_signal ? -1 : exit_status_for(why);
             if (status < 0) {
                 io_flush(); /* what the program printed comes first */
-                print_exception(p, NULL, kind, p->exc_reason, trace);
+                print_exception(p, NULL, kind, why, trace);
                 status = 1;
             }
         }
@@ -250,6 +251,8 @@ static void exit_process(Process *p, RunStatus st) {
     Term reason;
     if (st == RUN_DONE) {
         reason = ATOM_normal;
+    } else if (by_signal) {
+        reason = p->exit_reason;
     } else if (!raised) {
         reason = p->exc_reason;
     } else {
@@ -258,9 +261,14 @@ static void exit_process(Process *p, RunStatus st) {
         reason = make_tuple2(p, r, p->exc_trace);
     }
     /* Exiting first (no new link, monitor or name can reach p), then the
-     * name, then the table entry. */
-    signal_exit_process(p, reason);
+     * name (before any DOWN or EXIT goes out: whoever learns of the exit
+     * finds the name free, as on the BEAM), then the signals, then the
+     * table entry. */
+    process_lock(p);
+    p->exiting = true;
+    process_unlock(p);
     registry_drop(p);
+    signal_exit_process(p, reason);
     ptab_remove(runtime.ptab, pid_val(p->pid));
 }
 

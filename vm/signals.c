@@ -93,9 +93,7 @@ static void die_from(Process *p, Message *m, Term reason_override) {
     Term from = m->from;
     Term t = mailbox_msg_adopt(p, m);
     p->pending_exit = true;
-    p->exc_class = ATOM_exit;
-    p->exc_reason = reason_override != T_NONE ? reason_override : tuple_elems(t)[2];
-    p->exc_trace = T_NIL;
+    p->exit_reason = reason_override != T_NONE ? reason_override : tuple_elems(t)[2];
     p->exit_from = from;
 }
 

@@ -79,7 +79,7 @@ static void test_register_whereis_unregister(void) {
     CHECK(registry_name_of(p) == ATOM_nil);
     CHECK_EQ_INT(names_count(on, n, NULL), 0);
 
-    CHECK_EQ_INT(registry_register(n, p), REG_OK);
+    CHECK_EQ_INT(registry_register(n, p, (p)->pid), REG_OK);
     CHECK_EQ_UINT(registry_whereis(n), p->pid);
     CHECK(registry_name_of(p) == n);
     CHECK(p->reg_name == n);
@@ -97,10 +97,10 @@ static void test_register_whereis_unregister(void) {
     CHECK(!registry_unregister(A("never_registered")));
 
     /* The process may take a name again, and the name another process. */
-    CHECK_EQ_INT(registry_register(n, p), REG_OK);
+    CHECK_EQ_INT(registry_register(n, p, (p)->pid), REG_OK);
     CHECK(registry_unregister(n));
     Process *q = proc();
-    CHECK_EQ_INT(registry_register(n, q), REG_OK);
+    CHECK_EQ_INT(registry_register(n, q, (q)->pid), REG_OK);
     CHECK_EQ_UINT(registry_whereis(n), q->pid);
     CHECK(registry_name_of(p) == ATOM_nil);
     CHECK(registry_unregister(n));
@@ -112,18 +112,18 @@ static void test_register_whereis_unregister(void) {
 static void test_name_taken(void) {
     Process *p = proc(), *q = proc();
     Term n = A("reg_taken");
-    CHECK_EQ_INT(registry_register(n, p), REG_OK);
-    CHECK_EQ_INT(registry_register(n, q), REG_NAME_TAKEN);
+    CHECK_EQ_INT(registry_register(n, p, (p)->pid), REG_OK);
+    CHECK_EQ_INT(registry_register(n, q, (q)->pid), REG_NAME_TAKEN);
     CHECK(q->reg_name == ATOM_nil);
     CHECK(registry_name_of(q) == ATOM_nil);
     CHECK_EQ_UINT(registry_whereis(n), p->pid);
     /* The same process again under the same name: the name is taken (the
      * BEAM raises badarg for both; the name check comes first here). */
-    CHECK_EQ_INT(registry_register(n, p), REG_NAME_TAKEN);
+    CHECK_EQ_INT(registry_register(n, p, (p)->pid), REG_NAME_TAKEN);
     CHECK(registry_name_of(p) == n);
     /* q may still take another name. */
     Term m = A("reg_taken_other");
-    CHECK_EQ_INT(registry_register(m, q), REG_OK);
+    CHECK_EQ_INT(registry_register(m, q, (q)->pid), REG_OK);
     CHECK_EQ_UINT(registry_whereis(m), q->pid);
     CHECK(registry_unregister(n));
     CHECK(registry_unregister(m));
@@ -134,14 +134,14 @@ static void test_name_taken(void) {
 static void test_already_named(void) {
     Process *p = proc();
     Term a = A("reg_named_a"), b = A("reg_named_b");
-    CHECK_EQ_INT(registry_register(a, p), REG_OK);
-    CHECK_EQ_INT(registry_register(b, p), REG_HAS_NAME);
+    CHECK_EQ_INT(registry_register(a, p, (p)->pid), REG_OK);
+    CHECK_EQ_INT(registry_register(b, p, (p)->pid), REG_HAS_NAME);
     CHECK(registry_whereis(b) == T_NONE);
     CHECK(registry_name_of(p) == a);
     CHECK_EQ_UINT(registry_whereis(a), p->pid);
     /* Once a is gone, b is fine. */
     CHECK(registry_unregister(a));
-    CHECK_EQ_INT(registry_register(b, p), REG_OK);
+    CHECK_EQ_INT(registry_register(b, p, (p)->pid), REG_OK);
     CHECK(registry_name_of(p) == b);
     CHECK(registry_whereis(a) == T_NONE);
     CHECK(registry_unregister(b));
@@ -152,14 +152,14 @@ static void test_exiting_refused(void) {
     Process *p = proc(), *q = proc();
     Term n = A("reg_exiting");
     q->exiting = true;
-    CHECK_EQ_INT(registry_register(n, q), REG_DEAD);
+    CHECK_EQ_INT(registry_register(n, q, (q)->pid), REG_DEAD);
     CHECK(registry_whereis(n) == T_NONE);
     CHECK(q->reg_name == ATOM_nil);
     /* The refusal must not leave anything behind: the name is free. */
-    CHECK_EQ_INT(registry_register(n, p), REG_OK);
+    CHECK_EQ_INT(registry_register(n, p, (p)->pid), REG_OK);
     CHECK_EQ_UINT(registry_whereis(n), p->pid);
     /* Exiting wins over "name taken" too (the process is dead either way). */
-    CHECK_EQ_INT(registry_register(n, q), REG_DEAD);
+    CHECK_EQ_INT(registry_register(n, q, (q)->pid), REG_DEAD);
     CHECK_EQ_UINT(registry_whereis(n), p->pid);
     CHECK(registry_unregister(n));
     process_free(p);
@@ -169,8 +169,8 @@ static void test_exiting_refused(void) {
 static void test_drop_at_exit(void) {
     Process *p = proc(), *q = proc(), *r = proc(), *on = proc();
     Term n = A("reg_drop"), m = A("reg_drop_q");
-    CHECK_EQ_INT(registry_register(n, p), REG_OK);
-    CHECK_EQ_INT(registry_register(m, q), REG_OK);
+    CHECK_EQ_INT(registry_register(n, p, (p)->pid), REG_OK);
+    CHECK_EQ_INT(registry_register(m, q, (q)->pid), REG_OK);
     registry_drop(p);
     CHECK(registry_whereis(n) == T_NONE);
     CHECK(registry_name_of(p) == ATOM_nil);
@@ -186,7 +186,7 @@ static void test_drop_at_exit(void) {
     CHECK(!registry_unregister(n));
     /* The name is free for another process, and a later drop of the first
      * one (its reg_name is nil now) cannot remove the new owner's entry. */
-    CHECK_EQ_INT(registry_register(n, r), REG_OK);
+    CHECK_EQ_INT(registry_register(n, r, (r)->pid), REG_OK);
     registry_drop(p);
     CHECK_EQ_UINT(registry_whereis(n), r->pid);
     registry_drop(q);
@@ -211,7 +211,7 @@ static void test_many_names(void) {
     for (int round = 0; round < 5; round++) {
         unsigned bad = 0;
         for (unsigned i = 0; i < MANY; i++)
-            if (registry_register(names[i], procs[i]) != REG_OK) bad++;
+            if (registry_register(names[i], procs[i], (procs[i])->pid) != REG_OK) bad++;
         CHECK_EQ_INT(bad, 0);
         bad = 0;
         for (unsigned i = 0; i < MANY; i++)
@@ -239,13 +239,13 @@ static void test_many_names(void) {
          * change partners. An odd (named) process is refused a second name. */
         bad = 0;
         for (unsigned i = 0; i < MANY; i += 2)
-            if (registry_register(names[i], procs[(i + 2) % MANY]) != REG_OK) bad++;
+            if (registry_register(names[i], procs[(i + 2) % MANY], (procs[(i + 2) % MANY])->pid) != REG_OK) bad++;
         CHECK_EQ_INT(bad, 0);
         for (unsigned i = 0; i < MANY; i += 2)
             if (registry_whereis(names[i]) != procs[(i + 2) % MANY]->pid ||
                 registry_name_of(procs[(i + 2) % MANY]) != names[i]) bad++;
         CHECK_EQ_INT(bad, 0);
-        CHECK_EQ_INT(registry_register(An("reg_many_extra_", round), procs[1]), REG_HAS_NAME);
+        CHECK_EQ_INT(registry_register(An("reg_many_extra_", round), procs[1], (procs[1])->pid), REG_HAS_NAME);
         CHECK_EQ_INT(names_count(on, T_NONE, NULL), MANY);
         gc_collect(on, 0, NULL, 0);
         /* Drop everyone (as at exit). */
@@ -274,7 +274,7 @@ static void test_churn_distinct_names(void) {
     unsigned bad = 0;
     for (unsigned i = 0; i < CHURN; i++) {
         Process *who = i % 2 ? p : q;
-        if (registry_register(names[i], who) != REG_OK) bad++;
+        if (registry_register(names[i], who, (who)->pid) != REG_OK) bad++;
         if (registry_whereis(names[i]) != who->pid) bad++;
         if (i && registry_whereis(names[i - 1]) != T_NONE) bad++;
         if (!registry_unregister(names[i])) bad++;
@@ -307,7 +307,7 @@ static void test_churn_same_names(void) {
     unsigned bad = 0;
     for (int r = 0; r < ROUNDS; r++) {
         for (unsigned i = 0; i < N; i++)
-            if (registry_register(names[i], procs[(i + r) % N]) != REG_OK) bad++;
+            if (registry_register(names[i], procs[(i + r) % N], (procs[(i + r) % N])->pid) != REG_OK) bad++;
         for (unsigned i = 0; i < N; i++)
             if (registry_whereis(names[i]) != procs[(i + r) % N]->pid) bad++;
         for (unsigned i = 0; i < N; i++)
@@ -342,12 +342,12 @@ static void *rt_worker(void *arg) {
     for (int i = 0; i < RT_ITERS; i++) {
         c->seed = c->seed * 1103515245u + 12345u;
         Term n = rt_names[(c->seed >> 16) % RT_NAMES];
-        RegStatus st = registry_register(n, c->p);
+        RegStatus st = registry_register(n, c->p, (c->p)->pid);
         if (st == REG_OK) {
             c->wins++;
             if (registry_whereis(n) != c->p->pid) c->bad++;
             if (registry_name_of(c->p) != n) c->bad++;
-            if (registry_register(n, c->p) != REG_NAME_TAKEN) c->bad++;
+            if (registry_register(n, c->p, (c->p)->pid) != REG_NAME_TAKEN) c->bad++;
             if (i % 2) {
                 if (!registry_unregister(n)) c->bad++;
             } else {
@@ -386,13 +386,13 @@ static void test_threads_share_names(void) {
 static void test_free_and_reuse(void) {
     Process *p = proc();
     Term n = A("reg_after_free");
-    CHECK_EQ_INT(registry_register(n, p), REG_OK);
+    CHECK_EQ_INT(registry_register(n, p, (p)->pid), REG_OK);
     registry_free();   /* VM shutdown: the table is gone */
     CHECK(registry_whereis(n) == T_NONE);
     /* p->reg_name still says n (registry_free does not touch processes);
      * a new process can use the fresh table. */
     Process *q = proc();
-    CHECK_EQ_INT(registry_register(n, q), REG_OK);
+    CHECK_EQ_INT(registry_register(n, q, (q)->pid), REG_OK);
     CHECK_EQ_UINT(registry_whereis(n), q->pid);
     CHECK(registry_unregister(n));
     process_free(p);

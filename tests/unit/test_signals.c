@@ -171,15 +171,15 @@ static void test_exit_reaches_every_link(void) {
 
     CHECK_EQ_INT(signal_take(a), 0);
     CHECK(a->pending_exit);
-    CHECK(a->exc_class == ATOM_exit);
-    CHECK_EQ_STR(show(a->exc_reason), ":boom");
+    CHECK(a->pending_exit);
+    CHECK_EQ_STR(show(a->exit_reason), ":boom");
     CHECK_EQ_UINT(a->exit_from, xpid);
     CHECK_EQ_STR(links_of(a, a), FMT("[%s]", pidtxt(b->pid)));
     CHECK_EQ_STR(next_msg(a), "(none)");
 
     CHECK_EQ_INT(signal_take(b), 0);
     CHECK(b->pending_exit);
-    CHECK_EQ_STR(show(b->exc_reason), ":boom");
+    CHECK_EQ_STR(show(b->exit_reason), ":boom");
     CHECK_EQ_STR(links_of(b, b), FMT("[%s]", pidtxt(a->pid)));
 
     /* Trapping: the signal becomes the message {:EXIT, from, reason}. */
@@ -208,9 +208,9 @@ static void test_compound_reason_copied(void) {
     end_process(x, reason);
     CHECK_EQ_INT(signal_take(a), 0);
     CHECK(a->pending_exit);
-    CHECK_EQ_STR(show(a->exc_reason), "{:shutdown, [3, :why]}");
+    CHECK_EQ_STR(show(a->exit_reason), "{:shutdown, [3, :why]}");
     gc_collect(a, 0, NULL, 0);       /* exc_reason is a root and survives */
-    CHECK_EQ_STR(show(a->exc_reason), "{:shutdown, [3, :why]}");
+    CHECK_EQ_STR(show(a->exit_reason), "{:shutdown, [3, :why]}");
     CHECK_EQ_INT(signal_take(c), 1);
     CHECK_EQ_STR(next_msg(c), FMT("{:EXIT, %s, {:shutdown, [3, :why]}}", pidtxt(xpid)));
     end_process(a, ATOM_normal);
@@ -249,7 +249,7 @@ static void test_linked_exit_kill_is_trappable(void) {
     end_process(x, ATOM_kill);
     signal_take(a);
     CHECK(a->pending_exit);
-    CHECK_EQ_STR(show(a->exc_reason), ":kill");
+    CHECK_EQ_STR(show(a->exit_reason), ":kill");
     CHECK_EQ_INT(signal_take(c), 1);
     CHECK(!c->pending_exit);
     CHECK_EQ_STR(next_msg(c), FMT("{:EXIT, %s, :kill}", pidtxt(xpid)));
@@ -266,11 +266,11 @@ static void test_process_exit_signals(void) {
     signal_send_exit(s, t->pid, ATOM_kill);
     CHECK_EQ_INT(signal_take(a), 0);
     CHECK(a->pending_exit);
-    CHECK_EQ_STR(show(a->exc_reason), ":killed");
+    CHECK_EQ_STR(show(a->exit_reason), ":killed");
     CHECK_EQ_UINT(a->exit_from, s->pid);
     CHECK_EQ_INT(signal_take(t), 0);
     CHECK(t->pending_exit);
-    CHECK_EQ_STR(show(t->exc_reason), ":killed");
+    CHECK_EQ_STR(show(t->exit_reason), ":killed");
     CHECK_EQ_STR(next_msg(t), "(none)");
     end_process(a, A("killed"));
     end_process(t, A("killed"));
@@ -291,7 +291,7 @@ static void test_process_exit_signals(void) {
     signal_send_exit(a, a->pid, ATOM_normal);
     CHECK_EQ_INT(signal_take(a), 0);
     CHECK(a->pending_exit);
-    CHECK_EQ_STR(show(a->exc_reason), ":normal");
+    CHECK_EQ_STR(show(a->exit_reason), ":normal");
 
     /* Any other reason: exit, or a message when trapping. No link needed. */
     Process *b = spawn_fake();
@@ -299,7 +299,7 @@ static void test_process_exit_signals(void) {
     signal_send_exit(s, t->pid, A("bye"));
     CHECK_EQ_INT(signal_take(b), 0);
     CHECK(b->pending_exit);
-    CHECK_EQ_STR(show(b->exc_reason), ":bye");
+    CHECK_EQ_STR(show(b->exit_reason), ":bye");
     CHECK_EQ_UINT(b->exit_from, s->pid);
     CHECK_EQ_INT(signal_take(t), 1);
     CHECK_EQ_STR(next_msg(t), FMT("{:EXIT, %s, :bye}", pidtxt(s->pid)));
@@ -310,7 +310,7 @@ static void test_process_exit_signals(void) {
     signal_send_exit(s, d->pid, ATOM_kill);
     CHECK_EQ_INT(signal_take(d), 0);
     CHECK(d->pending_exit);
-    CHECK_EQ_STR(show(d->exc_reason), ":first");
+    CHECK_EQ_STR(show(d->exit_reason), ":first");
 
     /* To a dead pid: dropped (no crash, no leak under ASan). */
     Term dead = end_process(b, A("bye"));
@@ -343,7 +343,7 @@ static void test_unlink_before_take(void) {
     end_process(y, A("later"));
     signal_take(a);
     CHECK(a->pending_exit);
-    CHECK_EQ_STR(show(a->exc_reason), ":later");
+    CHECK_EQ_STR(show(a->exit_reason), ":later");
     CHECK_EQ_UINT(a->exit_from, ypid);
     end_process(a, A("later"));
     end_process(c, ATOM_normal);
@@ -377,7 +377,7 @@ static void test_link_child(void) {
     end_process(child, A("crash"));
     signal_take(p);
     CHECK(p->pending_exit);
-    CHECK_EQ_STR(show(p->exc_reason), ":crash");
+    CHECK_EQ_STR(show(p->exit_reason), ":crash");
     CHECK_EQ_UINT(p->exit_from, cpid);
     end_process(p, A("crash"));
 }
@@ -388,10 +388,10 @@ static void test_exiting_refuses_everything(void) {
      * link and a monitor, so that nothing refers to it once it is freed
      * (runtime.c's exit_process relies on this order). */
     Process *x = spawn_fake(), *a = spawn_fake();
-    CHECK_EQ_INT(registry_register(A("sig_exit_name"), x), REG_OK);
+    CHECK_EQ_INT(registry_register(A("sig_exit_name"), x, (x)->pid), REG_OK);
     signal_exit_process(x, A("bye"));
     CHECK(x->exiting);
-    CHECK_EQ_INT(registry_register(A("sig_exit_other"), x), REG_DEAD);
+    CHECK_EQ_INT(registry_register(A("sig_exit_other"), x, (x)->pid), REG_DEAD);
     CHECK(registry_whereis(A("sig_exit_other")) == T_NONE);
     CHECK(!signal_link(a, x->pid));
     CHECK_EQ_INT(a->nlinks, 0);
@@ -544,7 +544,7 @@ static void test_monitor_dead_is_noproc(void) {
 static void test_monitor_by_name(void) {
     Process *a = spawn_fake(), *x = spawn_fake();
     Term name = A("sig_srv");
-    CHECK_EQ_INT(registry_register(name, x), REG_OK);
+    CHECK_EQ_INT(registry_register(name, x, (x)->pid), REG_OK);
     uint64_t r = heap_new_ref_id();
     signal_monitor(a, registry_whereis(name), name, r);
     end_process(x, A("boom"));
@@ -565,7 +565,7 @@ static void test_monitors_list_by_name(void) {
      * monitor by pid, {:process, {name, node}} for one by name; a monitor
      * of an unregistered name is never active, so it is not listed. */
     Process *a = spawn_fake(), *x = spawn_fake(), *y = spawn_fake();
-    CHECK_EQ_INT(registry_register(A("sig_list_srv"), x), REG_OK);
+    CHECK_EQ_INT(registry_register(A("sig_list_srv"), x, (x)->pid), REG_OK);
     uint64_t r1 = heap_new_ref_id(), r2 = heap_new_ref_id(), r3 = heap_new_ref_id();
     signal_monitor(a, y->pid, ATOM_nil, r1);
     signal_monitor(a, registry_whereis(A("sig_list_srv")), A("sig_list_srv"), r2);
@@ -668,7 +668,7 @@ static void test_info_request(void) {
     Process *a = spawn_fake(), *b = spawn_fake(), *c = spawn_fake();
     CHECK(signal_link(b, c->pid));
     b->trap_exit = true;
-    CHECK_EQ_INT(registry_register(A("sig_info_b"), b), REG_OK);
+    CHECK_EQ_INT(registry_register(A("sig_info_b"), b, (b)->pid), REG_OK);
     uint64_t r1 = heap_new_ref_id(), r2 = heap_new_ref_id(), r3 = heap_new_ref_id();
     signal_send_info_request(a, b->pid, A("registered_name"), r1);
     signal_send_info_request(a, b->pid, make_list(a, 2, (Term[]){ A("links"), A("trap_exit") }), r2);
@@ -727,7 +727,7 @@ static void *race_a(void *arg) {
     for (int k = 0; k < 60; k++) {
         if (signal_link(c->a, c->xpid)) c->links_ok++;
         if (k % 4 == 0) {   /* Process.register(x, name) from a, as exit_process runs */
-            RegStatus st = registry_register(A("sig_race_name"), c->x);
+            RegStatus st = registry_register(A("sig_race_name"), c->x, (c->x)->pid);
             if (st == REG_OK) c->registered++;
             else if (st != REG_DEAD && st != REG_NAME_TAKEN) c->reg_bad++;   /* taken: x holds it already */
         }
