@@ -46,8 +46,8 @@ void process_free(Process *p) {
     free(p->frames);
     free(p->handlers);
     mailbox_destroy(&p->mbox);
-    free(p->links);
-    free(p->mon_by);
-    free(p->mon_of);
+    keyset_free(&p->links);
+    keyset_free(&p->mon_by);
+    keyset_free(&p->mon_of);
     free(p);
 }

@@ -15,6 +15,7 @@
 #include "mailbox.h"
 #include "scheduler.h"
 #include "timer.h"
+#include "keyset.h"
 
 typedef struct HeapFrag {
     struct HeapFrag *next;
@@ -84,11 +85,14 @@ typedef struct Process {
     /* ---- links, monitors, exit (signals.c) ----
      * Guarded by `lock` (a spinlock: every critical section is a few array
      * operations), because other processes link, unlink, monitor and
-     * demonitor this one directly:
-     *   links    pids linked to this process (each at most once);
-     *   mon_by   {ref, watcher pid} of the monitors other processes hold on
-     *            this one;
-     *   mon_of   {ref, target pid} of the monitors this process holds;
+     * demonitor this one directly (hash sets, keyset.h):
+     *   links    pids linked to this process (key: the pid);
+     *   mon_by   the monitors other processes hold on this one (key: the
+     *            reference id; a: the watcher's pid; b: the name it was
+     *            made with, or nil);
+     *   mon_of   the monitors this process holds (key: the reference id;
+     *            a: the target pid, or T_NONE for an unregistered name;
+     *            b: the name, or nil);
      *   exiting  set once, when the process starts to exit: from then on
      *            no link or monitor is added (the linker gets :noproc).
      * The owner reads and writes them under the lock as well. */
@@ -104,10 +108,7 @@ typedef struct Process {
     bool is_main;           /* the script's process: its end halts the VM */
     bool in_wait;           /* owner only: suspended in a receive (Process.info's :waiting) */
     Term exit_from;         /* with pending_exit: the signal's sender */
-    uint32_t nlinks, links_cap;
-    uint32_t nmon_by, mon_by_cap, nmon_of, mon_of_cap;
-    Term *links;
-    struct MonEntry *mon_by, *mon_of;
+    KeySet links, mon_by, mon_of;
     Term reg_name;          /* registered name or ATOM_nil (registry.c's lock) */
 
     /* ---- exception state (set by native_raise / the interpreter) ---- */
@@ -122,15 +123,6 @@ typedef struct Process {
     int64_t reductions;     /* total reductions (for stats) */
     int fcalls;             /* reductions left in this time slice */
 } Process;
-
-/* A monitor: its reference's id (make_ref_id rebuilds the term), the
- * process at the other end, and the registered name it was made with
- * (ATOM_nil: by pid), which its DOWN then reports as {name, node}. */
-typedef struct MonEntry {
-    uint64_t ref;
-    Term pid;
-    Term name;
-} MonEntry;
 
 /* ---- process.c -------------------------------------------------------- */
 /* A new process with an empty heap of about heap_words words, no frames,

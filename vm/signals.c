@@ -9,52 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- small arrays (each guarded by its process's lock) ----------------- */
-
-static void pids_add(Term **a, uint32_t *n, uint32_t *cap, Term pid) {
-    for (uint32_t i = 0; i < *n; i++)
-        if ((*a)[i] == pid) return;
-    if (*n == *cap) {
-        uint32_t c = *cap ? *cap * 2 : 4;
-        Term *b = realloc(*a, c * sizeof(Term));
-        if (!b) heap_out_of_memory("links", c * sizeof(Term));
-        *a = b;
-        *cap = c;
-    }
-    (*a)[(*n)++] = pid;
-}
-
-static bool pids_remove(Term *a, uint32_t *n, Term pid) {
-    for (uint32_t i = 0; i < *n; i++)
-        if (a[i] == pid) {
-            a[i] = a[--*n];
-            return true;
-        }
-    return false;
-}
-
-static void mons_add(MonEntry **a, uint32_t *n, uint32_t *cap, uint64_t ref, Term pid, Term name) {
-    if (*n == *cap) {
-        uint32_t c = *cap ? *cap * 2 : 2;
-        MonEntry *b = realloc(*a, c * sizeof(MonEntry));
-        if (!b) heap_out_of_memory("monitors", c * sizeof(MonEntry));
-        *a = b;
-        *cap = c;
-    }
-    (*a)[(*n)++] = (MonEntry){ ref, pid, name };
-}
-
-/* Remove the entry with ref; its pid goes to *pid. */
-static bool mons_remove(MonEntry *a, uint32_t *n, uint64_t ref, Term *pid) {
-    for (uint32_t i = 0; i < *n; i++)
-        if (a[i].ref == ref) {
-            if (pid) *pid = a[i].pid;
-            a[i] = a[--*n];
-            return true;
-        }
-    return false;
-}
-
 /* ---- building signals ----------------------------------------------------
  * The message a signal would become is assembled on the C stack and copied
  * into the signal's fragment by mailbox_msg_new (which copies everything a
@@ -102,7 +56,7 @@ static bool on_signal(Message *m, void *ctx) {
     switch (m->kind) {
     case SIG_DOWN: {
         process_lock(p);
-        bool active = mons_remove(p->mon_of, &p->nmon_of, m->ref, NULL);
+        bool active = keyset_remove(&p->mon_of, m->ref, NULL);
         process_unlock(p);
         if (!active) break;
         m->kind = MSG_PLAIN;
@@ -110,7 +64,7 @@ static bool on_signal(Message *m, void *ctx) {
     }
     case SIG_EXIT_LINK: {
         process_lock(p);
-        bool linked = pids_remove(p->links, &p->nlinks, m->from);
+        bool linked = keyset_remove(&p->links, m->from, NULL);
         process_unlock(p);
         if (!linked) break;
         Term reason = tuple_elems(m->term)[2];
@@ -176,33 +130,33 @@ bool signal_link(Process *p, Term to) {
     if (!q) return false;
     process_lock(q);
     bool ok = !q->exiting;
-    if (ok) pids_add(&q->links, &q->nlinks, &q->links_cap, p->pid);
+    if (ok) keyset_add(&q->links, p->pid, T_NIL, T_NIL);
     process_unlock(q);
     if (!ok) return false;
     process_lock(p);
-    pids_add(&p->links, &p->nlinks, &p->links_cap, to);
+    keyset_add(&p->links, to, T_NIL, T_NIL);
     process_unlock(p);
     return true;
 }
 
 void signal_unlink(Process *p, Term to) {
     process_lock(p);
-    pids_remove(p->links, &p->nlinks, to);
+    keyset_remove(&p->links, to, NULL);
     process_unlock(p);
     Process *q = runtime_lookup(to);
     if (!q) return;
     process_lock(q);
-    pids_remove(q->links, &q->nlinks, p->pid);
+    keyset_remove(&q->links, p->pid, NULL);
     process_unlock(q);
 }
 
 void signal_link_child(Process *p, Process *child) {
     /* The child is in the table already (Process.list may find it). */
     process_lock(child);
-    pids_add(&child->links, &child->nlinks, &child->links_cap, p->pid);
+    keyset_add(&child->links, p->pid, T_NIL, T_NIL);
     process_unlock(child);
     process_lock(p);
-    pids_add(&p->links, &p->nlinks, &p->links_cap, child->pid);
+    keyset_add(&p->links, child->pid, T_NIL, T_NIL);
     process_unlock(p);
 }
 
@@ -212,7 +166,7 @@ void signal_monitor(Process *p, Term to, Term name, uint64_t ref) {
     /* Into mon_of first: a DOWN that `to` sends as soon as it is unlocked
      * below must find the monitor active. */
     process_lock(p);
-    mons_add(&p->mon_of, &p->nmon_of, &p->mon_of_cap, ref, to, name);
+    keyset_add(&p->mon_of, ref, to, name);
     process_unlock(p);
     if (to == p->pid) return; /* monitoring oneself: never fires while alive */
     Process *q = is_pid(to) ? runtime_lookup(to) : NULL;
@@ -220,7 +174,7 @@ void signal_monitor(Process *p, Term to, Term name, uint64_t ref) {
     if (q) {
         process_lock(q);
         ok = !q->exiting;
-        if (ok) mons_add(&q->mon_by, &q->nmon_by, &q->mon_by_cap, ref, p->pid, name);
+        if (ok) keyset_add(&q->mon_by, ref, p->pid, name);
         process_unlock(q);
     }
     if (!ok) mailbox_push(&p->mbox, down_signal(ref, to, name, ATOM_noproc));
@@ -228,10 +182,10 @@ void signal_monitor(Process *p, Term to, Term name, uint64_t ref) {
 
 void signal_monitor_child(Process *p, Process *child, uint64_t ref) {
     process_lock(child);
-    mons_add(&child->mon_by, &child->nmon_by, &child->mon_by_cap, ref, p->pid, ATOM_nil);
+    keyset_add(&child->mon_by, ref, p->pid, ATOM_nil);
     process_unlock(child);
     process_lock(p);
-    mons_add(&p->mon_of, &p->nmon_of, &p->mon_of_cap, ref, child->pid, ATOM_nil);
+    keyset_add(&p->mon_of, ref, child->pid, ATOM_nil);
     process_unlock(p);
 }
 
@@ -243,15 +197,15 @@ static bool is_down_for(const Message *m, uint64_t ref) {
 }
 
 bool signal_demonitor(Process *p, uint64_t ref, bool flush) {
-    Term target;
+    KeyEntry e;
     process_lock(p);
-    bool active = mons_remove(p->mon_of, &p->nmon_of, ref, &target);
+    bool active = keyset_remove(&p->mon_of, ref, &e);
     process_unlock(p);
-    if (active && target != p->pid) {
-        Process *q = runtime_lookup(target);
+    if (active && e.a != p->pid) {
+        Process *q = runtime_lookup(e.a);
         if (q) {
             process_lock(q);
-            mons_remove(q->mon_by, &q->nmon_by, ref, NULL);
+            keyset_remove(&q->mon_by, ref, NULL);
             process_unlock(q);
         }
     }
@@ -276,32 +230,30 @@ bool signal_demonitor(Process *p, uint64_t ref, bool flush) {
 /* ---- exiting -------------------------------------------------------------- */
 
 void signal_exit_process(Process *p, Term reason) {
+    /* Take the sets: once exiting is set nobody adds to them. */
     process_lock(p);
     p->exiting = true;
-    Term *links = p->links;
-    uint32_t nlinks = p->nlinks;
-    MonEntry *by = p->mon_by, *of = p->mon_of;
-    uint32_t nby = p->nmon_by, nof = p->nmon_of;
-    p->links = NULL;
-    p->nlinks = p->links_cap = 0;
-    p->mon_by = p->mon_of = NULL;
-    p->nmon_by = p->mon_by_cap = p->nmon_of = p->mon_of_cap = 0;
+    KeySet links = p->links, by = p->mon_by, of = p->mon_of;
+    p->links = p->mon_by = p->mon_of = (KeySet){ 0 };
     process_unlock(p);
 
-    for (uint32_t i = 0; i < nlinks; i++)
-        runtime_push(links[i], exit_signal(SIG_EXIT_LINK, p->pid, reason));
-    for (uint32_t i = 0; i < nby; i++)
-        runtime_push(by[i].pid, down_signal(by[i].ref, p->pid, by[i].name, reason));
-    for (uint32_t i = 0; i < nof; i++) {
-        Process *q = of[i].pid == p->pid ? NULL : runtime_lookup(of[i].pid);
+    KeyEntry *e;
+    uint32_t i = 0;
+    while ((e = keyset_next(&links, &i)))
+        runtime_push((Term)e->key, exit_signal(SIG_EXIT_LINK, p->pid, reason));
+    i = 0;
+    while ((e = keyset_next(&by, &i))) runtime_push(e->a, down_signal(e->key, p->pid, e->b, reason));
+    i = 0;
+    while ((e = keyset_next(&of, &i))) {
+        Process *q = e->a == p->pid ? NULL : runtime_lookup(e->a);
         if (!q) continue;
         process_lock(q);
-        mons_remove(q->mon_by, &q->nmon_by, of[i].ref, NULL);
+        keyset_remove(&q->mon_by, e->key, NULL);
         process_unlock(q);
     }
-    free(links);
-    free(by);
-    free(of);
+    keyset_free(&links);
+    keyset_free(&by);
+    keyset_free(&of);
 }
 
 /* ---- Process.info ------------------------------------------------------- */
@@ -310,7 +262,9 @@ Term signal_links_list(Process *on, Process *q) {
     Term l = T_NIL;
     process_lock(q);
     /* heap_alloc never collects, so building under the lock is safe. */
-    for (uint32_t i = q->nlinks; i-- > 0;) l = make_cons_cell(on, q->links[i], l);
+    KeyEntry *e;
+    uint32_t i = 0;
+    while ((e = keyset_next(&q->links, &i))) l = make_cons_cell(on, (Term)e->key, l);
     process_unlock(q);
     return l;
 }
@@ -318,14 +272,15 @@ Term signal_links_list(Process *on, Process *q) {
 Term signal_monitors_list(Process *on, Process *q, bool by, uint64_t hide_ref) {
     Term l = T_NIL;
     process_lock(q);
+    KeyEntry *e;
+    uint32_t i = 0;
     if (by) {
-        for (uint32_t i = q->nmon_by; i-- > 0;)
-            if (q->mon_by[i].ref != hide_ref) l = make_cons_cell(on, q->mon_by[i].pid, l);
+        while ((e = keyset_next(&q->mon_by, &i)))
+            if (e->key != hide_ref) l = make_cons_cell(on, e->a, l);
     } else {
-        for (uint32_t i = q->nmon_of; i-- > 0;) {
-            const MonEntry *e = &q->mon_of[i];
-            if (!is_pid(e->pid)) continue; /* an unregistered name: never active */
-            Term who = e->name == ATOM_nil ? e->pid : make_tuple2(on, e->name, ATOM_nonode_nohost);
+        while ((e = keyset_next(&q->mon_of, &i))) {
+            if (!is_pid(e->a)) continue; /* an unregistered name: never active */
+            Term who = e->b == ATOM_nil ? e->a : make_tuple2(on, e->b, ATOM_nonode_nohost);
             l = make_cons_cell(on, make_tuple2(on, ATOM_process, who), l);
         }
     }

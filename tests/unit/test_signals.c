@@ -106,13 +106,13 @@ static void test_link_symmetric(void) {
     /* Linking again (from either side) adds nothing. */
     CHECK(signal_link(a, b->pid));
     CHECK(signal_link(b, a->pid));
-    CHECK_EQ_INT(a->nlinks, 1);
-    CHECK_EQ_INT(b->nlinks, 1);
+    CHECK_EQ_INT(a->links.n, 1);
+    CHECK_EQ_INT(b->links.n, 1);
     /* Self-link: true, nothing recorded. */
     CHECK(signal_link(a, a->pid));
-    CHECK_EQ_INT(a->nlinks, 1);
+    CHECK_EQ_INT(a->links.n, 1);
     CHECK(signal_link(a, c->pid));
-    CHECK_EQ_INT(a->nlinks, 2);
+    CHECK_EQ_INT(a->links.n, 2);
     CHECK_EQ_STR(links_of(a, c), FMT("[%s]", pidtxt(a->pid)));
     /* Unlink from the other side: both ends forget it. */
     signal_unlink(b, a->pid);
@@ -121,11 +121,11 @@ static void test_link_symmetric(void) {
     /* Unlinking what is not linked is harmless. */
     signal_unlink(b, a->pid);
     signal_unlink(b, c->pid);
-    CHECK_EQ_INT(a->nlinks, 1);
-    CHECK_EQ_INT(c->nlinks, 1);
+    CHECK_EQ_INT(a->links.n, 1);
+    CHECK_EQ_INT(c->links.n, 1);
     signal_unlink(a, c->pid);
-    CHECK_EQ_INT(a->nlinks, 0);
-    CHECK_EQ_INT(c->nlinks, 0);
+    CHECK_EQ_INT(a->links.n, 0);
+    CHECK_EQ_INT(c->links.n, 0);
     end_process(a, ATOM_normal);
     end_process(b, ATOM_normal);
     end_process(c, ATOM_normal);
@@ -135,17 +135,17 @@ static void test_link_dead_or_exiting(void) {
     Process *a = spawn_fake(), *x = spawn_fake();
     Term dead = end_process(x, ATOM_normal);
     CHECK(!signal_link(a, dead));
-    CHECK_EQ_INT(a->nlinks, 0);
+    CHECK_EQ_INT(a->links.n, 0);
     /* A pid that was never issued, and a non-pid. */
     CHECK(!signal_link(a, make_pid(pid_val(a->pid) + 100000)));
     CHECK(!signal_link(a, A("not_a_pid")));
-    CHECK_EQ_INT(a->nlinks, 0);
+    CHECK_EQ_INT(a->links.n, 0);
     /* An exiting process gains no link. */
     Process *y = spawn_fake();
     y->exiting = true;
     CHECK(!signal_link(a, y->pid));
-    CHECK_EQ_INT(a->nlinks, 0);
-    CHECK_EQ_INT(y->nlinks, 0);
+    CHECK_EQ_INT(a->links.n, 0);
+    CHECK_EQ_INT(y->links.n, 0);
     y->exiting = false;
     /* Unlinking a dead pid still clears our own side. */
     Process *z = spawn_fake();
@@ -153,7 +153,7 @@ static void test_link_dead_or_exiting(void) {
     Term zpid = z->pid;
     ptab_remove(runtime.ptab, pid_val(zpid));   /* gone from the table, links intact */
     signal_unlink(a, zpid);
-    CHECK_EQ_INT(a->nlinks, 0);
+    CHECK_EQ_INT(a->links.n, 0);
     process_free(z);
     end_process(a, ATOM_normal);
     end_process(y, ATOM_normal);
@@ -187,7 +187,7 @@ static void test_exit_reaches_every_link(void) {
     CHECK(!c->pending_exit);
     CHECK_EQ_STR(next_msg(c), FMT("{:EXIT, %s, :boom}", pidtxt(xpid)));
     CHECK_EQ_STR(next_msg(c), "(none)");
-    CHECK_EQ_INT(c->nlinks, 0);
+    CHECK_EQ_INT(c->links.n, 0);
     /* Taken once: nothing more. */
     CHECK_EQ_INT(signal_take(c), 0);
     CHECK_EQ_INT(signal_take(a), 0);
@@ -227,7 +227,7 @@ static void test_normal_exit(void) {
     /* Not trapping: ignored, but the link is gone. */
     CHECK_EQ_INT(signal_take(a), 0);
     CHECK(!a->pending_exit);
-    CHECK_EQ_INT(a->nlinks, 0);
+    CHECK_EQ_INT(a->links.n, 0);
     CHECK_EQ_STR(next_msg(a), "(none)");
     /* Trapping: delivered. */
     CHECK_EQ_INT(signal_take(c), 1);
@@ -394,11 +394,11 @@ static void test_exiting_refuses_everything(void) {
     CHECK_EQ_INT(registry_register(A("sig_exit_other"), x, (x)->pid), REG_DEAD);
     CHECK(registry_whereis(A("sig_exit_other")) == T_NONE);
     CHECK(!signal_link(a, x->pid));
-    CHECK_EQ_INT(a->nlinks, 0);
-    CHECK_EQ_INT(x->nlinks, 0);
+    CHECK_EQ_INT(a->links.n, 0);
+    CHECK_EQ_INT(x->links.n, 0);
     uint64_t r = heap_new_ref_id();
     signal_monitor(a, x->pid, ATOM_nil, r);
-    CHECK_EQ_INT(x->nmon_by, 0);
+    CHECK_EQ_INT(x->mon_by.n, 0);
     CHECK_EQ_INT(signal_take(a), 1);
     CHECK_EQ_STR(next_msg(a), FMT("{:DOWN, %s, :process, %s, :noproc}", reftxt(r), pidtxt(x->pid)));
     registry_drop(x);
@@ -428,7 +428,7 @@ static void test_monitor_down_once(void) {
     Term ref = tuple_elems(m->term)[1];
     CHECK(is_ref(ref) && boxed_ptr(ref)[1] == (Term)r);
     CHECK_EQ_STR(next_msg(a), FMT("{:DOWN, %s, :process, %s, :boom}", reftxt(r), pidtxt(xpid)));
-    CHECK_EQ_INT(a->nmon_of, 0);
+    CHECK_EQ_INT(a->mon_of.n, 0);
     CHECK_EQ_STR(mon_of_of(a, a), "[]");
     /* Once. */
     CHECK_EQ_INT(signal_take(a), 0);
@@ -438,7 +438,7 @@ static void test_monitor_down_once(void) {
     uint64_t r1 = heap_new_ref_id(), r2 = heap_new_ref_id();
     signal_monitor(a, y->pid, ATOM_nil, r1);
     signal_monitor(a, y->pid, ATOM_nil, r2);
-    CHECK_EQ_INT(y->nmon_by, 2);
+    CHECK_EQ_INT(y->mon_by.n, 2);
     Term ypid = y->pid;
     end_process(y, ATOM_normal);
     CHECK_EQ_INT(signal_take(a), 2);
@@ -466,10 +466,10 @@ static void test_demonitor_before_take(void) {
     Process *y = spawn_fake();
     uint64_t r2 = heap_new_ref_id();
     signal_monitor(a, y->pid, ATOM_nil, r2);
-    CHECK_EQ_INT(y->nmon_by, 1);
+    CHECK_EQ_INT(y->mon_by.n, 1);
     CHECK(signal_demonitor(a, r2, false));
-    CHECK_EQ_INT(y->nmon_by, 0);
-    CHECK_EQ_INT(a->nmon_of, 0);
+    CHECK_EQ_INT(y->mon_by.n, 0);
+    CHECK_EQ_INT(a->mon_of.n, 0);
     end_process(y, A("boom"));
     CHECK_EQ_INT(signal_take(a), 0);
     end_process(a, ATOM_normal);
@@ -521,13 +521,13 @@ static void test_monitor_dead_is_noproc(void) {
     signal_monitor(a, dead, ATOM_nil, r);
     CHECK_EQ_INT(signal_take(a), 1);
     CHECK_EQ_STR(next_msg(a), FMT("{:DOWN, %s, :process, %s, :noproc}", reftxt(r), pidtxt(dead)));
-    CHECK_EQ_INT(a->nmon_of, 0);
+    CHECK_EQ_INT(a->mon_of.n, 0);
     /* An exiting process: :noproc too, and no entry on its side. */
     Process *y = spawn_fake();
     y->exiting = true;
     uint64_t r2 = heap_new_ref_id();
     signal_monitor(a, y->pid, ATOM_nil, r2);
-    CHECK_EQ_INT(y->nmon_by, 0);
+    CHECK_EQ_INT(y->mon_by.n, 0);
     CHECK_EQ_INT(signal_take(a), 1);
     CHECK_EQ_STR(next_msg(a), FMT("{:DOWN, %s, :process, %s, :noproc}", reftxt(r2), pidtxt(y->pid)));
     y->exiting = false;
@@ -556,7 +556,7 @@ static void test_monitor_by_name(void) {
     signal_monitor(a, T_NONE, A("sig_nosuch"), r2);
     CHECK_EQ_INT(signal_take(a), 1);
     CHECK_EQ_STR(next_msg(a), FMT("{:DOWN, %s, :process, {:sig_nosuch, :nonode@nohost}, :noproc}", reftxt(r2)));
-    CHECK_EQ_INT(a->nmon_of, 0);
+    CHECK_EQ_INT(a->mon_of.n, 0);
     end_process(a, ATOM_normal);
 }
 
@@ -589,11 +589,11 @@ static void test_monitor_self_and_child(void) {
     Process *a = spawn_fake();
     uint64_t r = heap_new_ref_id();
     signal_monitor(a, a->pid, ATOM_nil, r);
-    CHECK_EQ_INT(a->nmon_of, 1);
-    CHECK_EQ_INT(a->nmon_by, 0);
+    CHECK_EQ_INT(a->mon_of.n, 1);
+    CHECK_EQ_INT(a->mon_by.n, 0);
     CHECK_EQ_INT(signal_take(a), 0);
     CHECK(signal_demonitor(a, r, false));
-    CHECK_EQ_INT(a->nmon_of, 0);
+    CHECK_EQ_INT(a->mon_of.n, 0);
 
     Process *child = spawn_fake();
     uint64_t rc = heap_new_ref_id();
@@ -613,10 +613,10 @@ static void test_exit_drops_held_monitors(void) {
     uint64_t r = heap_new_ref_id(), rw = heap_new_ref_id();
     signal_monitor(a, x->pid, ATOM_nil, r);
     signal_monitor(w, a->pid, ATOM_nil, rw);   /* w watches a */
-    CHECK_EQ_INT(x->nmon_by, 1);
+    CHECK_EQ_INT(x->mon_by.n, 1);
     Term apid = a->pid;
     end_process(a, A("bye"));
-    CHECK_EQ_INT(x->nmon_by, 0);
+    CHECK_EQ_INT(x->mon_by.n, 0);
     CHECK_EQ_STR(mon_by_of(x, x), "[]");
     CHECK_EQ_INT(signal_take(w), 1);
     CHECK_EQ_STR(next_msg(w), FMT("{:DOWN, %s, :process, %s, :bye}", reftxt(rw), pidtxt(apid)));
@@ -641,8 +641,8 @@ static void test_links_and_monitors_many(void) {
         refs[i] = heap_new_ref_id();
         signal_monitor(ps[i], hub->pid, ATOM_nil, refs[i]);
     }
-    CHECK_EQ_INT(hub->nlinks, N);
-    CHECK_EQ_INT(hub->nmon_by, N);
+    CHECK_EQ_INT(hub->links.n, N);
+    CHECK_EQ_INT(hub->mon_by.n, N);
     Term hpid = hub->pid;
     end_process(hub, A("down"));
     int bad = 0;
@@ -655,7 +655,7 @@ static void test_links_and_monitors_many(void) {
             if (got != 1 || !ps[i]->pending_exit) bad++;
         }
         if (strcmp(next_msg(ps[i]), FMT("{:DOWN, %s, :process, %s, :down}", reftxt(refs[i]), pidtxt(hpid)))) bad++;
-        if (ps[i]->nlinks || ps[i]->nmon_of) bad++;
+        if (ps[i]->links.n || ps[i]->mon_of.n) bad++;
     }
     CHECK_EQ_INT(bad, 0);
     for (int i = 0; i < N; i++) end_process(ps[i], ATOM_normal);
@@ -765,8 +765,8 @@ static void test_race_link_monitor_vs_exit(void) {
         pthread_join(ta, NULL);
         pthread_join(tx, NULL);
         signal_take(c.a);
-        if (c.x->nlinks || c.x->nmon_by || c.x->nmon_of) bad_x++;
-        if (c.a->nlinks || c.a->nmon_of) bad_a++;
+        if (c.x->links.n || c.x->mon_by.n || c.x->mon_of.n) bad_x++;
+        if (c.a->links.n || c.a->mon_of.n) bad_a++;
         if (c.a->pending_exit) bad_pending++;
         if (registry_whereis(A("sig_race_name")) != T_NONE || c.reg_bad) bad_reg++;
         registered += c.registered > 0;
