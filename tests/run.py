@@ -218,7 +218,7 @@ def run(cmd, cwd, timeout, stdin=None, delay=0.0):
 
 
 SANITIZER_REPORT = re.compile(
-    rb"^(==\d+==\s*ERROR: (AddressSanitizer|LeakSanitizer)|.*: runtime error: |"
+    rb"^(==\d+==\s*ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer: |.*: runtime error: |"
     rb"SUMMARY: (AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer))", re.M)
 
 
