@@ -49,8 +49,8 @@ another scheduler configuration.
                   policy below); it is reported as skipped, never as passed.
 
 Sanitizers: a test fails whenever act's stderr carries a sanitizer report
-(AddressSanitizer, LeakSanitizer, UndefinedBehaviorSanitizer `runtime
-error:`), whatever its exit status and expected stderr, and the report is
+(AddressSanitizer, LeakSanitizer, ThreadSanitizer, UndefinedBehaviorSanitizer
+`runtime error:`), whatever its exit status and expected stderr, and the report is
 shown. (ASan's default exit status 1 would otherwise pass for an uncaught
 error.) Meson's default ASAN_OPTIONS keep leak detection on.
 
