@@ -16,12 +16,6 @@
 #include "termops.h"
 #include "module.h"
 
-/* The arity of a fun term. */
-static SInt fun_arity(Term f) {
-    if (box_type(f) == BOX_EXPORT) return small_val(boxed_ptr(f)[3]);
-    return (SInt)((const FunEntry *)boxed_ptr(f)[1])->arity;
-}
-
 /* Reverse a list built backwards (on p's heap). */
 static Term reverse(Process *p, Term l) {
     Term r = T_NIL;
@@ -38,7 +32,8 @@ static bool proper_list(Term l) {
 
 static Term spawn_common(Process *p, Term mod, Term fun, Term args, int opts) {
     if (mod == T_NONE) {
-        if (!is_fun(fun) || fun_arity(fun) != 0) return native_badarg(p);
+        /* A fun of another arity fails in the child (badarity), as on the BEAM. */
+        if (!is_fun(fun)) return native_badarg(p);
     } else if (!is_atom(mod) || !is_atom(fun) || !proper_list(args)) {
         return native_badarg(p);
     }
@@ -129,7 +124,15 @@ Term proc_is_alive(Process *p, Term *args) {
     process_lock(q);
     bool alive = !q->exiting;
     process_unlock(q);
-    return alive ? ATOM_true : ATOM_false;
+    if (!alive) return ATOM_false;
+    /* Exit signals are on their way to it (perhaps from the caller, which
+     * must then see it dead): ask the process, which answers after taking
+     * them. */
+    if (atomic_load_explicit(&q->exit_sigs, memory_order_relaxed)) {
+        Term a = make_list(p, 1, (Term[]){ args[0] });
+        return native_trap_apply(p, ATOM_Elixir_Process, ATOM___alive_remote__, a);
+    }
+    return ATOM_true;
 }
 
 Term proc_flag2(Process *p, Term *args) {

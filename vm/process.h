@@ -105,6 +105,11 @@ typedef struct Process {
      * signals, acted on at the next slice boundary. */
     bool pending_exit;
     Term exit_reason;
+    /* Exit signals queued to this process and not yet taken (incremented by
+     * the sender before its push, decremented by the owner when it takes
+     * one; relaxed: a hint that makes Process.alive? ask the process
+     * itself, so that it answers after the signals sent before). */
+    _Atomic uint32_t exit_sigs;
     bool is_main;           /* the script's process: its end halts the VM */
     bool in_wait;           /* owner only: suspended in a receive (Process.info's :waiting) */
     Term exit_from;         /* with pending_exit: the signal's sender */

@@ -147,8 +147,11 @@ static bool format_in(Process *p, Term kind, Term reason, Term trace, StrBuf *ou
     Term args = make_list(p, 3, (Term[]){ kind, reason, trace });
     if (!interp_setup_apply(p, atom_intern_cstr("Elixir.Exception"), atom_intern_cstr("format"), args))
         return false;
-    if (interp_run(p, 0) != RUN_DONE || !is_binary(interp_result(p))) {
+    /* Bounded: a message/1 that loops must not hold the scheduler (the
+     * plain rendering is printed instead). */
+    if (interp_run(p, 20000000) != RUN_DONE || !is_binary(interp_result(p))) {
         p->nframes = 0;
+        p->nhandlers = 0;
         return false;
     }
     size_t len;
@@ -221,8 +224,22 @@ static void exit_process(Process *p, RunStatus st) {
     p->nframes = 0;
     runtime_receive_done(p);
 
-    /* Report first: the formatter runs in p and may collect, but the
-     * exception fields it reads are GC roots. */
+    /* The exit reason, first, into exit_reason (a GC root that guest code
+     * cannot touch: the reports below run Exception.format in p, which may
+     * collect, and may raise and rescue, clearing the exception fields):
+     * {exception, stacktrace} for a raise (a throw is
+     * {{:nocatch, value}, stacktrace}), the reason itself for an exit. */
+    Term error = T_NIL; /* the raised term as Exception.format takes it */
+    if (st == RUN_DONE) {
+        p->exit_reason = ATOM_normal;
+    } else if (!by_signal && !raised) {
+        p->exit_reason = p->exc_reason;
+    } else if (raised) {
+        error = p->exc_reason;
+        if (p->exc_class == ATOM_throw) error = make_tuple2(p, ATOM_nocatch, error);
+        p->exit_reason = make_tuple2(p, error, p->exc_trace);
+    }
+
     if (p->is_main) {
         int status = 0;
         if (st == RUN_ERROR || by_signal) {
@@ -241,25 +258,9 @@ static void exit_process(Process *p, RunStatus st) {
         }
         if (!runtime.cfg.no_halt || status != 0) halt_with(status);
     } else if (raised) {
-        Term r = p->exc_reason;
-        if (p->exc_class == ATOM_throw) r = make_tuple2(p, ATOM_nocatch, r);
-        crash_report(p, r, p->exc_trace);
+        crash_report(p, error, tuple_elems(p->exit_reason)[1]);
     }
 
-    /* The exit reason: {exception, stacktrace} for a raise (a throw is
-     * {{:nocatch, value}, stacktrace}), the reason itself for an exit. */
-    Term reason;
-    if (st == RUN_DONE) {
-        reason = ATOM_normal;
-    } else if (by_signal) {
-        reason = p->exit_reason;
-    } else if (!raised) {
-        reason = p->exc_reason;
-    } else {
-        Term r = p->exc_reason;
-        if (p->exc_class == ATOM_throw) r = make_tuple2(p, ATOM_nocatch, r);
-        reason = make_tuple2(p, r, p->exc_trace);
-    }
     /* Exiting first (no new link, monitor or name can reach p), then the
      * name (before any DOWN or EXIT goes out: whoever learns of the exit
      * finds the name free, as on the BEAM), then the signals, then the
@@ -268,7 +269,7 @@ static void exit_process(Process *p, RunStatus st) {
     p->exiting = true;
     process_unlock(p);
     registry_drop(p);
-    signal_exit_process(p, reason);
+    signal_exit_process(p, p->exit_reason);
     ptab_remove(runtime.ptab, pid_val(p->pid));
 }
 
@@ -320,7 +321,11 @@ static SchedStatus run_process(SchedTask *t, int budget, void *ctx) {
             continue;
         case RUN_DONE:
         case RUN_ERROR:
-            exit_process(p, st);
+            /* An exit signal taken earlier in this slice (by a receive or
+             * a native that reads the mailbox), or still queued, came
+             * first: it decides how the process ends. */
+            signal_take(p);
+            exit_process(p, p->pending_exit ? RUN_YIELD : st);
             return SCHED_DONE;
         }
     }

@@ -14,6 +14,16 @@
  * into the signal's fragment by mailbox_msg_new (which copies everything a
  * term reaches, wherever it lives). */
 
+static void push_exit_signal(Term to, Message *m) {
+    Process *q = runtime_lookup(to);
+    if (!q) {
+        mailbox_msg_free(m);
+        return;
+    }
+    atomic_fetch_add_explicit(&q->exit_sigs, 1, memory_order_relaxed);
+    if (mailbox_push(&q->mbox, m)) sched_wake(runtime.sched, &q->task);
+}
+
 static Message *exit_signal(uint32_t kind, Term from, Term reason) {
     Term tup[4] = { make_header(BOX_TUPLE, 3), ATOM_EXIT, from, reason };
     Message *m = mailbox_msg_new(make_boxed(tup));
@@ -63,6 +73,7 @@ static bool on_signal(Message *m, void *ctx) {
         return true;
     }
     case SIG_EXIT_LINK: {
+        atomic_fetch_sub_explicit(&p->exit_sigs, 1, memory_order_relaxed);
         process_lock(p);
         bool linked = keyset_remove(&p->links, m->from, NULL);
         process_unlock(p);
@@ -77,6 +88,7 @@ static bool on_signal(Message *m, void *ctx) {
         return false;
     }
     case SIG_EXIT: {
+        atomic_fetch_sub_explicit(&p->exit_sigs, 1, memory_order_relaxed);
         Term reason = tuple_elems(m->term)[2];
         if (reason == ATOM_kill) {
             die_from(p, m, ATOM_killed);
@@ -93,7 +105,9 @@ static bool on_signal(Message *m, void *ctx) {
     case SIG_INFO: {
         /* Process.info from another process: answer from here (the
          * requester monitors p, so it also learns if p dies first). */
-        Term result = proc_info_local(p, m->term, m->ref);
+        /* A process already told to exit is dead to the asker (its exit
+         * signal came first). */
+        Term result = p->pending_exit ? ATOM_undefined : proc_info_local(p, m->term, m->ref);
         Term r[2] = { make_header(BOX_REF, 1), (Term)m->ref };
         Term tup[4] = { make_header(BOX_TUPLE, 3), ATOM__process_info, make_boxed(r), result };
         runtime_send(p, m->from, make_boxed(tup));
@@ -111,7 +125,7 @@ size_t signal_take(Process *p) { return mailbox_take_new_sig(&p->mbox, on_signal
 /* ---- sending ------------------------------------------------------------- */
 
 void signal_send_exit(Process *p, Term to, Term reason) {
-    runtime_push(to, exit_signal(SIG_EXIT, p->pid, reason));
+    push_exit_signal(to, exit_signal(SIG_EXIT, p->pid, reason));
 }
 
 void signal_send_info_request(Process *p, Term to, Term spec, uint64_t ref) {
@@ -240,7 +254,7 @@ void signal_exit_process(Process *p, Term reason) {
     KeyEntry *e;
     uint32_t i = 0;
     while ((e = keyset_next(&links, &i)))
-        runtime_push((Term)e->key, exit_signal(SIG_EXIT_LINK, p->pid, reason));
+        push_exit_signal((Term)e->key, exit_signal(SIG_EXIT_LINK, p->pid, reason));
     i = 0;
     while ((e = keyset_next(&by, &i))) runtime_push(e->a, down_signal(e->key, p->pid, e->b, reason));
     i = 0;
