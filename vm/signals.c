@@ -138,30 +138,50 @@ void signal_send_info_request(Process *p, Term to, Term spec, uint64_t ref) {
 
 /* ---- links ----------------------------------------------------------------- */
 
+/* Both ends of a link change together, under both locks taken in pid
+ * order (the only place two process locks are held at once), so a link
+ * racing an unlink from the other side leaves both sets agreeing. */
+static void lock_pair(Process *a, Process *b) {
+    if (a->pid > b->pid) {
+        Process *t = a;
+        a = b;
+        b = t;
+    }
+    process_lock(a);
+    process_lock(b);
+}
+
+static void unlock_pair(Process *a, Process *b) {
+    process_unlock(a);
+    process_unlock(b);
+}
+
 bool signal_link(Process *p, Term to) {
     if (to == p->pid) return true;
     Process *q = runtime_lookup(to);
     if (!q) return false;
-    process_lock(q);
+    lock_pair(p, q);
     bool ok = !q->exiting;
-    if (ok) keyset_add(&q->links, p->pid, T_NIL, T_NIL);
-    process_unlock(q);
-    if (!ok) return false;
-    process_lock(p);
-    keyset_add(&p->links, to, T_NIL, T_NIL);
-    process_unlock(p);
-    return true;
+    if (ok) {
+        keyset_add(&q->links, p->pid, T_NIL, T_NIL);
+        keyset_add(&p->links, to, T_NIL, T_NIL);
+    }
+    unlock_pair(p, q);
+    return ok;
 }
 
 void signal_unlink(Process *p, Term to) {
-    process_lock(p);
+    Process *q = to == p->pid ? NULL : runtime_lookup(to);
+    if (!q) {
+        process_lock(p);
+        keyset_remove(&p->links, to, NULL);
+        process_unlock(p);
+        return;
+    }
+    lock_pair(p, q);
     keyset_remove(&p->links, to, NULL);
-    process_unlock(p);
-    Process *q = runtime_lookup(to);
-    if (!q) return;
-    process_lock(q);
     keyset_remove(&q->links, p->pid, NULL);
-    process_unlock(q);
+    unlock_pair(p, q);
 }
 
 void signal_link_child(Process *p, Process *child) {

@@ -20,9 +20,11 @@
  * so turning one into a message needs no allocation on the receiver's heap
  * (messages in the mailbox never point into the heap: see process.h).
  *
- * Links and monitors are recorded in both processes at once, under each
- * process's own lock in turn (never two locks at once), by the process that
- * makes or breaks them (process.h lists the fields). Invariants:
+ * Links and monitors are recorded in both processes at once by the process
+ * that makes or breaks them (process.h lists the fields): a link or unlink
+ * under both processes' locks, taken in pid order (the only place two
+ * process locks are held together); a monitor under each lock in turn.
+ * Invariants:
  *  - A process whose `exiting` flag is set gains no link and no monitor:
  *    link/monitor check the flag under the target's lock, and the exiting
  *    process sets it under the same lock before it reads its lists.

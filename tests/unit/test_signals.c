@@ -804,10 +804,51 @@ static void test_race_link_monitor_vs_exit(void) {
            saw_noproc, registered, ITERS);
 }
 
+/* A links B while B unlinks A, from two threads: whatever the
+ * interleaving, the two sides agree afterwards (both locks, pid order). */
+typedef struct PairCtx {
+    Process *a, *b;
+    _Atomic int go;
+} PairCtx;
+
+static void *pair_linker(void *arg) {
+    PairCtx *c = arg;
+    while (!atomic_load(&c->go)) {}
+    for (int i = 0; i < 20000; i++) signal_link(c->a, c->b->pid);
+    return NULL;
+}
+
+static void *pair_unlinker(void *arg) {
+    PairCtx *c = arg;
+    while (!atomic_load(&c->go)) {}
+    for (int i = 0; i < 20000; i++) signal_unlink(c->b, c->a->pid);
+    return NULL;
+}
+
+static void test_link_unlink_race_agrees(void) {
+    int disagree = 0;
+    for (int it = 0; it < 50; it++) {
+        PairCtx c = { .a = spawn_fake(), .b = spawn_fake() };
+        pthread_t t1, t2;
+        pthread_create(&t1, NULL, pair_linker, &c);
+        pthread_create(&t2, NULL, pair_unlinker, &c);
+        atomic_store(&c.go, 1);
+        pthread_join(t1, NULL);
+        pthread_join(t2, NULL);
+        bool ab = keyset_find(&c.a->links, c.b->pid) != NULL;
+        bool ba = keyset_find(&c.b->links, c.a->pid) != NULL;
+        if (ab != ba) disagree++;
+        end_process(c.a, ATOM_normal);
+        end_process(c.b, ATOM_normal);
+    }
+    CHECK_EQ_INT(disagree, 0);
+}
+
 int main(void) {
     atom_init();
     runtime_init(&(RuntimeConfig){ .schedulers = 1 });
     RUN(test_link_symmetric);
+    RUN(test_link_unlink_race_agrees);
     RUN(test_link_dead_or_exiting);
     RUN(test_exit_reaches_every_link);
     RUN(test_compound_reason_copied);
