@@ -6,6 +6,7 @@
  * the calling process exists: sends to itself are delivered, spawning
  * raises system_limit. */
 #include "native.h"
+#include "bif_data.h"
 #include "runtime.h"
 #include "signals.h"
 #include "registry.h"
@@ -16,17 +17,11 @@
 #include "termops.h"
 #include "module.h"
 
-/* Reverse a list built backwards (on p's heap). */
-static Term reverse(Process *p, Term l) {
-    Term r = T_NIL;
-    for (; is_cons(l); l = CDR(l)) r = make_cons_cell(p, CAR(l), r);
-    return r;
-}
+/* A proper list? (the shared test of bif_data.h) */
+static bool proper_list(Term l) { return bif_list_length(l) >= 0; }
 
-static bool proper_list(Term l) {
-    while (is_cons(l)) l = CDR(l);
-    return l == T_NIL;
-}
+/* Reverse a proper list built backwards, on p's heap (:lists.reverse/1). */
+static Term reverse(Process *p, Term l) { return list_nat_reverse1(p, &l); }
 
 /* ---- spawn --------------------------------------------------------------- */
 

@@ -350,16 +350,7 @@ static Term read_input(Process *p, StdinHow how, size_t count) {
         return native_trap_apply(p, ATOM_Elixir_IO, ATOM___await_input__, args);
     }
     StrBuf b = { 0 };
-    bool got;
-    switch (how) {
-    case STDIN_LINE: got = io_read_line(&b); break;
-    case STDIN_CHARS: got = io_read_chars(&b, count) || count == 0; break;
-    default:
-        while (io_read_line(&b)) {}
-        got = b.len > 0 || how == STDIN_ALL;
-        break;
-    }
-    Term r = got ? strbuf_to_binary(p, &b) : ATOM_eof;
+    Term r = stdin_read_now(how, count, &b) ? strbuf_to_binary(p, &b) : ATOM_eof;
     strbuf_free(&b);
     return r;
 }

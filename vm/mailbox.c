@@ -34,7 +34,6 @@ void mailbox_init(Mailbox *mb) {
     mb->first = NULL;
     mb->last = mb->save = &mb->first;
     mb->len = 0;
-    atomic_init(&mb->count, 0);
 }
 
 /* ---- messages ------------------------------------------------------------ */
@@ -122,10 +121,7 @@ static uintptr_t push_link(Mailbox *mb, MsgLink *n) {
     return prev & SLEEP;
 }
 
-bool mailbox_push(Mailbox *mb, Message *m) {
-    atomic_fetch_add_explicit(&mb->count, 1, memory_order_relaxed);
-    return push_link(mb, &m->q) != 0;
-}
+bool mailbox_push(Mailbox *mb, Message *m) { return push_link(mb, &m->q) != 0; }
 
 bool mailbox_send(Mailbox *mb, Term t) { return mailbox_push(mb, mailbox_msg_new(t)); }
 
@@ -162,10 +158,7 @@ static Message *pop(Mailbox *mb) {
 size_t mailbox_take_new_sig(Mailbox *mb, MailboxSignalFn fn, void *ctx) {
     size_t n = 0;
     for (Message *m; (m = pop(mb));) {
-        if (m->kind != MSG_PLAIN && fn && !fn(m, ctx)) {
-            atomic_fetch_sub_explicit(&mb->count, 1, memory_order_relaxed);
-            continue;
-        }
+        if (m->kind != MSG_PLAIN && fn && !fn(m, ctx)) continue;
         m->link = NULL;
         *mb->last = m;
         mb->last = &m->link;
@@ -188,7 +181,6 @@ Message *mailbox_unlink(Mailbox *mb) {
     *mb->save = m->link;
     if (mb->last == &m->link) mb->last = mb->save;
     mb->len--;
-    atomic_fetch_sub_explicit(&mb->count, 1, memory_order_relaxed);
     m->link = NULL;
     return m;
 }

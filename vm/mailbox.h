@@ -105,10 +105,6 @@ typedef struct Mailbox {
     Message **last;             /* link field to append at (&first if empty) */
     Message **save;             /* receive's save position */
     size_t len;                 /* messages in the inner list */
-    /* Entries pushed and not yet removed or consumed (outer + inner), for
-     * Process.info(pid, :message_queue_len) from other threads. relaxed
-     * everywhere: a statistic, ordering nothing. */
-    _Atomic size_t count;
 } Mailbox;
 
 void mailbox_init(Mailbox *mb);
@@ -162,10 +158,6 @@ static inline Term mailbox_remove(Mailbox *mb, struct Process *p) {
 /* Messages in the inner list (call mailbox_take_new first for
  * Process.info(pid, :message_queue_len)). */
 static inline size_t mailbox_len(const Mailbox *mb) { return mb->len; }
-/* Messages and signals queued (any thread; approximate while it changes). */
-static inline size_t mailbox_count(const Mailbox *mb) {
-    return atomic_load_explicit(&((Mailbox *)mb)->count, memory_order_relaxed);
-}
 /* Try to go to sleep (see the wake-up protocol). Call only after
  * mailbox_take_new and a receive that found no match. */
 bool mailbox_sleep(Mailbox *mb);

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "native.h"
+#include "bif_data.h"
 #include "runtime.h"
 #include "atom.h"
 #include "heap.h"
@@ -81,10 +82,7 @@ Term native_trap_fun(Process *p, Term fun, Term args) {
     return native_trap_apply(p, T_NONE, fun, args);
 }
 
-static bool is_proper_list(Term l) {
-    while (is_cons(l)) l = CDR(l);
-    return is_nil(l);
-}
+static bool is_proper_list(Term l) { return bif_list_length(l) >= 0; }
 
 /* ---- exceptions ----------------------------------------------------------- */
 

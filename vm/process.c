@@ -28,7 +28,6 @@ Process *process_new(size_t heap_words) {
     p->dict = T_NIL;
     p->trap_mod = p->trap_fun = p->trap_args = T_NONE;
     p->pid = make_pid(next_pid++);
-    p->parent = ATOM_undefined;
     p->exit_from = T_NIL;
     p->exit_reason = T_NIL;
     p->reg_name = ATOM_nil;

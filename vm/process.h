@@ -106,7 +106,7 @@ typedef struct Process {
     bool pending_exit;
     Term exit_reason;
     /* Exit signals queued to this process and not yet taken (incremented by
-     * the sender before its push, decremented by the owner when it takes
+     * runtime_push before the push, decremented by the owner when it takes
      * one; relaxed: a hint that makes Process.alive? ask the process
      * itself, so that it answers after the signals sent before). */
     _Atomic uint32_t exit_sigs;
@@ -123,7 +123,6 @@ typedef struct Process {
 
     /* ---- identity and misc ---- */
     Term pid;
-    Term parent;            /* the spawning process (a pid), or ATOM_undefined */
     Term dict;              /* process dictionary: a list of {k, v} */
     int64_t reductions;     /* total reductions (for stats) */
     int fcalls;             /* reductions left in this time slice */

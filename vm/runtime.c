@@ -84,23 +84,24 @@ Process *runtime_lookup(Term pid) {
     return ptab_lookup(runtime.ptab, pid_val(pid));
 }
 
+/* Queue m in q's mailbox and wake q if the push found it asleep. An exit
+ * signal is counted first (Process.exit_sigs: Process.alive? then asks q). */
+static void push_to(Process *q, Message *m) {
+    if (m->kind == SIG_EXIT || m->kind == SIG_EXIT_LINK)
+        atomic_fetch_add_explicit(&q->exit_sigs, 1, memory_order_relaxed);
+    if (mailbox_push(&q->mbox, m) && active) sched_wake(runtime.sched, &q->task);
+}
+
 void runtime_push(Term pid, Message *m) {
     Process *q = runtime_lookup(pid);
-    if (!q) {
-        mailbox_msg_free(m);
-        return;
-    }
-    if (mailbox_push(&q->mbox, m)) sched_wake(runtime.sched, &q->task);
+    if (q) push_to(q, m);
+    else mailbox_msg_free(m);
 }
 
 void runtime_send(Process *p, Term pid, Term msg) {
-    if (!active) {
-        if (pid == p->pid) mailbox_push(&p->mbox, mailbox_msg_new(msg));
-        return;
-    }
-    Process *q = runtime_lookup(pid);
-    if (!q) return;
-    if (mailbox_push(&q->mbox, mailbox_msg_new(msg))) sched_wake(runtime.sched, &q->task);
+    /* Without a runtime only p exists (unit tests driving the interpreter). */
+    Process *q = active ? runtime_lookup(pid) : pid == p->pid ? p : NULL;
+    if (q) push_to(q, mailbox_msg_new(msg)); /* a dead pid: no copy made */
 }
 
 Term runtime_process_list(Process *p) {
@@ -111,9 +112,7 @@ Term runtime_process_list(Process *p) {
     uint64_t pid;
     void *obj;
     while (ptab_next(runtime.ptab, &cur, &pid, &obj)) l = make_cons_cell(p, make_pid(pid), l);
-    Term r = T_NIL;
-    for (; is_cons(l); l = CDR(l)) r = make_cons_cell(p, CAR(l), r);
-    return r;
+    return list_nat_reverse1(p, &l);
 }
 
 int64_t runtime_now_ms(void) { return timer_clock(&runtime.timers); }
@@ -333,10 +332,9 @@ static SchedStatus run_process(SchedTask *t, int budget, void *ctx) {
 
 /* ---- spawning ------------------------------------------------------------ */
 
-static Process *new_process(Term parent, size_t words) {
+static Process *new_process(size_t words) {
     Process *c = process_new(words);
     timer_init(&c->timer, receive_timeout_fired, c);
-    c->parent = parent;
     return c;
 }
 
@@ -362,7 +360,7 @@ Term runtime_spawn(Process *p, Term mod, Term fun, Term args, int opts, uint64_t
     /* A heap just big enough for the call and a little work (heap.c); it
      * grows at the first collection if the process needs more. */
     size_t fw = gc_copy_size(fun), aw = gc_copy_size(args);
-    Process *c = new_process(p->pid, fw + aw + 8 + 16);
+    Process *c = new_process(fw + aw + 8 + 16);
     Term f = gc_copy_term_sized(c, fun, fw), a = gc_copy_term_sized(c, args, aw);
     if (mod == T_NONE) interp_setup_fun(c, f, a);
     else interp_setup_apply(c, mod, f, a);
@@ -412,7 +410,7 @@ void runtime_init(const RuntimeConfig *cfg) {
 }
 
 int runtime_run_main(Term mod, Term fun) {
-    Process *p = new_process(ATOM_undefined, GC_MIN_HEAP);
+    Process *p = new_process(GC_MIN_HEAP);
     p->is_main = true;
     interp_setup_apply(p, mod, fun, T_NIL);
     if (!publish(p, NULL, 0, NULL)) return 1;

@@ -63,7 +63,8 @@ Term runtime_spawn(Process *p, Term mod, Term fun, Term args, int opts, uint64_t
 Process *runtime_lookup(Term pid);
 /* Deliver a copy of msg (on p's heap) to pid; a dead pid drops it. */
 void runtime_send(Process *p, Term pid, Term msg);
-/* Queue an already built message or signal for pid (frees it if dead). */
+/* Queue an already built message or signal for pid (frees it if dead);
+ * exit signals are counted in the receiver's exit_sigs. */
 void runtime_push(Term pid, Message *m);
 /* A receive ended (matched, or took `after`): cancel its timer. */
 void runtime_receive_done(Process *p);

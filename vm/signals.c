@@ -14,16 +14,6 @@
  * into the signal's fragment by mailbox_msg_new (which copies everything a
  * term reaches, wherever it lives). */
 
-static void push_exit_signal(Term to, Message *m) {
-    Process *q = runtime_lookup(to);
-    if (!q) {
-        mailbox_msg_free(m);
-        return;
-    }
-    atomic_fetch_add_explicit(&q->exit_sigs, 1, memory_order_relaxed);
-    if (mailbox_push(&q->mbox, m)) sched_wake(runtime.sched, &q->task);
-}
-
 static Message *exit_signal(uint32_t kind, Term from, Term reason) {
     Term tup[4] = { make_header(BOX_TUPLE, 3), ATOM_EXIT, from, reason };
     Message *m = mailbox_msg_new(make_boxed(tup));
@@ -125,7 +115,7 @@ size_t signal_take(Process *p) { return mailbox_take_new_sig(&p->mbox, on_signal
 /* ---- sending ------------------------------------------------------------- */
 
 void signal_send_exit(Process *p, Term to, Term reason) {
-    push_exit_signal(to, exit_signal(SIG_EXIT, p->pid, reason));
+    runtime_push(to, exit_signal(SIG_EXIT, p->pid, reason));
 }
 
 void signal_send_info_request(Process *p, Term to, Term spec, uint64_t ref) {
@@ -274,7 +264,7 @@ void signal_exit_process(Process *p, Term reason) {
     KeyEntry *e;
     uint32_t i = 0;
     while ((e = keyset_next(&links, &i)))
-        push_exit_signal((Term)e->key, exit_signal(SIG_EXIT_LINK, p->pid, reason));
+        runtime_push((Term)e->key, exit_signal(SIG_EXIT_LINK, p->pid, reason));
     i = 0;
     while ((e = keyset_next(&by, &i))) runtime_push(e->a, down_signal(e->key, p->pid, e->b, reason));
     i = 0;

@@ -39,18 +39,16 @@ static pthread_cond_t more = PTHREAD_COND_INITIALIZER;
 static Request *head, **tail = &head;
 static bool started, stopped;
 
-/* Read what r asks for into b; false at end of input with nothing read. */
-static bool perform(const Request *r, StrBuf *b) {
-    switch (r->how) {
+bool stdin_read_now(StdinHow how, size_t count, StrBuf *b) {
+    switch (how) {
     case STDIN_LINE:
         return io_read_line(b);
     case STDIN_CHARS:
-        return io_read_chars(b, r->count) || r->count == 0;
+        return io_read_chars(b, count) || count == 0;
     case STDIN_EOF:
-    case STDIN_ALL: {
+    case STDIN_ALL:
         while (io_read_line(b)) {}
-        return b->len > 0 || r->how == STDIN_ALL;
-    }
+        return b->len > 0 || how == STDIN_ALL;
     }
     return false;
 }
@@ -82,7 +80,7 @@ static void *reader(void *arg) {
         if (!head) tail = &head;
         pthread_mutex_unlock(&lock);
         StrBuf b = { 0 };
-        bool got = perform(r, &b);
+        bool got = stdin_read_now(r->how, r->count, &b);
         io_set_prompt(NULL, 0); /* answered: stop re-showing the prompt */
         pthread_mutex_lock(&lock);
         if (!stopped) answer(tid, r, &b, got);

@@ -3,6 +3,7 @@
 #ifndef ACT_STDIN_H
 #define ACT_STDIN_H
 #include "process.h"
+#include "inspect.h"
 
 typedef enum {
     STDIN_LINE,     /* IO.gets, IO.read(:line) */
@@ -14,6 +15,9 @@ typedef enum {
 /* Queue a read for p; the answer arrives as {:"$input", ref, data}.
  * False if input is closed (the VM is stopping). */
 bool stdin_request(Process *p, StdinHow how, size_t count, uint64_t ref);
+/* Read what `how` asks for into b, on the calling thread (the reader, or a
+ * caller without a runtime); false at end of input with nothing read. */
+bool stdin_read_now(StdinHow how, size_t count, StrBuf *b);
 /* The VM is stopping: drop pending requests, never deliver again. */
 void stdin_stop(void);
 #endif
