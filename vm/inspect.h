@@ -127,6 +127,8 @@ void io_write(IoStream s, const void *bytes, size_t n);
 /* Writes bytes then "\n" as one unit. */
 void io_write_line(IoStream s, const void *bytes, size_t n);
 void io_flush(void);
+/* Appends Logger's line prefix "\nHH:MM:SS.mmm [level] " (local time). */
+void io_log_header(StrBuf *b, const char *level);
 /* Flush stdout and end the OS process with `status` at once (System.halt):
  * the writer's lock is kept, so no other thread's output follows. */
 _Noreturn void io_exit(int status);

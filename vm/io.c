@@ -480,6 +480,44 @@ static Term do_warn(Process *p, Term msg)
 Term io_nat_warn1(Process *p, Term *args) { return do_warn(p, args[0]); }
 Term io_nat_warn2(Process *p, Term *args) { return do_warn(p, args[0]); }
 
+/* Logger's console line, Elixir 1.14's default format:
+ * "\nHH:MM:SS.mmm [level] " (local time), then the message and "\n". Act
+ * writes it on stderr (Elixir's console backend uses stdout: a documented
+ * deviation), as one write, so reports never interleave with other lines. */
+void io_log_header(StrBuf *b, const char *level)
+{
+    struct timespec ts;
+    struct tm tm;
+    char head[64];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    snprintf(head, sizeof head, "\n%02d:%02d:%02d.%03ld [%s] ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+             ts.tv_nsec / 1000000, level);
+    strbuf_puts(b, head);
+}
+
+/* Logger.__log__(level, chardata): the native under Logger.error/1 etc. */
+Term io_nat_log2(Process *p, Term *args)
+{
+    if (!is_atom(args[0])) return native_badarg(p);
+    size_t n;
+    const char *lv = atom_name(args[0], &n);
+    char level[16];
+    if (n >= sizeof level) return native_badarg(p);
+    memcpy(level, lv, n);
+    level[n] = 0;
+    StrBuf b = { 0 };
+    io_log_header(&b, level);
+    if (!out_text(p, args[1], &b)) {
+        strbuf_free(&b);
+        return T_NONE;
+    }
+    strbuf_putc(&b, '\n');
+    io_write(IO_STDERR, b.data, b.len);
+    strbuf_free(&b);
+    return ATOM_ok;
+}
+
 /* IO.getn(prompt, count): up to count characters from stdin, :eof at end. */
 static Term do_getn(Process *p, Term prompt, Term count)
 {

@@ -184,15 +184,15 @@ static void print_exception(Process *p, const char *header, Term kind, Term reas
 /* The crash report of a process that raised (Logger's shape, with the
  * local wall-clock time). */
 static void crash_report(Process *p, Term reason, Term trace) {
-    char header[128], pidtxt[48];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    localtime_r(&ts.tv_sec, &tm);
-    snprintf(pidtxt, sizeof pidtxt, "#PID<0.%llu.0>", (unsigned long long)pid_val(p->pid));
-    snprintf(header, sizeof header, "\n%02d:%02d:%02d.%03ld [error] Process %s raised an exception\n",
-             tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, pidtxt);
-    print_exception(p, header, ATOM_error, reason, trace);
+    StrBuf head = { 0 };
+    io_log_header(&head, "error");
+    char pidtxt[64];
+    snprintf(pidtxt, sizeof pidtxt, "Process #PID<0.%llu.0> raised an exception\n",
+             (unsigned long long)pid_val(p->pid));
+    strbuf_puts(&head, pidtxt);
+    strbuf_putc(&head, 0);
+    print_exception(p, head.data, ATOM_error, reason, trace);
+    strbuf_free(&head);
 }
 
 /* ---- exit ------------------------------------------------------------------ */
