@@ -546,6 +546,45 @@ static Node *mk2(Cg *c, NodeKind k, const char *name, Node *a, Node *b, const No
     return n;
 }
 
+/* The callbacks `use X` defines when the module does not (Elixir's
+ * __using__ with defoverridable), per behaviour. Each generated def
+ * delegates to X.__use__(:name, __MODULE__, opts, [args]), so the default
+ * behaviour is ordinary Act code in X's stdlib module. */
+static const struct UseDefault {
+    const char *behaviour, *name;
+    uint32_t arity;
+} use_defaults[] = {
+    { "GenServer", "child_spec", 1 },  { "GenServer", "handle_call", 3 },
+    { "GenServer", "handle_cast", 2 }, { "GenServer", "handle_info", 2 },
+    { "GenServer", "terminate", 2 },   { "GenServer", "code_change", 3 },
+    { "Supervisor", "child_spec", 1 }, { "DynamicSupervisor", "child_spec", 1 },
+    { "Agent", "child_spec", 1 },      { "Task", "child_spec", 1 },
+    { "Application", "stop", 1 },
+};
+
+/* def name(a1..an), do: X.__use__(:name, __MODULE__, opts, [a1..an]) for
+ * each default of X not defined by the module. */
+static void gen_use_defaults(Cg *c, Node *behaviour, Node *opts) {
+    for (size_t i = 0; i < sizeof use_defaults / sizeof use_defaults[0]; i++) {
+        const struct UseDefault *u = &use_defaults[i];
+        if (strcmp(u->behaviour, behaviour->name) != 0 || cg_find_def(c, u->name, u->arity)) continue;
+        Node **params = ast_alloc(c->arena, (u->arity + 1) * sizeof(Node *));
+        Node *list = mk(c, N_LIST, NULL, behaviour);
+        for (uint32_t k = 0; k < u->arity; k++) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "arg@%u", k);
+            params[k] = cg_var(c, ast_strdup(c->arena, buf, strlen(buf)), behaviour);
+            ast_push(c->arena, list, params[k]);
+        }
+        Node *call = mk2(c, N_REMOTE, "__use__", behaviour, mk(c, N_ATOM, u->name, behaviour), behaviour);
+        call->flags = NF_PARENS;
+        ast_push(c->arena, call, mk(c, N_MODULE_REF, NULL, behaviour));
+        ast_push(c->arena, call, opts);
+        ast_push(c->arena, call, list);
+        add_clause(c, add_def(c, u->name, u->arity, true, behaviour->line), NULL, NULL, call, params, u->arity);
+    }
+}
+
 static void gen_struct_funs(Cg *c, StructDef *s, const Node *at) {
     /* __struct__() -> %__MODULE__{} */
     if (!cg_find_def(c, "__struct__", 0)) {
@@ -767,6 +806,7 @@ static Module *compile_module(Cg *c, const char *name, Node *body) {
          * time; Act ignores them. */
     }
     if (ms->self_struct) gen_struct_funs(c, ms->self_struct, cg_node(c, N_BLOCK, body));
+    for (size_t i = 0; uses && i < uses->nkids; i++) gen_use_defaults(c, uses->kids[i]->kids[0], uses->kids[i]->kids[1]);
     if (uses && !cg_find_def(c, "__uses__", 0)) {
         ms->attr_limit = ms->nattrs;
         add_clause(c, add_def(c, "__uses__", 0, true, uses->line), NULL, NULL, uses, NULL, 0);
