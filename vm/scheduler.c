@@ -39,6 +39,13 @@ typedef struct Worker {
     _Atomic bool sleeping;
     bool notified;              /* a wake addressed to this worker (lock) */
     uint64_t rng;               /* touched by the owner only */
+    /* The hand-off slot (owner only, never visible to thieves): the task
+     * the running task woke last, run next if the waker waits or ends, so
+     * a request/reply pair stays on one thread. current: the task being
+     * run (NULL between runs, e.g. while timers fire). handoffs: runs in a
+     * row taken from the slot, bounded so queued tasks are not starved. */
+    SchedTask *runnext, *current;
+    int handoffs;
     _Atomic uint64_t runs, yields, waits, dones, stolen, steals, sleeps, timer_fires;
     char pad[64];
 } Worker;
@@ -315,6 +322,15 @@ bool sched_wake(Sched *s, SchedTask *t) {
         if (st == SCHED_WAITING) {
             if (atomic_compare_exchange_weak_explicit(&t->state, &st, SCHED_RUNNABLE,
                                                       memory_order_acq_rel, memory_order_acquire)) {
+                Worker *me = tls_worker;
+                if (me && me->s == s && me->current && !s->cfg.deterministic) {
+                    /* woken by a running task: the hand-off slot (the
+                     * previous occupant is queued as usual) */
+                    SchedTask *old = me->runnext;
+                    me->runnext = t;
+                    if (old) push(me, old);
+                    return true;
+                }
                 uint32_t h = atomic_load_explicit(&t->home, memory_order_relaxed);
                 push(&s->w[h < (uint32_t)s->n ? h : 0], t);
                 return true;
@@ -337,10 +353,18 @@ static void run_task(Worker *w, SchedTask *t) {
     /* wakers never change a RUNNABLE task, so this cannot race */
     atomic_store_explicit(&t->state, SCHED_RUNNING, memory_order_release);
     STAT_INC(w, runs, 1);
+    w->current = t;
     SchedStatus st = s->cfg.run(t, s->cfg.budget, s->cfg.ctx);
+    w->current = NULL;
     switch (st) {
     case SCHED_YIELD:
         STAT_INC(w, yields, 1);
+        /* a task that used its whole slice hands nothing off: what it
+         * woke is queued ahead of it */
+        if (w->runnext) {
+            push(w, w->runnext);
+            w->runnext = NULL;
+        }
         atomic_store_explicit(&t->state, SCHED_RUNNABLE, memory_order_release);
         push(w, t);
         break;
@@ -436,13 +460,33 @@ static void sleep_until_work(Worker *w) {
     if (idle_stop) sched_stop(s);
 }
 
+/* The hand-off slot's task, unless HANDOFF_LIMIT runs in a row came from
+ * it while others wait in the queue: then it goes to the tail (a pair that
+ * messages back and forth cannot starve its queue). */
+enum { HANDOFF_LIMIT = 64 };
+static SchedTask *take_runnext(Worker *w) {
+    SchedTask *t = w->runnext;
+    if (!t) {
+        w->handoffs = 0;
+        return NULL;
+    }
+    w->runnext = NULL;
+    if (++w->handoffs > HANDOFF_LIMIT && atomic_load_explicit(&w->len, memory_order_relaxed) > 0) {
+        w->handoffs = 0;
+        push(w, t);
+        return NULL;
+    }
+    return t;
+}
+
 static void worker_loop(Worker *w) {
     Sched *s = w->s;
     tls_worker = w;
     if (s->cfg.on_worker) s->cfg.on_worker(w->id, SCHED_WORKER_START, s->cfg.ctx);
     while (!atomic_load_explicit(&s->stop, memory_order_acquire)) {
         expire_timers(w);
-        SchedTask *t = pop_local(w);
+        SchedTask *t = take_runnext(w);
+        if (!t) t = pop_local(w);
         if (!t) t = steal(w);
         for (int r = 0; !t && r < s->cfg.spin_rounds; r++) {
             if (atomic_load_explicit(&s->stop, memory_order_relaxed)) break;

@@ -49,6 +49,15 @@
  * pending timer deadline sleeps with a timed wait as the "timekeeper"; the
  * others wait untimed.
  *
+ * Hand-off: a task woken by the task a worker is running goes to that
+ * worker's private slot (runnext), not to a queue; when the waker waits or
+ * ends, the worker runs it next, so a request/reply pair stays on one
+ * thread and costs no cross-thread wake-up (Go's runnext). The slot is
+ * invisible to thieves; it is emptied into the queue when the waker uses
+ * up its slice or is displaced by a newer wake, and after 64 hand-offs in
+ * a row while other tasks wait in the queue. Wakes from timers and foreign
+ * threads, and all wakes in deterministic mode, go to the task's home queue.
+ *
  * Stealing: a thief visits victims starting at a random one; it takes the
  * older half (rounded up) of the first non-empty queue under the victim's
  * lock, runs the first task and queues the rest on its own queue; it never

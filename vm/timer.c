@@ -197,9 +197,13 @@ int64_t timer_cancel(TimerWheel *w, Timer *t) {
         w->cancelled++;
         left = t->expires - timer_clock(w);
         if (left < 0) left = 0;
-        /* next_ms stays a valid lower bound; reset it only when empty so an
-         * idle scheduler does not wake for nothing */
-        if (w->count == 0) atomic_store_explicit(&w->next_ms, INT64_MAX, memory_order_seq_cst);
+        /* next_ms stays a valid lower bound, even when the wheel empties:
+         * lowering it again for the next start would wake the sleeping
+         * timekeeper, and a call with a timeout arms and cancels one timer
+         * per request. The keeper wakes at most once at the stale deadline
+         * instead. (Virtual time resets it: a stale deadline there would be
+         * a jump of the clock.) */
+        if (w->count == 0 && w->virtual_clock) atomic_store_explicit(&w->next_ms, INT64_MAX, memory_order_seq_cst);
     }
     pthread_mutex_unlock(&w->lock);
     return left;

@@ -28,6 +28,8 @@
  *  - `next_ms` (readable without the lock) is <= the earliest pending
  *    expiry, or INT64_MAX if no timer is pending. It may be early (then the
  *    scheduler wakes, cascades, and finds nothing due) but never late.
+ *    Cancelling never raises it (see timer_cancel), so starting a timer
+ *    later than a stale next_ms wakes no sleeping worker.
  *  - The fire callback runs WITH the wheel lock held, so when timer_cancel
  *    returns -1 (not pending) the callback has already completed: the owner
  *    may free or reuse the record at once. Consequently a callback must be

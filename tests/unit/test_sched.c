@@ -664,6 +664,71 @@ static void test_spawn_tree(void) {
     sched_free(s);
 }
 
+/* Hand-off: a task woken by a running task runs next on the waker's
+ * worker when the waker waits, so a request/reply pair stays on one thread
+ * (no thief can take it); with a third task queued on the same worker, the
+ * pair still lets it run (HANDOFF_LIMIT). */
+enum { PP_ROUNDS = 20000 };
+static Task *pp;
+static _Atomic int pp_passes, pp_third_runs, pp_passes_at_third_done;
+static SchedStatus run_pingpong(SchedTask *st, int budget, void *ctx) {
+    Ctx *c = ctx;
+    Task *t = container_of(st, Task, st);
+    (void)budget;
+    enter(t, c);
+    if (t->id == 2) {   /* the bystander: yields until it ran 50 times */
+        if (atomic_fetch_add(&pp_third_runs, 1) < 50) return leave(t, SCHED_YIELD);
+        atomic_store(&pp_passes_at_third_done, atomic_load(&pp_passes));
+        return leave(t, SCHED_DONE);
+    }
+    if (atomic_load(&pp_passes) >= PP_ROUNDS) return leave(t, SCHED_DONE);
+    if (atomic_load(&t->tokens) > 0) {
+        atomic_fetch_sub(&t->tokens, 1);
+        Task *peer = &pp[1 - t->id];
+        atomic_fetch_add(&peer->tokens, 1);
+        bool last = atomic_fetch_add(&pp_passes, 1) + 1 >= PP_ROUNDS;
+        sched_wake(c->s, &peer->st);
+        if (last) return leave(t, SCHED_DONE);
+    }
+    return leave(t, SCHED_WAIT);
+}
+
+static void test_handoff(void) {
+    for (int with_third = 0; with_third < 2; with_third++) {
+        Ctx c = {0};
+        atomic_store(&pp_passes, 0);
+        atomic_store(&pp_third_runs, 0);
+        SchedConfig cfg = {.nschedulers = with_third ? 1 : 2, .run = run_pingpong, .ctx = &c,
+                           .stop_when_idle = true};
+        c.s = sched_new(&cfg);
+        REQUIRE(c.s);
+        pp = tasks_new(3);
+        atomic_store(&pp[0].tokens, 1);
+        sched_spawn(c.s, &pp[1].st, with_third ? 0 : 1);
+        sched_spawn(c.s, &pp[0].st, 0);
+        if (with_third) sched_spawn(c.s, &pp[2].st, 0);
+        sched_run(c.s);
+        CHECK_EQ_INT(atomic_load(&pp_passes), PP_ROUNDS);
+        check_clean(pp, 3);
+        if (with_third) {
+            /* the bystander finished while the pair was still at it */
+            CHECK(atomic_load(&pp_third_runs) > 50);
+            CHECK(atomic_load(&pp_passes_at_third_done) < PP_ROUNDS);
+        } else {
+            /* spawned on different workers, the pair ends up on one: after
+             * the first slices, all its runs are on the same worker */
+            int home[2];
+            for (int i = 0; i < 2; i++) {
+                home[i] = atomic_load(&pp[i].ran_on[1]) > atomic_load(&pp[i].ran_on[0]);
+                CHECK(atomic_load(&pp[i].ran_on[home[i]]) >= atomic_load(&pp[i].runs) - 3);
+            }
+            CHECK_EQ_INT(home[0], home[1]);
+        }
+        sched_free(c.s);
+        free(pp);
+    }
+}
+
 static void test_config(void) {
     SchedConfig bad = {0};
     CHECK(sched_new(&bad) == NULL);
@@ -696,5 +761,6 @@ int main(void) {
     RUN(test_timer_from_foreign_thread);
     RUN(test_spawn_tree);
     RUN(test_deterministic_virtual_time);
+    RUN(test_handoff);
     return unit_summary();
 }

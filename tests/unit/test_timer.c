@@ -201,10 +201,24 @@ static void test_on_earlier(void) {
     timer_start_at(&w, &c.t, 10);      /* earlier: call */
     CHECK_EQ_INT(earlier_calls, 2);
     CHECK(timer_next_ms(&w) == 10);
-    /* cancelling everything resets the bound */
+    /* cancelling everything keeps the (now stale) bound, so re-arming a
+     * later timer wakes nobody: one timer per call with a timeout */
     timer_cancel(&w, &a.t); timer_cancel(&w, &b.t); timer_cancel(&w, &c.t);
-    CHECK(timer_next_ms(&w) == INT64_MAX);
+    CHECK(timer_next_ms(&w) == 10);
     CHECK_EQ_UINT(w.cancelled, 3);
+    timer_start_at(&w, &a.t, 5000);
+    CHECK_EQ_INT(earlier_calls, 2);
+    /* expiring past the stale bound recomputes it (a bound, maybe a
+     * cascade point before 5000) */
+    timer_expire(&w, 20);
+    CHECK(timer_next_ms(&w) > 20 && timer_next_ms(&w) <= 5000);
+    timer_cancel(&w, &a.t);
+    /* virtual time resets it when the wheel empties (a stale deadline
+     * would be a jump of the virtual clock) */
+    w.virtual_clock = true;
+    timer_start_at(&w, &b.t, 30);
+    timer_cancel(&w, &b.t);
+    CHECK(timer_next_ms(&w) == INT64_MAX);
     timer_wheel_destroy(&w);
 }
 
