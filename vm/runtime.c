@@ -20,6 +20,7 @@
 #include "signals.h"
 #include "registry.h"
 #include "stdin.h"
+#include "ets.h"
 #include "ptab.h"
 #include "interp.h"
 #include "heap.h"
@@ -268,6 +269,7 @@ static void exit_process(Process *p, RunStatus st) {
     p->exiting = true;
     process_unlock(p);
     registry_drop(p);
+    ets_process_exit(p); /* its ETS tables die with it (vm/ets.h) */
     signal_exit_process(p, p->exit_reason);
     ptab_remove(runtime.ptab, pid_val(p->pid));
 }

@@ -1,0 +1,1335 @@
+/* ets.c — the `:ets` natives: the table registry, per-table locking, and
+ * every operation of Erlang/OTP 25's ets module that Act supports.
+ *
+ * Storage and match specifications live in ets_store.c and ets_match.c
+ * (interfaces in ets.h). This file owns who may touch a table, and when.
+ *
+ * ---- The registry ---------------------------------------------------------
+ * Invariants:
+ *  - Table structs are type-stable: once allocated, an EtsTable is never
+ *    freed while the VM runs. A deleted table goes on a free list and may be
+ *    reused for a new table. So a pointer read from the registry without a
+ *    lock is always safe to lock; whoever locks it then checks that it is
+ *    still the table it wanted (its `id`, or its name) and otherwise treats
+ *    the table as gone. This is what makes lookups lock-free without a
+ *    grace-period scheme.
+ *  - Every table ever allocated sits in `pool` at a fixed index (chunks of
+ *    POOL_CHUNK entries, never moved). A table's id is ETS_ID_TAG | serial
+ *    << POOL_BITS | index, where serial counts the reuses of that struct, so
+ *    a stale id never names the struct's next table. Ids are references'
+ *    ids (the table reference prints as #Reference<...>); the tag bit keeps
+ *    them apart from make_ref's counter, which starts at 1.
+ *  - Named tables: name_slots[atom index] points at the table with that
+ *    name, or NULL. A slot is written under reg_lock only.
+ *  - reg_lock (a mutex) serialises pool growth, the free list and name
+ *    slots. Lock order: a table's stripe locks, then reg_lock.
+ *
+ * ---- Table locks ------------------------------------------------------------
+ *  - A table has ETS_STRIPES reader-writer locks. A table created with
+ *    write_concurrency (set, bag, duplicate_bag) is `striped`: the stripe of
+ *    a key (hash % ETS_STRIPES) guards every bucket that key can live in
+ *    (ets.h), plus that stripe's object count. Other tables use stripe 0
+ *    alone as their one reader-writer lock.
+ *  - Whole-table operations take every stripe in use, in index order.
+ *  - The fields that describe a table (id, owner, type, name, ...) change
+ *    only with every one of the ETS_STRIPES locks held for writing (create,
+ *    delete, rename, give_away); so holding any one stripe makes them
+ *    stable. id, owner and striped are also read before locking (to pick a
+ *    stripe, or by the exit scan), hence atomic; such a read is only a hint
+ *    that is checked again under the lock.
+ */
+#include "ets.h"
+#include "termops.h"
+#include "native.h"
+#include "heap.h"
+#include "gc.h"
+#include "atom.h"
+#include "arith.h"
+#include "runtime.h"
+#include "bif_data.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ======================================================================
+ * Atoms (interned once; atoms.def is shared, these are ETS's own)
+ * ====================================================================== */
+
+static struct {
+    Term set, ordered_set, bag, duplicate_bag, public_, protected_, private_, named_table, keypos,
+        read_concurrency, write_concurrency, decentralized_counters, heir, compressed, none, auto_, size,
+        type, owner, name, protection, id, memory, node, nonode, end_of_table, ets_transfer, lists,
+        enum_, reduce;
+} A;
+static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
+
+static void atoms_init(void) {
+#define I(f, s) A.f = atom_intern_cstr(s)
+    I(set, "set"); I(ordered_set, "ordered_set"); I(bag, "bag"); I(duplicate_bag, "duplicate_bag");
+    I(public_, "public"); I(protected_, "protected"); I(private_, "private");
+    I(named_table, "named_table"); I(keypos, "keypos"); I(read_concurrency, "read_concurrency");
+    I(write_concurrency, "write_concurrency"); I(decentralized_counters, "decentralized_counters");
+    I(heir, "heir"); I(compressed, "compressed"); I(none, "none"); I(auto_, "auto"); I(size, "size");
+    I(type, "type"); I(owner, "owner"); I(name, "name"); I(protection, "protection"); I(id, "id");
+    I(memory, "memory"); I(node, "node"); I(nonode, "nonode@nohost");
+    I(end_of_table, "$end_of_table"); I(ets_transfer, "ETS-TRANSFER"); I(lists, "lists");
+    I(enum_, "Elixir.Enum"); I(reduce, "reduce");
+#undef I
+}
+static inline void atoms(void) { pthread_once(&atoms_once, atoms_init); }
+
+/* ======================================================================
+ * Tables and the registry
+ * ====================================================================== */
+
+enum { ACCESS_PUBLIC, ACCESS_PROTECTED, ACCESS_PRIVATE };
+
+typedef struct EtsStripe {
+    pthread_rwlock_t lock;
+    long count;             /* objects in this stripe's buckets (hash tables) */
+} __attribute__((aligned(64))) EtsStripe;
+
+typedef struct EtsTable {
+    EtsStripe stripes[ETS_STRIPES];
+    _Atomic uint64_t id;    /* 0 while the struct is free */
+    _Atomic Term owner;     /* owner pid; 0 while free */
+    _Atomic bool striped;
+    Term name;              /* atom (a name is kept for unnamed tables too) */
+    bool named, read_conc, write_conc, compressed;
+    int type, access;
+    unsigned keypos;
+    EtsHash hash;           /* set, bag, duplicate_bag */
+    EtsSkip skip;           /* ordered_set */
+    uint32_t index, serial;
+    struct EtsTable *free_next;
+} EtsTable;
+
+#define POOL_BITS 20
+#define POOL_CHUNK 1024
+#define POOL_CHUNKS ((1u << POOL_BITS) / POOL_CHUNK)
+#define ETS_ID_TAG ((uint64_t)1 << 60)
+#define NAME_CHUNK 4096
+#define NAME_CHUNKS (ATOM_LIMIT / NAME_CHUNK)
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Chunks are written once (under reg_lock) before pool_len covers them. */
+static EtsTable **pool_chunks[POOL_CHUNKS];
+/* release (create): publishes pool entries below it; acquire (readers). */
+static _Atomic size_t pool_len;
+static EtsTable *free_list;          /* reg_lock */
+/* Tables alive; relaxed: a hint that lets a process exit skip the scan. A
+ * process only owns tables it created or was given, both of which happen
+ * before its own exit, so a stale 0 is never seen by an owner. */
+static _Atomic long live_tables;
+
+typedef EtsTable *_Atomic NameSlot;
+/* acquire load of a chunk pairs with the release store that installed it. */
+static NameSlot *_Atomic name_chunks[NAME_CHUNKS];
+
+static EtsTable *pool_get(size_t i) {
+    /* acquire: pairs with the release increment of pool_len in table_alloc. */
+    if (i >= atomic_load_explicit(&pool_len, memory_order_acquire)) return NULL;
+    return pool_chunks[i / POOL_CHUNK][i % POOL_CHUNK];
+}
+
+static NameSlot *name_slot(Term name, bool create) {
+    uint32_t ix = atom_index(name);
+    if (ix >= ATOM_LIMIT) return NULL;
+    /* acquire: pairs with the release store below. */
+    NameSlot *c = atomic_load_explicit(&name_chunks[ix / NAME_CHUNK], memory_order_acquire);
+    if (!c && create) {                  /* caller holds reg_lock */
+        c = calloc(NAME_CHUNK, sizeof *c);
+        if (!c) return NULL;
+        atomic_store_explicit(&name_chunks[ix / NAME_CHUNK], c, memory_order_release);
+    }
+    return c ? &c[ix % NAME_CHUNK] : NULL;
+}
+
+/* A free table struct (fresh or reused), or NULL (out of memory or the pool
+ * is full). Its locks are initialised; its id is still 0. */
+static EtsTable *table_alloc(void) {
+    pthread_mutex_lock(&reg_lock);
+    EtsTable *t = free_list;
+    if (t) {
+        free_list = t->free_next;
+        pthread_mutex_unlock(&reg_lock);
+        return t;
+    }
+    size_t n = atomic_load_explicit(&pool_len, memory_order_relaxed);
+    if (n >= (size_t)POOL_CHUNKS * POOL_CHUNK) goto fail;
+    if (!pool_chunks[n / POOL_CHUNK] && !(pool_chunks[n / POOL_CHUNK] = calloc(POOL_CHUNK, sizeof(EtsTable *))))
+        goto fail;
+    if (posix_memalign((void **)&t, 64, sizeof *t)) goto fail;
+    memset(t, 0, sizeof *t);
+    for (int i = 0; i < ETS_STRIPES; i++) pthread_rwlock_init(&t->stripes[i].lock, NULL);
+    t->index = (uint32_t)n;
+    pool_chunks[n / POOL_CHUNK][n % POOL_CHUNK] = t;
+    /* release: the entry (and the struct) before the new length. */
+    atomic_store_explicit(&pool_len, n + 1, memory_order_release);
+    pthread_mutex_unlock(&reg_lock);
+    return t;
+fail:
+    pthread_mutex_unlock(&reg_lock);
+    return NULL;
+}
+
+static void table_release(EtsTable *t) {
+    pthread_mutex_lock(&reg_lock);
+    t->free_next = free_list;
+    free_list = t;
+    pthread_mutex_unlock(&reg_lock);
+}
+
+/* ======================================================================
+ * Locking a table for an operation
+ * ====================================================================== */
+
+#define E_NOTAB "the table identifier does not refer to an existing ETS table"
+#define E_ACCESS "the table identifier refers to an ETS table with insufficient access rights"
+
+enum { LK_READ, LK_WRITE };             /* what the operation does */
+enum { SCOPE_KEY, SCOPE_ALL };          /* one key's stripe, or the table */
+
+typedef struct Held {
+    EtsTable *t;
+    int lo, hi;             /* stripes [lo, hi) are locked */
+} Held;
+
+static EtsTable *resolve(Term tid, uint64_t *want) {
+    if (is_atom(tid)) {
+        NameSlot *s = name_slot(tid, false);
+        *want = 0;
+        /* acquire: pairs with the release store in publish_name; the table
+         * is checked again under its lock anyway. */
+        return s ? atomic_load_explicit(s, memory_order_acquire) : NULL;
+    }
+    if (!is_ref(tid)) return NULL;
+    uint64_t id = (uint64_t)boxed_ptr(tid)[1];
+    if (!(id & ETS_ID_TAG)) return NULL;
+    *want = id;
+    return pool_get(id & ((1u << POOL_BITS) - 1));
+}
+
+static void unlock_held(Held *h) {
+    for (int i = h->hi - 1; i >= h->lo; i--) pthread_rwlock_unlock(&h->t->stripes[i].lock);
+    h->hi = h->lo;
+}
+
+static void lock_range(EtsTable *t, int lo, int hi, bool write) {
+    for (int i = lo; i < hi; i++) {
+        if (write) pthread_rwlock_wrlock(&t->stripes[i].lock);
+        else pthread_rwlock_rdlock(&t->stripes[i].lock);
+    }
+}
+
+/* Is t (locked) the table tid named? */
+static bool still_it(EtsTable *t, Term tid, uint64_t want) {
+    uint64_t id = atomic_load_explicit(&t->id, memory_order_relaxed);
+    if (!id) return false;
+    return want ? id == want : (t->named && t->name == tid);
+}
+
+/* Lock tid's table for an operation: mode LK_READ or LK_WRITE, scope one
+ * key (whose hash is khash) or the whole table. Checks existence and access
+ * (writes: public, or the owner; reads: not private, or the owner). On
+ * failure raises badarg at argument 1 and returns NULL. */
+static EtsTable *tab_lock(Process *p, Term tid, int mode, int scope, uint64_t khash, Held *h) {
+    uint64_t want;
+    EtsTable *t = resolve(tid, &want);
+    if (!t) return native_badarg_at(p, 1, E_NOTAB), NULL;
+    for (;;) {
+        /* relaxed: a hint, checked again under the lock (see the banner). */
+        bool striped = atomic_load_explicit(&t->striped, memory_order_relaxed);
+        int lo = 0, hi = 1;
+        if (striped && scope == SCOPE_ALL) hi = ETS_STRIPES;
+        else if (striped) lo = (int)(khash % ETS_STRIPES), hi = lo + 1;
+        lock_range(t, lo, hi, mode == LK_WRITE);
+        *h = (Held){ t, lo, hi };
+        if (atomic_load_explicit(&t->striped, memory_order_relaxed) == striped) break;
+        unlock_held(h);
+    }
+    if (!still_it(t, tid, want)) {
+        unlock_held(h);
+        return native_badarg_at(p, 1, E_NOTAB), NULL;
+    }
+    Term owner = atomic_load_explicit(&t->owner, memory_order_relaxed);
+    bool ok = owner == p->pid || t->access == ACCESS_PUBLIC || (mode == LK_READ && t->access == ACCESS_PROTECTED);
+    if (!ok) {
+        unlock_held(h);
+        return native_badarg_at(p, 1, E_ACCESS), NULL;
+    }
+    return t;
+}
+
+/* Every stripe of t for writing, if t still has id `want` (after a key
+ * operation released its stripe). */
+static bool lock_all_write(EtsTable *t, uint64_t want, Held *h) {
+    lock_range(t, 0, ETS_STRIPES, true);
+    *h = (Held){ t, 0, ETS_STRIPES };
+    if (atomic_load_explicit(&t->id, memory_order_relaxed) == want) return true;
+    unlock_held(h);
+    return false;
+}
+
+static Term tid_term(Process *p, EtsTable *t) {
+    return t->named ? t->name : make_ref_id(p, atomic_load_explicit(&t->id, memory_order_relaxed));
+}
+
+/* ======================================================================
+ * Table-level helpers (caller holds the locks they need)
+ * ====================================================================== */
+
+static inline bool is_hash(const EtsTable *t) { return t->type != ETS_ORDERED_SET; }
+static inline uint64_t key_hash(const EtsTable *t, Term key) { return is_hash(t) ? term_hash(key) : 0; }
+static inline EtsStripe *stripe_of(EtsTable *t, uint64_t hash) {
+    return &t->stripes[atomic_load_explicit(&t->striped, memory_order_relaxed) ? hash % ETS_STRIPES : 0];
+}
+
+/* Objects in t; needs every stripe in use. */
+static long tab_size(EtsTable *t) {
+    if (!is_hash(t)) return (long)t->skip.count;
+    long n = 0;
+    for (int i = 0; i < ETS_STRIPES; i++) n += t->stripes[i].count;
+    return n;
+}
+
+/* Store o (already copied); needs o's stripe for writing. -1: no memory. */
+static int store(EtsTable *t, EtsObj *o) {
+    if (!is_hash(t)) {
+        int r = ets_skip_insert(&t->skip, o, t->keypos);
+        return r < 0 ? -1 : 0;
+    }
+    stripe_of(t, o->hash)->count += ets_hash_insert(&t->hash, o, t->type, t->keypos);
+    return 0;
+}
+
+/* Grow the hash table when the average chain passes 2 (load checked with
+ * the stripe held by the caller; the resize itself takes every stripe). */
+static bool wants_growth(EtsTable *t, uint64_t hash) {
+    if (!is_hash(t)) return false;
+    size_t per = atomic_load_explicit(&t->striped, memory_order_relaxed) ? t->hash.nbuckets / ETS_STRIPES : t->hash.nbuckets;
+    return (size_t)stripe_of(t, hash)->count > 2 * per;
+}
+
+static void grow(EtsTable *t, uint64_t want) {
+    Held h;
+    if (!lock_all_write(t, want, &h)) return;
+    if ((size_t)tab_size(t) > 2 * t->hash.nbuckets) ets_hash_resize(&t->hash, t->hash.nbuckets * 2);
+    unlock_held(&h);
+}
+
+/* Delete every object; needs the whole table for writing. */
+static void clear_objects(EtsTable *t) {
+    if (!is_hash(t)) {
+        ets_skip_clear(&t->skip);
+        ets_skip_init(&t->skip);
+        return;
+    }
+    for (size_t i = 0; i < t->hash.nbuckets; i++) {
+        for (EtsObj *o = t->hash.buckets[i], *n; o; o = n) {
+            n = o->next;
+            ets_obj_free(o);
+        }
+        t->hash.buckets[i] = NULL;
+    }
+    for (int i = 0; i < ETS_STRIPES; i++) t->stripes[i].count = 0;
+}
+
+/* Visit every object in table order (ordered_set: key order; hash tables:
+ * bucket order). fn returns false to stop. */
+typedef bool (*Visit)(EtsObj *o, void *ctx);
+static void for_each(EtsTable *t, Visit fn, void *ctx) {
+    if (!is_hash(t)) {
+        for (EtsSkipNode *n = t->skip.head->next[0]; n; n = n->next[0])
+            if (!fn(n->obj, ctx)) return;
+        return;
+    }
+    for (size_t b = 0; b < t->hash.nbuckets; b++)
+        for (EtsObj *o = t->hash.buckets[b]; o; o = o->next)
+            if (!fn(o, ctx)) return;
+}
+
+/* Remove the objects for which pred holds; returns how many. Needs the
+ * whole table for writing. */
+typedef bool (*Pred)(EtsObj *o, void *ctx);
+static long remove_if(EtsTable *t, Pred pred, void *ctx) {
+    long n = 0;
+    if (!is_hash(t)) {
+        for (EtsSkipNode *x = t->skip.head->next[0], *nx; x; x = nx) {
+            nx = x->next[0];
+            if (pred(x->obj, ctx)) n += ets_skip_delete(&t->skip, ets_obj_key(x->obj, t->keypos), t->keypos);
+        }
+        return n;
+    }
+    for (size_t b = 0; b < t->hash.nbuckets; b++) {
+        for (EtsObj **l = &t->hash.buckets[b]; *l;) {
+            EtsObj *o = *l;
+            if (!pred(o, ctx)) {
+                l = &o->next;
+                continue;
+            }
+            *l = o->next;
+            stripe_of(t, o->hash)->count--;
+            ets_obj_free(o);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Free a table's contents and return the struct to the free list. Needs
+ * every stripe for writing, which it releases. */
+static void destroy_locked(EtsTable *t, Held *h) {
+    atomic_store_explicit(&t->id, 0, memory_order_relaxed);
+    atomic_store_explicit(&t->owner, 0, memory_order_relaxed);
+    if (t->named) {
+        pthread_mutex_lock(&reg_lock);
+        NameSlot *s = name_slot(t->name, false);
+        /* release: orders nothing the reader needs (it re-checks under the
+         * table lock); kept symmetric with publish_name. */
+        if (s && atomic_load_explicit(s, memory_order_relaxed) == t) atomic_store_explicit(s, NULL, memory_order_release);
+        pthread_mutex_unlock(&reg_lock);
+    }
+    if (is_hash(t)) {
+        clear_objects(t);
+        free(t->hash.buckets);
+        t->hash.buckets = NULL;
+        t->hash.nbuckets = 0;
+    } else {
+        ets_skip_clear(&t->skip);
+    }
+    unlock_held(h);
+    /* relaxed: a hint (see live_tables). */
+    atomic_fetch_sub_explicit(&live_tables, 1, memory_order_relaxed);
+    table_release(t);
+}
+
+/* ======================================================================
+ * Copying out
+ * ====================================================================== */
+
+static inline Term copy_out(Process *p, Term t) { return is_small(t) || is_atom(t) ? t : gc_copy_term(p, t); }
+
+/* A growable C array of terms that become a list on p's heap. */
+typedef struct TermVec {
+    Term *v;
+    size_t n, cap;
+    bool oom;
+} TermVec;
+
+static void vec_push(TermVec *tv, Term x) {
+    if (tv->n == tv->cap) {
+        size_t cap = tv->cap ? tv->cap * 2 : 16;
+        Term *nv = realloc(tv->v, cap * sizeof(Term));
+        if (!nv) {
+            tv->oom = true;
+            return;
+        }
+        tv->v = nv, tv->cap = cap;
+    }
+    tv->v[tv->n++] = x;
+}
+
+static Term vec_list(Process *p, TermVec *tv) {
+    Term l = make_list(p, tv->n, tv->v);
+    free(tv->v);
+    return l;
+}
+
+static Term oom(Process *p) { return native_raise(p, ATOM_error, ATOM_system_limit); }
+
+/* The objects with key (a run of equal keys) as a list of copies. */
+static Term copy_run(Process *p, EtsTable *t, Term key, uint64_t hash) {
+    if (!is_hash(t)) {
+        EtsSkipNode *n = ets_skip_find(&t->skip, key, t->keypos);
+        return n ? make_cons_cell(p, gc_copy_term(p, n->obj->term), T_NIL) : T_NIL;
+    }
+    EtsObj **l = ets_hash_find(&t->hash, key, hash, t->keypos);
+    if (!l) return T_NIL;
+    size_t n = 0;
+    for (EtsObj *o = *l; o && o->hash == hash && term_eqx(ets_obj_key(o, t->keypos), key); o = o->next) n++;
+    Term *cells = heap_alloc(p, 2 * n);
+    EtsObj *o = *l;
+    for (size_t i = 0; i < n; i++, o = o->next) {
+        cells[2 * i] = gc_copy_term(p, o->term);
+        cells[2 * i + 1] = i + 1 < n ? make_cons(cells + 2 * i + 2) : T_NIL;
+    }
+    return make_cons(cells);
+}
+
+/* ======================================================================
+ * new/2
+ * ====================================================================== */
+
+typedef struct Opts {
+    int type, access;
+    unsigned keypos;
+    bool named, read_conc, write_conc, compressed;
+} Opts;
+
+static bool is_bool(Term t) { return t == ATOM_true || t == ATOM_false; }
+
+static bool parse_opt(Term o, Opts *op) {
+    if (o == A.set) op->type = ETS_SET;
+    else if (o == A.ordered_set) op->type = ETS_ORDERED_SET;
+    else if (o == A.bag) op->type = ETS_BAG;
+    else if (o == A.duplicate_bag) op->type = ETS_DUPLICATE_BAG;
+    else if (o == A.public_) op->access = ACCESS_PUBLIC;
+    else if (o == A.protected_) op->access = ACCESS_PROTECTED;
+    else if (o == A.private_) op->access = ACCESS_PRIVATE;
+    else if (o == A.named_table) op->named = true;
+    else if (o == A.compressed) op->compressed = true;
+    else if (is_tuple(o) && tuple_arity(o) == 2) {
+        Term k = tuple_elems(o)[0], v = tuple_elems(o)[1];
+        if (k == A.keypos && is_small(v) && small_val(v) >= 1) op->keypos = (unsigned)small_val(v);
+        else if (k == A.read_concurrency && is_bool(v)) op->read_conc = v == ATOM_true;
+        else if (k == A.write_concurrency && (is_bool(v) || v == A.auto_)) op->write_conc = v != ATOM_false;
+        else if (k == A.decentralized_counters && is_bool(v)) ;
+        else if (k == A.heir && v == A.none) ;
+        else return false;
+    } else if (is_tuple(o) && tuple_arity(o) == 3 && tuple_elems(o)[0] == A.heir && is_pid(tuple_elems(o)[1])) {
+        ; /* heir: accepted, not implemented (docs/architecture.md, ETS) */
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static bool publish_name(EtsTable *t) {
+    pthread_mutex_lock(&reg_lock);
+    NameSlot *s = name_slot(t->name, true);
+    bool ok = s && !atomic_load_explicit(s, memory_order_relaxed);
+    /* release: the table's fields before its pointer (readers re-check them
+     * under its lock regardless). */
+    if (ok) atomic_store_explicit(s, t, memory_order_release);
+    pthread_mutex_unlock(&reg_lock);
+    return ok;
+}
+
+Term ets_nat_new(Process *p, Term *args) {
+    atoms();
+    Term name = args[0];
+    if (!is_atom(name)) return native_badarg_at(p, 1, "not an atom");
+    Opts op = { ETS_SET, ACCESS_PROTECTED, 1, false, false, false, false };
+    Term l = args[1];
+    for (; is_cons(l); l = CDR(l))
+        if (!parse_opt(CAR(l), &op)) break;
+    if (!is_nil(l)) return native_badarg_at(p, 2, "invalid options");
+    EtsTable *t = table_alloc();
+    if (!t) return oom(p);
+    Held h;
+    lock_range(t, 0, ETS_STRIPES, true);
+    h = (Held){ t, 0, ETS_STRIPES };
+    bool striped = op.write_conc && op.type != ETS_ORDERED_SET;
+    bool mem = op.type == ETS_ORDERED_SET ? ets_skip_init(&t->skip) : ets_hash_init(&t->hash, ETS_STRIPES);
+    if (!mem) {
+        unlock_held(&h);
+        table_release(t);
+        return oom(p);
+    }
+    for (int i = 0; i < ETS_STRIPES; i++) t->stripes[i].count = 0;
+    t->name = name, t->named = op.named, t->type = op.type, t->access = op.access;
+    t->keypos = op.keypos, t->read_conc = op.read_conc, t->write_conc = op.write_conc;
+    t->compressed = op.compressed;
+    t->serial++;
+    uint64_t id = ETS_ID_TAG | ((uint64_t)(t->serial & 0xFFFFFFFFu) << POOL_BITS) | t->index;
+    atomic_store_explicit(&t->striped, striped, memory_order_relaxed);
+    atomic_store_explicit(&t->owner, p->pid, memory_order_relaxed);
+    atomic_store_explicit(&t->id, id, memory_order_relaxed);
+    /* relaxed: see live_tables. */
+    atomic_fetch_add_explicit(&live_tables, 1, memory_order_relaxed);
+    if (op.named && !publish_name(t)) {
+        t->named = false;
+        destroy_locked(t, &h);
+        return native_badarg_at(p, 1, "table name already exists");
+    }
+    unlock_held(&h);
+    return op.named ? name : make_ref_id(p, id);
+}
+
+/* ======================================================================
+ * Insertion
+ * ====================================================================== */
+
+static bool valid_object(EtsTable *t, Term o) { return is_tuple(o) && tuple_arity(o) >= t->keypos; }
+
+static const char *object_error(Term o) {
+    return is_tuple(o) && tuple_arity(o) == 0 ? "is an empty tuple" : "not a tuple";
+}
+
+/* Is any key of the objects in objs[0..n) in t? */
+static bool any_key_present(EtsTable *t, EtsObj **objs, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        Term k = ets_obj_key(objs[i], t->keypos);
+        if (is_hash(t) ? ets_hash_find(&t->hash, k, objs[i]->hash, t->keypos) != NULL
+                       : ets_skip_find(&t->skip, k, t->keypos) != NULL)
+            return true;
+        for (size_t j = 0; j < i; j++)
+            if (term_eqx(ets_obj_key(objs[j], t->keypos), k)) return true;
+    }
+    return false;
+}
+
+static void free_objs(EtsObj **objs, size_t from, size_t n, EtsObj **one) {
+    for (size_t j = from; j < n; j++) ets_obj_free(objs[j]);
+    if (objs != one) free(objs);
+}
+
+/* Copies of the n objects in `what` (a tuple, or a list of n tuples) for a
+ * table with this keypos and type; NULL after raising. */
+static EtsObj **copy_objects(Process *p, Term what, size_t n, unsigned keypos, int type, EtsObj **one) {
+    EtsObj **objs = n <= 1 ? one : malloc(n * sizeof(EtsObj *));
+    if (!objs) return oom(p), NULL;
+    Term l = what;
+    for (size_t i = 0; i < n; i++) {
+        Term o = is_tuple(what) ? what : CAR(l);
+        if (!is_tuple(what)) l = CDR(l);
+        objs[i] = NULL;
+        if (!is_tuple(o) || tuple_arity(o) < keypos) native_badarg_at(p, 2, object_error(o));
+        else if (!(objs[i] = ets_obj_new(o, type == ETS_ORDERED_SET ? 0 : term_hash(tuple_elems(o)[keypos - 1])))) oom(p);
+        if (!objs[i]) {
+            free_objs(objs, 0, i, one);
+            return NULL;
+        }
+    }
+    return objs;
+}
+
+/* insert/2 and insert_new/2. The objects are copied before the table is
+ * locked for writing (with the key position and type read under a read
+ * lock, and checked again); a single object locks its key's stripe, a list
+ * the whole table (a list is inserted atomically). */
+static Term do_insert(Process *p, Term *args, bool only_new) {
+    atoms();
+    Term what = args[1];
+    long n = is_tuple(what) ? 1 : bif_list_length(what);
+    if (n < 0) return native_badarg_at(p, 2, "not a tuple");
+    Held h;
+    EtsTable *t = tab_lock(p, args[0], LK_READ, SCOPE_KEY, 0, &h);
+    if (!t) return T_NONE;
+    unsigned keypos = t->keypos;
+    int type = t->type;
+    unlock_held(&h);
+    EtsObj *one[1], **objs = copy_objects(p, what, (size_t)n, keypos, type, one);
+    if (!objs) return T_NONE;
+    t = tab_lock(p, args[0], LK_WRITE, n == 1 ? SCOPE_KEY : SCOPE_ALL, n == 1 ? objs[0]->hash : 0, &h);
+    if (!t) {
+        free_objs(objs, 0, (size_t)n, one);
+        return T_NONE;
+    }
+    if (t->keypos != keypos || t->type != type) {         /* another table now */
+        unlock_held(&h);
+        free_objs(objs, 0, (size_t)n, one);
+        return native_badarg_at(p, 1, E_NOTAB);
+    }
+    if (only_new && any_key_present(t, objs, (size_t)n)) {
+        unlock_held(&h);
+        free_objs(objs, 0, (size_t)n, one);
+        return ATOM_false;
+    }
+    Term result = ATOM_true;
+    bool grow_it = false;
+    for (long i = 0; i < n; i++) {
+        uint64_t hh = objs[i]->hash;
+        if (store(t, objs[i]) < 0) {
+            free_objs(objs, (size_t)i, (size_t)n, one);
+            objs = one;
+            result = oom(p);
+            break;
+        }
+        grow_it |= wants_growth(t, hh);
+    }
+    uint64_t want = atomic_load_explicit(&t->id, memory_order_relaxed);
+    unlock_held(&h);
+    if (grow_it) grow(t, want);
+    if (objs != one) free(objs);
+    return result;
+}
+
+Term ets_nat_insert(Process *p, Term *args) { return do_insert(p, args, false); }
+Term ets_nat_insert_new(Process *p, Term *args) { return do_insert(p, args, true); }
+
+/* ======================================================================
+ * Lookup, member, delete
+ * ====================================================================== */
+
+/* Lock for a one-key operation: the table's stripe for key. */
+static EtsTable *lock_key(Process *p, Term tid, Term key, int mode, uint64_t *hash, Held *h) {
+    /* The hash is needed before the table's type is known: hash tables use
+     * it, and ordered_set ignores it. */
+    *hash = term_hash(key);
+    return tab_lock(p, tid, mode, SCOPE_KEY, *hash, h);
+}
+
+Term ets_nat_lookup(Process *p, Term *args) {
+    atoms();
+    uint64_t hash;
+    Held h;
+    EtsTable *t = lock_key(p, args[0], args[1], LK_READ, &hash, &h);
+    if (!t) return T_NONE;
+    Term r = copy_run(p, t, args[1], hash);
+    unlock_held(&h);
+    return r;
+}
+
+Term ets_nat_member(Process *p, Term *args) {
+    atoms();
+    uint64_t hash;
+    Held h;
+    EtsTable *t = lock_key(p, args[0], args[1], LK_READ, &hash, &h);
+    if (!t) return T_NONE;
+    bool found = is_hash(t) ? ets_hash_find(&t->hash, args[1], hash, t->keypos) != NULL
+                            : ets_skip_find(&t->skip, args[1], t->keypos) != NULL;
+    unlock_held(&h);
+    return found ? ATOM_true : ATOM_false;
+}
+
+Term ets_nat_lookup_element(Process *p, Term *args) {
+    atoms();
+    if (!is_small(args[2]) || small_val(args[2]) < 1) return native_badarg_at(p, 3, "not a valid position");
+    size_t pos = (size_t)small_val(args[2]);
+    uint64_t hash;
+    Held h;
+    EtsTable *t = lock_key(p, args[0], args[1], LK_READ, &hash, &h);
+    if (!t) return T_NONE;
+    Term objs = copy_run(p, t, args[1], hash);
+    unlock_held(&h);
+    if (is_nil(objs)) return native_badarg_at(p, 2, "not a key that exists in the table");
+    for (Term l = objs; is_cons(l); l = CDR(l))
+        if (tuple_arity(CAR(l)) < pos) return native_badarg_at(p, 3, "position is greater than the size of the object");
+    if (t->type == ETS_SET || t->type == ETS_ORDERED_SET) return tuple_elems(CAR(objs))[pos - 1];
+    for (Term l = objs; is_cons(l); l = CDR(l)) CAR(l) = tuple_elems(CAR(l))[pos - 1];
+    return objs;
+}
+
+Term ets_nat_delete2(Process *p, Term *args) {
+    atoms();
+    uint64_t hash;
+    Held h;
+    EtsTable *t = lock_key(p, args[0], args[1], LK_WRITE, &hash, &h);
+    if (!t) return T_NONE;
+    if (is_hash(t)) stripe_of(t, hash)->count -= ets_hash_delete_key(&t->hash, args[1], hash, t->keypos);
+    else ets_skip_delete(&t->skip, args[1], t->keypos);
+    unlock_held(&h);
+    return ATOM_true;
+}
+
+Term ets_nat_delete_object(Process *p, Term *args) {
+    atoms();
+    Term o = args[1];
+    if (!is_tuple(o) || tuple_arity(o) == 0) return native_badarg_at(p, 2, object_error(o));
+    Held h;
+    /* keypos is unknown until the table is locked: lock the whole table. */
+    EtsTable *t = tab_lock(p, args[0], LK_WRITE, SCOPE_ALL, 0, &h);
+    if (!t) return T_NONE;
+    if (!valid_object(t, o)) {
+        unlock_held(&h);
+        return native_badarg_at(p, 2, object_error(o));
+    }
+    Term key = tuple_elems(o)[t->keypos - 1];
+    if (is_hash(t)) {
+        uint64_t hash = term_hash(key);
+        stripe_of(t, hash)->count -= ets_hash_delete_object(&t->hash, o, hash, t->keypos);
+    } else {
+        EtsSkipNode *n = ets_skip_find(&t->skip, key, t->keypos);
+        if (n && term_eqx(n->obj->term, o)) ets_skip_delete(&t->skip, key, t->keypos);
+    }
+    unlock_held(&h);
+    return ATOM_true;
+}
+
+Term ets_nat_delete_all_objects(Process *p, Term *args) {
+    atoms();
+    Held h;
+    EtsTable *t = tab_lock(p, args[0], LK_WRITE, SCOPE_ALL, 0, &h);
+    if (!t) return T_NONE;
+    clear_objects(t);
+    unlock_held(&h);
+    return ATOM_true;
+}
+
+Term ets_nat_delete1(Process *p, Term *args) {
+    atoms();
+    Held h;
+    EtsTable *t = tab_lock(p, args[0], LK_WRITE, SCOPE_ALL, 0, &h);
+    if (!t) return T_NONE;
+    if (h.hi - h.lo < ETS_STRIPES) {          /* unstriped: take the rest too */
+        lock_range(t, 1, ETS_STRIPES, true);
+        h.hi = ETS_STRIPES;
+    }
+    destroy_locked(t, &h);
+    return ATOM_true;
+}
+
+/* ======================================================================
+ * update_counter/3,4 and update_element/3
+ * ====================================================================== */
+
+typedef struct CounterOp {
+    size_t pos;
+    Term incr, threshold, setvalue;     /* threshold T_NONE: none */
+} CounterOp;
+
+static bool parse_counter_op(Term op, unsigned keypos, CounterOp *c) {
+    c->threshold = T_NONE;
+    if (is_integer(op)) {
+        c->pos = keypos + 1, c->incr = op;
+        return true;
+    }
+    if (!is_tuple(op)) return false;
+    size_t n = tuple_arity(op);
+    const Term *e = tuple_elems(op);
+    if ((n != 2 && n != 4) || !is_small(e[0]) || small_val(e[0]) < 1 || !is_integer(e[1])) return false;
+    c->pos = (size_t)small_val(e[0]), c->incr = e[1];
+    if (n == 4) {
+        if (!is_integer(e[2]) || !is_integer(e[3])) return false;
+        c->threshold = e[2], c->setvalue = e[3];
+    }
+    return true;
+}
+
+/* One counter step on the value v (in the table or on p's heap): the new
+ * value, on p's heap when it is not a small. */
+static Term counter_step(Process *p, Term v, const CounterOp *c) {
+    Term r;
+    if (is_small(v) && is_small(c->incr) && small_fits(small_val(v) + small_val(c->incr))) r = make_small(small_val(v) + small_val(c->incr));
+    else r = arith_add(p, v, c->incr);
+    if (c->threshold != T_NONE) {
+        bool down = is_small(c->incr) ? small_val(c->incr) < 0 : box_type(c->incr) == BOX_BIG_NEG;
+        int cmp = term_compare(r, c->threshold);
+        if ((!down && cmp > 0) || (down && cmp < 0)) r = c->setvalue;
+    }
+    return r;
+}
+
+/* Find key's object for a set or ordered_set (locked for writing); with a
+ * default object, insert it first when the key is missing. */
+static EtsObj **find_for_update(EtsTable *t, Term key, uint64_t hash, EtsSkipNode **node) {
+    if (is_hash(t)) return ets_hash_find(&t->hash, key, hash, t->keypos);
+    *node = ets_skip_find(&t->skip, key, t->keypos);
+    return *node ? &(*node)->obj : NULL;
+}
+
+/* Replace *slot's object by a copy of `tuple` (same key). */
+static bool replace_obj(EtsTable *t, EtsObj **slot, Term tuple) {
+    EtsObj *old = *slot;
+    EtsObj *o = ets_obj_new(tuple, old->hash);
+    if (!o) return false;
+    o->next = old->next;
+    *slot = o;
+    ets_obj_free(old);
+    return true;
+}
+
+static Term update_counter(Process *p, Term *args, Term dflt) {
+    atoms();
+    Term key = args[1], ops = args[2];
+    uint64_t hash;
+    Held h;
+    EtsTable *t = lock_key(p, args[0], key, LK_WRITE, &hash, &h);
+    if (!t) return T_NONE;
+    const char *err = NULL;
+    unsigned argno = 3;
+    if (t->type == ETS_BAG || t->type == ETS_DUPLICATE_BAG) {
+        err = "the table type is not a set", argno = 1;
+        goto fail;
+    }
+    EtsSkipNode *node = NULL;
+    EtsObj **slot = find_for_update(t, key, hash, &node);
+    if (!slot) {
+        if (dflt == T_NONE || !is_tuple(dflt) || tuple_arity(dflt) < t->keypos) {
+            err = dflt == T_NONE ? "not a key that exists in the table" : "not a valid default object";
+            argno = dflt == T_NONE ? 2 : 4;
+            goto fail;
+        }
+        Term d = make_tuple(p, tuple_arity(dflt), tuple_elems(dflt));
+        tuple_elems(d)[t->keypos - 1] = key;
+        EtsObj *o = ets_obj_new(d, is_hash(t) ? hash : 0);
+        if (!o || store(t, o) < 0) {
+            ets_obj_free(o);
+            unlock_held(&h);
+            return oom(p);
+        }
+        slot = find_for_update(t, key, hash, &node);
+    }
+    Term obj = (*slot)->term;
+    size_t arity = tuple_arity(obj);
+    bool single = !is_list(ops);
+    long nops = single ? 1 : 0;
+    if (!single) {
+        Term l = ops;
+        for (; is_cons(l); l = CDR(l)) nops++;
+        if (!is_nil(l)) goto bad_op;
+    }
+    CounterOp one[1], *cs = nops <= 1 ? one : malloc((size_t)nops * sizeof(CounterOp));
+    if (!cs) {
+        unlock_held(&h);
+        return oom(p);
+    }
+    Term l = ops;
+    for (long i = 0; i < nops; i++) {
+        Term op = single ? ops : CAR(l);
+        if (!single) l = CDR(l);
+        if (!parse_counter_op(op, t->keypos, &cs[i]) || cs[i].pos > arity || cs[i].pos == t->keypos ||
+            !is_integer(tuple_elems(obj)[cs[i].pos - 1])) {
+            err = !parse_counter_op(op, t->keypos, &cs[i]) ? "not a valid update operation"
+                : cs[i].pos > arity ? "the position is greater than the size of the object"
+                : cs[i].pos == t->keypos ? "the position is the same as the key position"
+                : "the value in the given position, in the object, is not an integer";
+            if (cs != one) free(cs);
+            goto fail;
+        }
+    }
+    /* Fast path: every value and result small: write in place. */
+    Term *elems = tuple_elems(obj);
+    Term res[1], *results = nops <= 1 ? res : heap_alloc(p, (size_t)nops);
+    bool inplace = true;
+    for (long i = 0; i < nops && inplace; i++) {
+        Term v = elems[cs[i].pos - 1];
+        /* Ops on the same position see the earlier results. */
+        for (long j = 0; j < i; j++) if (cs[j].pos == cs[i].pos) v = results[j];
+        results[i] = counter_step(p, v, &cs[i]);
+        inplace = is_small(results[i]);
+    }
+    if (inplace) {
+        for (long i = 0; i < nops; i++) elems[cs[i].pos - 1] = results[i];
+    } else {
+        /* General path: build the new object on p's heap (its elements may
+         * still point into the old object, which is copied before it is
+         * freed), results copied to p's heap. */
+        Term nt = make_tuple(p, arity, elems);
+        for (long i = 0; i < nops; i++) {
+            Term v = tuple_elems(nt)[cs[i].pos - 1];
+            results[i] = gc_copy_term(p, counter_step(p, v, &cs[i]));
+            tuple_elems(nt)[cs[i].pos - 1] = results[i];
+        }
+        if (!replace_obj(t, slot, nt)) {
+            if (cs != one) free(cs);
+            unlock_held(&h);
+            return oom(p);
+        }
+    }
+    unlock_held(&h);
+    if (cs != one) free(cs);
+    return single ? results[0] : make_list(p, (size_t)nops, results);
+bad_op:
+    err = "not a valid update operation";
+fail:
+    unlock_held(&h);
+    return native_badarg_at(p, argno, err);
+}
+
+Term ets_nat_update_counter3(Process *p, Term *args) { return update_counter(p, args, T_NONE); }
+Term ets_nat_update_counter4(Process *p, Term *args) { return update_counter(p, args, args[3]); }
+
+Term ets_nat_update_element(Process *p, Term *args) {
+    atoms();
+    Term key = args[1], ups = args[2];
+    uint64_t hash;
+    Held h;
+    EtsTable *t = lock_key(p, args[0], key, LK_WRITE, &hash, &h);
+    if (!t) return T_NONE;
+    if (t->type == ETS_BAG || t->type == ETS_DUPLICATE_BAG) {
+        unlock_held(&h);
+        return native_badarg_at(p, 1, "the table type is not a set");
+    }
+    EtsSkipNode *node = NULL;
+    EtsObj **slot = find_for_update(t, key, hash, &node);
+    if (!slot) {
+        unlock_held(&h);
+        return ATOM_false;
+    }
+    Term obj = (*slot)->term;
+    Term nt = make_tuple(p, tuple_arity(obj), tuple_elems(obj));
+    const char *err = NULL;
+    for (Term l = is_tuple(ups) ? make_cons_cell(p, ups, T_NIL) : ups; !err; l = CDR(l)) {
+        if (is_nil(l)) break;
+        Term u = is_cons(l) ? CAR(l) : T_NIL;
+        if (!is_cons(l) || !is_tuple(u) || tuple_arity(u) != 2 || !is_small(tuple_elems(u)[0])) {
+            err = "not a valid update operation";
+            break;
+        }
+        SInt pos = small_val(tuple_elems(u)[0]);
+        if (pos < 1 || (size_t)pos > tuple_arity(nt)) err = "out of range";
+        else if ((unsigned)pos == t->keypos) err = "the position is the same as the key position";
+        else tuple_elems(nt)[pos - 1] = tuple_elems(u)[1];
+    }
+    bool ok = err || replace_obj(t, slot, nt);
+    unlock_held(&h);
+    if (err) return native_badarg_at(p, 3, err);
+    return ok ? ATOM_true : oom(p);
+}
+
+/* ======================================================================
+ * Whole-table reads: tab2list, first/next/last/prev
+ * ====================================================================== */
+
+typedef struct CopyCtx {
+    Process *p;
+    TermVec out;
+} CopyCtx;
+
+static bool visit_copy(EtsObj *o, void *ctx) {
+    CopyCtx *c = ctx;
+    vec_push(&c->out, gc_copy_term(c->p, o->term));
+    return !c->out.oom;
+}
+
+static Term tab2list(Process *p, Term tid) {
+    Held h;
+    EtsTable *t = tab_lock(p, tid, LK_READ, SCOPE_ALL, 0, &h);
+    if (!t) return T_NONE;
+    CopyCtx c = { p, { 0 } };
+    for_each(t, visit_copy, &c);
+    unlock_held(&h);
+    if (c.out.oom) {
+        free(c.out.v);
+        return oom(p);
+    }
+    return vec_list(p, &c.out);
+}
+
+Term ets_nat_tab2list(Process *p, Term *args) {
+    atoms();
+    return tab2list(p, args[0]);
+}
+
+/* The key after `key` (T_NONE: the first key), or T_NONE when key is not
+ * in a hash table; *end when there is none. Hash tables: bucket order, and
+ * last/prev are first/next, as in OTP. */
+static Term step_key(EtsTable *t, Term key, bool backward, bool *end) {
+    *end = false;
+    if (!is_hash(t)) {
+        EtsSkipNode *n = backward ? ets_skip_before(&t->skip, key, t->keypos) : ets_skip_after(&t->skip, key, t->keypos);
+        if (!n) *end = true;
+        return n ? ets_obj_key(n->obj, t->keypos) : T_NONE;
+    }
+    size_t b = 0;
+    EtsObj *o;
+    if (key == T_NONE) {
+        o = ets_hash_first_from(&t->hash, &b);
+    } else {
+        uint64_t hash = term_hash(key);
+        EtsObj **l = ets_hash_find(&t->hash, key, hash, t->keypos);
+        if (!l) return T_NONE;
+        o = *l;
+        while (o && o->hash == hash && term_eqx(ets_obj_key(o, t->keypos), key)) o = o->next;
+        b = (hash & (t->hash.nbuckets - 1)) + 1;
+        if (!o) o = ets_hash_first_from(&t->hash, &b);
+    }
+    if (!o) *end = true;
+    return o ? ets_obj_key(o, t->keypos) : T_NONE;
+}
+
+static Term first_next(Process *p, Term tid, Term key, bool backward) {
+    atoms();
+    Held h;
+    EtsTable *t = tab_lock(p, tid, LK_READ, SCOPE_ALL, 0, &h);
+    if (!t) return T_NONE;
+    bool end;
+    Term k = step_key(t, key, backward, &end);
+    Term r = end ? A.end_of_table : k == T_NONE ? T_NONE : copy_out(p, k);
+    unlock_held(&h);
+    return r == T_NONE ? native_badarg_at(p, 2, "not a key that exists in the table") : r;
+}
+
+Term ets_nat_first(Process *p, Term *args) { return first_next(p, args[0], T_NONE, false); }
+Term ets_nat_next(Process *p, Term *args) { return first_next(p, args[0], args[1], false); }
+Term ets_nat_last(Process *p, Term *args) { return first_next(p, args[0], T_NONE, true); }
+Term ets_nat_prev(Process *p, Term *args) { return first_next(p, args[0], args[1], true); }
+
+/* foldl/foldr: Enum.reduce over tab2list (natives never call guest code). */
+static Term fold(Process *p, Term *args, bool right) {
+    atoms();
+    Term list = tab2list(p, args[2]);
+    if (list == T_NONE) {
+        /* The table is the 3rd argument of fold: move the error info. */
+        return native_badarg_at(p, 3, E_NOTAB);
+    }
+    if (right) {
+        Term r = T_NIL;
+        for (Term l = list; is_cons(l); l = CDR(l)) r = make_cons_cell(p, CAR(l), r);
+        list = r;
+    }
+    Term call = make_list(p, 3, (Term[]){ list, args[1], args[0] });
+    return native_trap_apply(p, A.enum_, A.reduce, call);
+}
+
+Term ets_nat_foldl(Process *p, Term *args) { return fold(p, args, false); }
+Term ets_nat_foldr(Process *p, Term *args) { return fold(p, args, true); }
+
+/* ======================================================================
+ * Match specifications: select, match, and their count/delete forms
+ * ====================================================================== */
+
+enum { SEL_LIST, SEL_DELETE };
+
+typedef struct SelCtx {
+    Process *p;
+    EtsMs ms;
+    TermVec out;
+    long count;
+} SelCtx;
+
+static bool visit_select(EtsObj *o, void *ctx) {
+    SelCtx *c = ctx;
+    Term r;
+    if (ets_ms_run(c->p, &c->ms, o->term, &r)) vec_push(&c->out, r);
+    return !c->out.oom;
+}
+
+static bool pred_select(EtsObj *o, void *ctx) {
+    SelCtx *c = ctx;
+    Term r;
+    return ets_ms_run(c->p, &c->ms, o->term, &r) && r == ATOM_true;
+}
+
+static Term do_select(Process *p, Term tid, Term spec, int mode) {
+    atoms();
+    SelCtx c = { p, { 0 }, { 0 }, 0 };
+    Held h;
+    EtsTable *t = tab_lock(p, tid, mode == SEL_DELETE ? LK_WRITE : LK_READ, SCOPE_ALL, 0, &h);
+    if (!t) return T_NONE;
+    if (!ets_ms_check(spec, &c.ms)) {
+        unlock_held(&h);
+        return native_badarg_at(p, 2, "not a valid match specification");
+    }
+    if (mode == SEL_LIST) for_each(t, visit_select, &c);
+    else c.count = remove_if(t, pred_select, &c);
+    unlock_held(&h);
+    if (mode != SEL_LIST) return make_int(p, c.count);
+    if (c.out.oom) {
+        free(c.out.v);
+        return oom(p);
+    }
+    return vec_list(p, &c.out);
+}
+
+Term ets_nat_select(Process *p, Term *args) { return do_select(p, args[0], args[1], SEL_LIST); }
+Term ets_nat_select_delete(Process *p, Term *args) { return do_select(p, args[0], args[1], SEL_DELETE); }
+
+static bool visit_count(EtsObj *o, void *ctx) {
+    SelCtx *c = ctx;
+    Term r;
+    if (ets_ms_run(c->p, &c->ms, o->term, &r) && r == ATOM_true) c->count++;
+    return true;
+}
+
+Term ets_nat_select_count(Process *p, Term *args) {
+    atoms();
+    SelCtx c = { p, { 0 }, { 0 }, 0 };
+    Held h;
+    EtsTable *t = tab_lock(p, args[0], LK_READ, SCOPE_ALL, 0, &h);
+    if (!t) return T_NONE;
+    if (!ets_ms_check(args[1], &c.ms)) {
+        unlock_held(&h);
+        return native_badarg_at(p, 2, "not a valid match specification");
+    }
+    for_each(t, visit_count, &c);
+    unlock_held(&h);
+    return make_int(p, c.count);
+}
+
+/* [{pattern, [], [body]}] */
+static Term spec_of(Process *p, Term pattern, Term body) {
+    Term clause = make_tuple3(p, pattern, T_NIL, make_cons_cell(p, body, T_NIL));
+    return make_cons_cell(p, clause, T_NIL);
+}
+
+Term ets_nat_match(Process *p, Term *args) {
+    atoms();
+    return do_select(p, args[0], spec_of(p, args[1], atom_intern_cstr("$$")), SEL_LIST);
+}
+Term ets_nat_match_object(Process *p, Term *args) {
+    atoms();
+    return do_select(p, args[0], spec_of(p, args[1], atom_intern_cstr("$_")), SEL_LIST);
+}
+Term ets_nat_match_delete(Process *p, Term *args) {
+    atoms();
+    Term r = do_select(p, args[0], spec_of(p, args[1], ATOM_true), SEL_DELETE);
+    return r == T_NONE ? r : ATOM_true;
+}
+
+/* ======================================================================
+ * info, whereis, all, rename, give_away
+ * ====================================================================== */
+
+static Term info_item(Process *p, EtsTable *t, Term item) {
+    static const char *types[] = { "set", "ordered_set", "bag", "duplicate_bag" };
+    static const char *prot[] = { "public", "protected", "private" };
+    if (item == A.size) return make_int(p, tab_size(t));
+    if (item == A.type) return atom_intern_cstr(types[t->type]);
+    if (item == A.named_table) return t->named ? ATOM_true : ATOM_false;
+    if (item == A.keypos) return make_small(t->keypos);
+    if (item == A.protection) return atom_intern_cstr(prot[t->access]);
+    if (item == A.owner) return atomic_load_explicit(&t->owner, memory_order_relaxed);
+    if (item == A.name) return t->name;
+    if (item == A.id) return tid_term(p, t);
+    if (item == A.heir) return A.none;
+    if (item == A.node) return A.nonode;
+    if (item == A.read_concurrency) return t->read_conc ? ATOM_true : ATOM_false;
+    if (item == A.write_concurrency) return t->write_conc ? ATOM_true : ATOM_false;
+    if (item == A.compressed) return t->compressed ? ATOM_true : ATOM_false;
+    if (item == A.decentralized_counters) return ATOM_false;
+    if (item == A.memory) {
+        /* Words: the table's struct and buckets plus each object's block. */
+        size_t w = sizeof(EtsTable) / sizeof(Term) + t->hash.nbuckets;
+        if (is_hash(t))
+            for (size_t b = 0; b < t->hash.nbuckets; b++)
+                for (EtsObj *o = t->hash.buckets[b]; o; o = o->next) w += o->words + sizeof(EtsObj) / sizeof(Term);
+        else
+            for (EtsSkipNode *n = t->skip.head->next[0]; n; n = n->next[0]) w += n->obj->words + 8;
+        return make_int(p, (int64_t)w);
+    }
+    return T_NONE;
+}
+
+/* A table that does not exist gives :undefined, as in OTP. */
+static EtsTable *lock_for_info(Process *p, Term tid, Held *h) {
+    uint64_t want;
+    EtsTable *t = resolve(tid, &want);
+    if (!t) return NULL;
+    lock_range(t, 0, ETS_STRIPES, false);
+    *h = (Held){ t, 0, ETS_STRIPES };
+    if (still_it(t, tid, want)) return t;
+    unlock_held(h);
+    return NULL;
+}
+
+Term ets_nat_info1(Process *p, Term *args) {
+    atoms();
+    if (!is_atom(args[0]) && !is_ref(args[0])) return native_badarg_at(p, 1, "not a table identifier");
+    Held h;
+    EtsTable *t = lock_for_info(p, args[0], &h);
+    if (!t) return ATOM_undefined;
+    Term items[] = { A.id, A.decentralized_counters, A.read_concurrency, A.write_concurrency, A.compressed,
+                     A.memory, A.owner, A.heir, A.name, A.size, A.node, A.named_table, A.type, A.keypos,
+                     A.protection };
+    size_t n = sizeof items / sizeof items[0];
+    Term kv[sizeof items / sizeof items[0]];
+    for (size_t i = 0; i < n; i++) kv[i] = make_tuple2(p, items[i], info_item(p, t, items[i]));
+    unlock_held(&h);
+    return make_list(p, n, kv);
+}
+
+Term ets_nat_info2(Process *p, Term *args) {
+    atoms();
+    if (!is_atom(args[0]) && !is_ref(args[0])) return native_badarg_at(p, 1, "not a table identifier");
+    Held h;
+    EtsTable *t = lock_for_info(p, args[0], &h);
+    if (!t) return ATOM_undefined;
+    Term r = is_atom(args[1]) ? info_item(p, t, args[1]) : T_NONE;
+    unlock_held(&h);
+    return r == T_NONE ? native_badarg_at(p, 2, "not a valid info item") : r;
+}
+
+Term ets_nat_whereis(Process *p, Term *args) {
+    atoms();
+    if (!is_atom(args[0])) return native_badarg_at(p, 1, "not an atom");
+    Held h;
+    EtsTable *t = lock_for_info(p, args[0], &h);
+    if (!t) return ATOM_undefined;
+    Term r = make_ref_id(p, atomic_load_explicit(&t->id, memory_order_relaxed));
+    unlock_held(&h);
+    return r;
+}
+
+Term ets_nat_all(Process *p, Term *args) {
+    atoms();
+    TermVec v = { 0 };
+    size_t n = atomic_load_explicit(&pool_len, memory_order_acquire);
+    for (size_t i = 0; i < n; i++) {
+        EtsTable *t = pool_get(i);
+        pthread_rwlock_rdlock(&t->stripes[0].lock);
+        if (atomic_load_explicit(&t->id, memory_order_relaxed)) vec_push(&v, tid_term(p, t));
+        pthread_rwlock_unlock(&t->stripes[0].lock);
+    }
+    if (v.oom) {
+        free(v.v);
+        return oom(p);
+    }
+    return vec_list(p, &v);
+}
+
+/* Lock tid's whole table for a change of its description (every stripe,
+ * for writing), as its owner or, if public, anyone. */
+static EtsTable *lock_meta(Process *p, Term tid, Held *h) {
+    EtsTable *t = tab_lock(p, tid, LK_WRITE, SCOPE_ALL, 0, h);
+    if (t && h->hi - h->lo < ETS_STRIPES) {
+        lock_range(t, h->hi, ETS_STRIPES, true);
+        h->hi = ETS_STRIPES;
+    }
+    return t;
+}
+
+Term ets_nat_rename(Process *p, Term *args) {
+    atoms();
+    Term name = args[1];
+    if (!is_atom(name)) return native_badarg_at(p, 2, "not an atom");
+    Held h;
+    EtsTable *t = lock_meta(p, args[0], &h);
+    if (!t) return T_NONE;
+    if (t->named && name != t->name) {
+        pthread_mutex_lock(&reg_lock);
+        NameSlot *ns = name_slot(name, true);
+        bool ok = ns && !atomic_load_explicit(ns, memory_order_relaxed);
+        if (ok) {
+            NameSlot *os = name_slot(t->name, false);
+            /* release (both): see publish_name. */
+            atomic_store_explicit(os, NULL, memory_order_release);
+            atomic_store_explicit(ns, t, memory_order_release);
+        }
+        pthread_mutex_unlock(&reg_lock);
+        if (!ok) {
+            unlock_held(&h);
+            return native_badarg_at(p, 2, "table name already exists");
+        }
+    }
+    t->name = name;
+    unlock_held(&h);
+    return name;
+}
+
+Term ets_nat_give_away(Process *p, Term *args) {
+    atoms();
+    Term to = args[1];
+    if (!is_pid(to)) return native_badarg_at(p, 2, "not a pid");
+    Held h;
+    EtsTable *t = lock_meta(p, args[0], &h);
+    if (!t) return T_NONE;
+    const char *err = NULL;
+    if (atomic_load_explicit(&t->owner, memory_order_relaxed) != p->pid) err = "not the owner";
+    else if (to == p->pid) err = "the process is already the owner of the table";
+    else if (!runtime_active() || !runtime_lookup(to)) err = "not a living local process";
+    if (err) {
+        unlock_held(&h);
+        return native_badarg_at(p, err[0] == 'n' && err[4] == 't' ? 1 : 2, err);
+    }
+    atomic_store_explicit(&t->owner, to, memory_order_relaxed);
+    Term tid = tid_term(p, t);
+    unlock_held(&h);
+    Term msg = make_tuple(p, 4, (Term[]){ A.ets_transfer, tid, p->pid, args[2] });
+    runtime_send(p, to, msg);
+    return ATOM_true;
+}
+
+/* ======================================================================
+ * Owner exit
+ * ====================================================================== */
+
+void ets_process_exit(Process *p) {
+    /* relaxed: see live_tables. */
+    if (atomic_load_explicit(&live_tables, memory_order_relaxed) == 0) return;
+    size_t n = atomic_load_explicit(&pool_len, memory_order_acquire);
+    for (size_t i = 0; i < n; i++) {
+        EtsTable *t = pool_get(i);
+        /* relaxed: a hint, checked again with the table locked. */
+        if (atomic_load_explicit(&t->owner, memory_order_relaxed) != p->pid) continue;
+        uint64_t id = atomic_load_explicit(&t->id, memory_order_relaxed);
+        Held h;
+        if (!id || !lock_all_write(t, id, &h)) continue;
+        if (atomic_load_explicit(&t->owner, memory_order_relaxed) == p->pid) destroy_locked(t, &h);
+        else unlock_held(&h);
+    }
+}
