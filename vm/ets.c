@@ -48,6 +48,7 @@
 #include "runtime.h"
 #include "bif_data.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,8 +86,65 @@ static inline void atoms(void) { pthread_once(&atoms_once, atoms_init); }
 
 enum { ACCESS_PUBLIC, ACCESS_PROTECTED, ACCESS_PRIVATE };
 
+/* ---- the stripe lock --------------------------------------------------------
+ * A reader-writer spinlock in one word (the BEAM's ETS locks also spin
+ * first): bits 0..29 count readers, RW_PENDING says a writer waits (new
+ * readers hold back, so writers are not starved), RW_WRITER says a writer
+ * holds it. Critical sections are short and never span a yield. After a
+ * few spins a waiter calls sched_yield, so a preempted holder gets the CPU.
+ * (Not pthread_rwlock_t: whole-table operations hold 64 of them at once,
+ * beyond what ThreadSanitizer's deadlock detector can track.) */
+#define RW_WRITER 0x80000000u
+#define RW_PENDING 0x40000000u
+
+static inline void rw_pause(unsigned *spins) {
+    if (++*spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    } else {
+        sched_yield();
+    }
+}
+
+static void rw_rdlock(_Atomic uint32_t *l) {
+    unsigned spins = 0;
+    for (;;) {
+        /* relaxed: a snapshot for the CAS, which does the ordering. */
+        uint32_t v = atomic_load_explicit(l, memory_order_relaxed);
+        /* acquire: pairs with the release in rw_wrunlock (and orders the
+         * read section after the lock). */
+        if (!(v & (RW_WRITER | RW_PENDING)) &&
+            atomic_compare_exchange_weak_explicit(l, &v, v + 1, memory_order_acquire, memory_order_relaxed))
+            return;
+        rw_pause(&spins);
+    }
+}
+
+static void rw_wrlock(_Atomic uint32_t *l) {
+    unsigned spins = 0;
+    for (;;) {
+        /* relaxed: a snapshot for the CAS, which does the ordering. */
+        uint32_t v = atomic_load_explicit(l, memory_order_relaxed);
+        /* acquire: pairs with the release in rw_rdunlock and rw_wrunlock. */
+        if (!(v & ~RW_PENDING) &&
+            atomic_compare_exchange_weak_explicit(l, &v, RW_WRITER, memory_order_acquire, memory_order_relaxed))
+            return;
+        /* relaxed: only holds new readers back; orders no data. */
+        if (!(v & RW_PENDING)) atomic_fetch_or_explicit(l, RW_PENDING, memory_order_relaxed);
+        rw_pause(&spins);
+    }
+}
+
+/* release: the read section before the count drops (pairs with wrlock's
+ * acquire). */
+static inline void rw_rdunlock(_Atomic uint32_t *l) { atomic_fetch_sub_explicit(l, 1, memory_order_release); }
+/* release: the write section before the lock is seen free (pairs with the
+ * acquires above); RW_PENDING set meanwhile by another writer is kept. */
+static inline void rw_wrunlock(_Atomic uint32_t *l) { atomic_fetch_and_explicit(l, ~RW_WRITER, memory_order_release); }
+
 typedef struct EtsStripe {
-    pthread_rwlock_t lock;
+    _Atomic uint32_t lock;
     long count;             /* objects in this stripe's buckets (hash tables) */
 } __attribute__((aligned(64))) EtsStripe;
 
@@ -99,11 +157,25 @@ typedef struct EtsTable {
     bool named, read_conc, write_conc, compressed;
     int type, access;
     unsigned keypos;
+    Term heir;              /* pid, or 0: none */
+    EtsObj *heir_data;      /* a copy of the heir's gift (any term), or NULL */
     EtsHash hash;           /* set, bag, duplicate_bag */
     EtsSkip skip;           /* ordered_set */
     uint32_t index, serial;
     struct EtsTable *free_next;
 } EtsTable;
+
+/* The three fields read without the table's lock. relaxed, all of them:
+ * they are written only with all 64 stripes held for writing, so a reader
+ * holding any stripe sees them settled (the stripe lock's acquire pairs
+ * with the writer's release); an unlocked read (to pick a stripe, or in the
+ * exit scan) is a hint that is checked again under a stripe. */
+static inline uint64_t tab_id(EtsTable *t) { return atomic_load_explicit(&t->id, memory_order_relaxed); }
+static inline Term tab_owner(EtsTable *t) { return atomic_load_explicit(&t->owner, memory_order_relaxed); }
+static inline bool tab_striped(EtsTable *t) { return atomic_load_explicit(&t->striped, memory_order_relaxed); }
+static inline void set_tab_id(EtsTable *t, uint64_t v) { atomic_store_explicit(&t->id, v, memory_order_relaxed); }
+static inline void set_tab_owner(EtsTable *t, Term v) { atomic_store_explicit(&t->owner, v, memory_order_relaxed); }
+static inline void set_tab_striped(EtsTable *t, bool v) { atomic_store_explicit(&t->striped, v, memory_order_relaxed); }
 
 #define POOL_BITS 20
 #define POOL_CHUNK 1024
@@ -156,13 +228,13 @@ static EtsTable *table_alloc(void) {
         pthread_mutex_unlock(&reg_lock);
         return t;
     }
+    /* relaxed: pool_len is only written under reg_lock, which we hold. */
     size_t n = atomic_load_explicit(&pool_len, memory_order_relaxed);
     if (n >= (size_t)POOL_CHUNKS * POOL_CHUNK) goto fail;
     if (!pool_chunks[n / POOL_CHUNK] && !(pool_chunks[n / POOL_CHUNK] = calloc(POOL_CHUNK, sizeof(EtsTable *))))
         goto fail;
     if (posix_memalign((void **)&t, 64, sizeof *t)) goto fail;
     memset(t, 0, sizeof *t);
-    for (int i = 0; i < ETS_STRIPES; i++) pthread_rwlock_init(&t->stripes[i].lock, NULL);
     t->index = (uint32_t)n;
     pool_chunks[n / POOL_CHUNK][n % POOL_CHUNK] = t;
     /* release: the entry (and the struct) before the new length. */
@@ -186,6 +258,7 @@ static void table_release(EtsTable *t) {
  * ====================================================================== */
 
 #define E_NOTAB "the table identifier does not refer to an existing ETS table"
+#define E_TYPE "the table identifier refers to an ETS table of a type not supported by this operation"
 #define E_ACCESS "the table identifier refers to an ETS table with insufficient access rights"
 
 enum { LK_READ, LK_WRITE };             /* what the operation does */
@@ -194,6 +267,7 @@ enum { SCOPE_KEY, SCOPE_ALL };          /* one key's stripe, or the table */
 typedef struct Held {
     EtsTable *t;
     int lo, hi;             /* stripes [lo, hi) are locked */
+    bool write;             /* for writing (else for reading) */
 } Held;
 
 static EtsTable *resolve(Term tid, uint64_t *want) {
@@ -211,21 +285,31 @@ static EtsTable *resolve(Term tid, uint64_t *want) {
     return pool_get(id & ((1u << POOL_BITS) - 1));
 }
 
+/* Why tid names no table (OTP's wording). */
+static const char *bad_tid_message(Term tid) {
+    if (!is_atom(tid) && !is_ref(tid)) return "not an atom or a table identifier";
+    if (is_ref(tid) && !((uint64_t)boxed_ptr(tid)[1] & ETS_ID_TAG)) return "not a valid table identifier";
+    return E_NOTAB;
+}
+
 static void unlock_held(Held *h) {
-    for (int i = h->hi - 1; i >= h->lo; i--) pthread_rwlock_unlock(&h->t->stripes[i].lock);
+    for (int i = h->hi - 1; i >= h->lo; i--) {
+        if (h->write) rw_wrunlock(&h->t->stripes[i].lock);
+        else rw_rdunlock(&h->t->stripes[i].lock);
+    }
     h->hi = h->lo;
 }
 
 static void lock_range(EtsTable *t, int lo, int hi, bool write) {
     for (int i = lo; i < hi; i++) {
-        if (write) pthread_rwlock_wrlock(&t->stripes[i].lock);
-        else pthread_rwlock_rdlock(&t->stripes[i].lock);
+        if (write) rw_wrlock(&t->stripes[i].lock);
+        else rw_rdlock(&t->stripes[i].lock);
     }
 }
 
 /* Is t (locked) the table tid named? */
 static bool still_it(EtsTable *t, Term tid, uint64_t want) {
-    uint64_t id = atomic_load_explicit(&t->id, memory_order_relaxed);
+    uint64_t id = tab_id(t);
     if (!id) return false;
     return want ? id == want : (t->named && t->name == tid);
 }
@@ -237,23 +321,23 @@ static bool still_it(EtsTable *t, Term tid, uint64_t want) {
 static EtsTable *tab_lock(Process *p, Term tid, int mode, int scope, uint64_t khash, Held *h) {
     uint64_t want;
     EtsTable *t = resolve(tid, &want);
-    if (!t) return native_badarg_at(p, 1, E_NOTAB), NULL;
+    if (!t) return native_badarg_at(p, 1, bad_tid_message(tid)), NULL;
     for (;;) {
         /* relaxed: a hint, checked again under the lock (see the banner). */
-        bool striped = atomic_load_explicit(&t->striped, memory_order_relaxed);
+        bool striped = tab_striped(t);
         int lo = 0, hi = 1;
         if (striped && scope == SCOPE_ALL) hi = ETS_STRIPES;
         else if (striped) lo = (int)(khash % ETS_STRIPES), hi = lo + 1;
         lock_range(t, lo, hi, mode == LK_WRITE);
-        *h = (Held){ t, lo, hi };
-        if (atomic_load_explicit(&t->striped, memory_order_relaxed) == striped) break;
+        *h = (Held){ t, lo, hi, mode == LK_WRITE };
+        if (tab_striped(t) == striped) break;
         unlock_held(h);
     }
     if (!still_it(t, tid, want)) {
         unlock_held(h);
         return native_badarg_at(p, 1, E_NOTAB), NULL;
     }
-    Term owner = atomic_load_explicit(&t->owner, memory_order_relaxed);
+    Term owner = tab_owner(t);
     bool ok = owner == p->pid || t->access == ACCESS_PUBLIC || (mode == LK_READ && t->access == ACCESS_PROTECTED);
     if (!ok) {
         unlock_held(h);
@@ -266,14 +350,14 @@ static EtsTable *tab_lock(Process *p, Term tid, int mode, int scope, uint64_t kh
  * operation released its stripe). */
 static bool lock_all_write(EtsTable *t, uint64_t want, Held *h) {
     lock_range(t, 0, ETS_STRIPES, true);
-    *h = (Held){ t, 0, ETS_STRIPES };
-    if (atomic_load_explicit(&t->id, memory_order_relaxed) == want) return true;
+    *h = (Held){ t, 0, ETS_STRIPES, true };
+    if (tab_id(t) == want) return true;
     unlock_held(h);
     return false;
 }
 
 static Term tid_term(Process *p, EtsTable *t) {
-    return t->named ? t->name : make_ref_id(p, atomic_load_explicit(&t->id, memory_order_relaxed));
+    return t->named ? t->name : make_ref_id(p, tab_id(t));
 }
 
 /* ======================================================================
@@ -283,7 +367,7 @@ static Term tid_term(Process *p, EtsTable *t) {
 static inline bool is_hash(const EtsTable *t) { return t->type != ETS_ORDERED_SET; }
 static inline uint64_t key_hash(const EtsTable *t, Term key) { return is_hash(t) ? term_hash(key) : 0; }
 static inline EtsStripe *stripe_of(EtsTable *t, uint64_t hash) {
-    return &t->stripes[atomic_load_explicit(&t->striped, memory_order_relaxed) ? hash % ETS_STRIPES : 0];
+    return &t->stripes[tab_striped(t) ? hash % ETS_STRIPES : 0];
 }
 
 /* Objects in t; needs every stripe in use. */
@@ -300,7 +384,8 @@ static int store(EtsTable *t, EtsObj *o) {
         int r = ets_skip_insert(&t->skip, o, t->keypos);
         return r < 0 ? -1 : 0;
     }
-    stripe_of(t, o->hash)->count += ets_hash_insert(&t->hash, o, t->type, t->keypos);
+    EtsStripe *st = stripe_of(t, o->hash);    /* before: a bag may free o */
+    st->count += ets_hash_insert(&t->hash, o, t->type, t->keypos);
     return 0;
 }
 
@@ -308,7 +393,7 @@ static int store(EtsTable *t, EtsObj *o) {
  * the stripe held by the caller; the resize itself takes every stripe). */
 static bool wants_growth(EtsTable *t, uint64_t hash) {
     if (!is_hash(t)) return false;
-    size_t per = atomic_load_explicit(&t->striped, memory_order_relaxed) ? t->hash.nbuckets / ETS_STRIPES : t->hash.nbuckets;
+    size_t per = tab_striped(t) ? t->hash.nbuckets / ETS_STRIPES : t->hash.nbuckets;
     return (size_t)stripe_of(t, hash)->count > 2 * per;
 }
 
@@ -322,8 +407,7 @@ static void grow(EtsTable *t, uint64_t want) {
 /* Delete every object; needs the whole table for writing. */
 static void clear_objects(EtsTable *t) {
     if (!is_hash(t)) {
-        ets_skip_clear(&t->skip);
-        ets_skip_init(&t->skip);
+        ets_skip_empty(&t->skip);
         return;
     }
     for (size_t i = 0; i < t->hash.nbuckets; i++) {
@@ -337,9 +421,22 @@ static void clear_objects(EtsTable *t) {
 }
 
 /* Visit every object in table order (ordered_set: key order; hash tables:
- * bucket order). fn returns false to stop. */
+ * bucket order), or with key != T_NONE only the objects with that key. fn
+ * returns false to stop. */
 typedef bool (*Visit)(EtsObj *o, void *ctx);
-static void for_each(EtsTable *t, Visit fn, void *ctx) {
+static void for_each(EtsTable *t, Term key, Visit fn, void *ctx) {
+    if (key != T_NONE && !is_hash(t)) {
+        EtsSkipNode *n = ets_skip_find(&t->skip, key, t->keypos);
+        if (n) fn(n->obj, ctx);
+        return;
+    }
+    if (key != T_NONE) {
+        uint64_t hash = term_hash(key);
+        EtsObj **l = ets_hash_find(&t->hash, key, hash, t->keypos);
+        for (EtsObj *o = l ? *l : NULL; o && o->hash == hash && term_eqx(ets_obj_key(o, t->keypos), key); o = o->next)
+            if (!fn(o, ctx)) return;
+        return;
+    }
     if (!is_hash(t)) {
         for (EtsSkipNode *n = t->skip.head->next[0]; n; n = n->next[0])
             if (!fn(n->obj, ctx)) return;
@@ -353,8 +450,28 @@ static void for_each(EtsTable *t, Visit fn, void *ctx) {
 /* Remove the objects for which pred holds; returns how many. Needs the
  * whole table for writing. */
 typedef bool (*Pred)(EtsObj *o, void *ctx);
-static long remove_if(EtsTable *t, Pred pred, void *ctx) {
+static long remove_if(EtsTable *t, Term key, Pred pred, void *ctx) {
     long n = 0;
+    if (key != T_NONE && !is_hash(t)) {
+        EtsSkipNode *x = ets_skip_find(&t->skip, key, t->keypos);
+        return x && pred(x->obj, ctx) ? ets_skip_delete(&t->skip, key, t->keypos) : 0;
+    }
+    if (key != T_NONE) {
+        uint64_t hash = term_hash(key);
+        EtsObj **l = ets_hash_find(&t->hash, key, hash, t->keypos);
+        while (l && *l && (*l)->hash == hash && term_eqx(ets_obj_key(*l, t->keypos), key)) {
+            EtsObj *o = *l;
+            if (!pred(o, ctx)) {
+                l = &o->next;
+                continue;
+            }
+            *l = o->next;
+            stripe_of(t, hash)->count--;
+            ets_obj_free(o);
+            n++;
+        }
+        return n;
+    }
     if (!is_hash(t)) {
         for (EtsSkipNode *x = t->skip.head->next[0], *nx; x; x = nx) {
             nx = x->next[0];
@@ -381,16 +498,19 @@ static long remove_if(EtsTable *t, Pred pred, void *ctx) {
 /* Free a table's contents and return the struct to the free list. Needs
  * every stripe for writing, which it releases. */
 static void destroy_locked(EtsTable *t, Held *h) {
-    atomic_store_explicit(&t->id, 0, memory_order_relaxed);
-    atomic_store_explicit(&t->owner, 0, memory_order_relaxed);
+    set_tab_id(t, 0);
+    set_tab_owner(t, 0);
     if (t->named) {
         pthread_mutex_lock(&reg_lock);
         NameSlot *s = name_slot(t->name, false);
-        /* release: orders nothing the reader needs (it re-checks under the
-         * table lock); kept symmetric with publish_name. */
+        /* relaxed load: slots are only written under reg_lock, held here.
+         * release store: orders nothing the reader needs (it re-checks
+         * under the table lock); kept symmetric with publish_name. */
         if (s && atomic_load_explicit(s, memory_order_relaxed) == t) atomic_store_explicit(s, NULL, memory_order_release);
         pthread_mutex_unlock(&reg_lock);
     }
+    ets_obj_free(t->heir_data);
+    t->heir_data = NULL, t->heir = 0;
     if (is_hash(t)) {
         clear_objects(t);
         free(t->hash.buckets);
@@ -466,6 +586,7 @@ typedef struct Opts {
     int type, access;
     unsigned keypos;
     bool named, read_conc, write_conc, compressed;
+    Term heir, heir_data;   /* heir 0: none */
 } Opts;
 
 static bool is_bool(Term t) { return t == ATOM_true || t == ATOM_false; }
@@ -486,10 +607,10 @@ static bool parse_opt(Term o, Opts *op) {
         else if (k == A.read_concurrency && is_bool(v)) op->read_conc = v == ATOM_true;
         else if (k == A.write_concurrency && (is_bool(v) || v == A.auto_)) op->write_conc = v != ATOM_false;
         else if (k == A.decentralized_counters && is_bool(v)) ;
-        else if (k == A.heir && v == A.none) ;
+        else if (k == A.heir && v == A.none) op->heir = 0;
         else return false;
     } else if (is_tuple(o) && tuple_arity(o) == 3 && tuple_elems(o)[0] == A.heir && is_pid(tuple_elems(o)[1])) {
-        ; /* heir: accepted, not implemented (docs/architecture.md, ETS) */
+        op->heir = tuple_elems(o)[1], op->heir_data = tuple_elems(o)[2];
     } else {
         return false;
     }
@@ -499,6 +620,7 @@ static bool parse_opt(Term o, Opts *op) {
 static bool publish_name(EtsTable *t) {
     pthread_mutex_lock(&reg_lock);
     NameSlot *s = name_slot(t->name, true);
+    /* relaxed: slots are only written under reg_lock, which we hold. */
     bool ok = s && !atomic_load_explicit(s, memory_order_relaxed);
     /* release: the table's fields before its pointer (readers re-check them
      * under its lock regardless). */
@@ -511,32 +633,40 @@ Term ets_nat_new(Process *p, Term *args) {
     atoms();
     Term name = args[0];
     if (!is_atom(name)) return native_badarg_at(p, 1, "not an atom");
-    Opts op = { ETS_SET, ACCESS_PROTECTED, 1, false, false, false, false };
+    Opts op = { ETS_SET, ACCESS_PROTECTED, 1, false, false, false, false, 0, T_NIL };
     Term l = args[1];
     for (; is_cons(l); l = CDR(l))
         if (!parse_opt(CAR(l), &op)) break;
-    if (!is_nil(l)) return native_badarg_at(p, 2, "invalid options");
+    if (!is_nil(l)) return native_badarg_at(p, 2, is_list(args[1]) ? "invalid options" : "not a list");
+    EtsObj *gift = NULL;
+    if (op.heir == p->pid) op.heir = 0;        /* OTP: the owner is no heir */
+    if (op.heir && !(gift = ets_obj_new(op.heir_data, 0))) return oom(p);
     EtsTable *t = table_alloc();
-    if (!t) return oom(p);
+    if (!t) {
+        ets_obj_free(gift);
+        return oom(p);
+    }
     Held h;
     lock_range(t, 0, ETS_STRIPES, true);
-    h = (Held){ t, 0, ETS_STRIPES };
+    h = (Held){ t, 0, ETS_STRIPES, true };
     bool striped = op.write_conc && op.type != ETS_ORDERED_SET;
     bool mem = op.type == ETS_ORDERED_SET ? ets_skip_init(&t->skip) : ets_hash_init(&t->hash, ETS_STRIPES);
     if (!mem) {
         unlock_held(&h);
         table_release(t);
+        ets_obj_free(gift);
         return oom(p);
     }
+    t->heir = op.heir, t->heir_data = gift;
     for (int i = 0; i < ETS_STRIPES; i++) t->stripes[i].count = 0;
     t->name = name, t->named = op.named, t->type = op.type, t->access = op.access;
     t->keypos = op.keypos, t->read_conc = op.read_conc, t->write_conc = op.write_conc;
     t->compressed = op.compressed;
     t->serial++;
     uint64_t id = ETS_ID_TAG | ((uint64_t)(t->serial & 0xFFFFFFFFu) << POOL_BITS) | t->index;
-    atomic_store_explicit(&t->striped, striped, memory_order_relaxed);
-    atomic_store_explicit(&t->owner, p->pid, memory_order_relaxed);
-    atomic_store_explicit(&t->id, id, memory_order_relaxed);
+    set_tab_striped(t, striped);
+    set_tab_owner(t, p->pid);
+    set_tab_id(t, id);
     /* relaxed: see live_tables. */
     atomic_fetch_add_explicit(&live_tables, 1, memory_order_relaxed);
     if (op.named && !publish_name(t)) {
@@ -586,7 +716,8 @@ static EtsObj **copy_objects(Process *p, Term what, size_t n, unsigned keypos, i
         Term o = is_tuple(what) ? what : CAR(l);
         if (!is_tuple(what)) l = CDR(l);
         objs[i] = NULL;
-        if (!is_tuple(o) || tuple_arity(o) < keypos) native_badarg_at(p, 2, object_error(o));
+        if (!is_tuple(o) || tuple_arity(o) < keypos)
+            native_badarg_at(p, 2, is_tuple(what) ? object_error(o) : "not a non-empty tuple or a list of non-empty tuples");
         else if (!(objs[i] = ets_obj_new(o, type == ETS_ORDERED_SET ? 0 : term_hash(tuple_elems(o)[keypos - 1])))) oom(p);
         if (!objs[i]) {
             free_objs(objs, 0, i, one);
@@ -604,7 +735,7 @@ static Term do_insert(Process *p, Term *args, bool only_new) {
     atoms();
     Term what = args[1];
     long n = is_tuple(what) ? 1 : bif_list_length(what);
-    if (n < 0) return native_badarg_at(p, 2, "not a tuple");
+    if (n < 0) return native_badarg_at(p, 2, is_cons(what) ? "not a non-empty tuple or a list of non-empty tuples" : "not a tuple");
     Held h;
     EtsTable *t = tab_lock(p, args[0], LK_READ, SCOPE_KEY, 0, &h);
     if (!t) return T_NONE;
@@ -640,7 +771,7 @@ static Term do_insert(Process *p, Term *args, bool only_new) {
         }
         grow_it |= wants_growth(t, hh);
     }
-    uint64_t want = atomic_load_explicit(&t->id, memory_order_relaxed);
+    uint64_t want = tab_id(t);
     unlock_held(&h);
     if (grow_it) grow(t, want);
     if (objs != one) free(objs);
@@ -687,18 +818,19 @@ Term ets_nat_member(Process *p, Term *args) {
 
 Term ets_nat_lookup_element(Process *p, Term *args) {
     atoms();
-    if (!is_small(args[2]) || small_val(args[2]) < 1) return native_badarg_at(p, 3, "not a valid position");
+    if (!is_small(args[2]) || small_val(args[2]) < 1) return native_badarg_at(p, 3, "out of range");
     size_t pos = (size_t)small_val(args[2]);
     uint64_t hash;
     Held h;
     EtsTable *t = lock_key(p, args[0], args[1], LK_READ, &hash, &h);
     if (!t) return T_NONE;
     Term objs = copy_run(p, t, args[1], hash);
+    bool set = t->type == ETS_SET || t->type == ETS_ORDERED_SET;
     unlock_held(&h);
     if (is_nil(objs)) return native_badarg_at(p, 2, "not a key that exists in the table");
     for (Term l = objs; is_cons(l); l = CDR(l))
         if (tuple_arity(CAR(l)) < pos) return native_badarg_at(p, 3, "position is greater than the size of the object");
-    if (t->type == ETS_SET || t->type == ETS_ORDERED_SET) return tuple_elems(CAR(objs))[pos - 1];
+    if (set) return tuple_elems(CAR(objs))[pos - 1];
     for (Term l = objs; is_cons(l); l = CDR(l)) CAR(l) = tuple_elems(CAR(l))[pos - 1];
     return objs;
 }
@@ -832,14 +964,14 @@ static Term update_counter(Process *p, Term *args, Term dflt) {
     const char *err = NULL;
     unsigned argno = 3;
     if (t->type == ETS_BAG || t->type == ETS_DUPLICATE_BAG) {
-        err = "the table type is not a set", argno = 1;
+        err = E_TYPE, argno = 1;
         goto fail;
     }
     EtsSkipNode *node = NULL;
     EtsObj **slot = find_for_update(t, key, hash, &node);
     if (!slot) {
         if (dflt == T_NONE || !is_tuple(dflt) || tuple_arity(dflt) < t->keypos) {
-            err = dflt == T_NONE ? "not a key that exists in the table" : "not a valid default object";
+            err = dflt == T_NONE ? "not a key that exists in the table" : "not a tuple";
             argno = dflt == T_NONE ? 2 : 4;
             goto fail;
         }
@@ -874,7 +1006,7 @@ static Term update_counter(Process *p, Term *args, Term dflt) {
         if (!parse_counter_op(op, t->keypos, &cs[i]) || cs[i].pos > arity || cs[i].pos == t->keypos ||
             !is_integer(tuple_elems(obj)[cs[i].pos - 1])) {
             err = !parse_counter_op(op, t->keypos, &cs[i]) ? "not a valid update operation"
-                : cs[i].pos > arity ? "the position is greater than the size of the object"
+                : cs[i].pos > arity ? "the position in the update operation is out of range"
                 : cs[i].pos == t->keypos ? "the position is the same as the key position"
                 : "the value in the given position, in the object, is not an integer";
             if (cs != one) free(cs);
@@ -932,7 +1064,7 @@ Term ets_nat_update_element(Process *p, Term *args) {
     if (!t) return T_NONE;
     if (t->type == ETS_BAG || t->type == ETS_DUPLICATE_BAG) {
         unlock_held(&h);
-        return native_badarg_at(p, 1, "the table type is not a set");
+        return native_badarg_at(p, 1, E_TYPE);
     }
     EtsSkipNode *node = NULL;
     EtsObj **slot = find_for_update(t, key, hash, &node);
@@ -981,7 +1113,7 @@ static Term tab2list(Process *p, Term tid) {
     EtsTable *t = tab_lock(p, tid, LK_READ, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
     CopyCtx c = { p, { 0 } };
-    for_each(t, visit_copy, &c);
+    for_each(t, T_NONE, visit_copy, &c);
     unlock_held(&h);
     if (c.out.oom) {
         free(c.out.v);
@@ -1095,8 +1227,9 @@ static Term do_select(Process *p, Term tid, Term spec, int mode) {
         unlock_held(&h);
         return native_badarg_at(p, 2, "not a valid match specification");
     }
-    if (mode == SEL_LIST) for_each(t, visit_select, &c);
-    else c.count = remove_if(t, pred_select, &c);
+    Term key = ets_ms_bound_key(&c.ms, t->keypos);
+    if (mode == SEL_LIST) for_each(t, key, visit_select, &c);
+    else c.count = remove_if(t, key, pred_select, &c);
     unlock_held(&h);
     if (mode != SEL_LIST) return make_int(p, c.count);
     if (c.out.oom) {
@@ -1126,7 +1259,7 @@ Term ets_nat_select_count(Process *p, Term *args) {
         unlock_held(&h);
         return native_badarg_at(p, 2, "not a valid match specification");
     }
-    for_each(t, visit_count, &c);
+    for_each(t, ets_ms_bound_key(&c.ms, t->keypos), visit_count, &c);
     unlock_held(&h);
     return make_int(p, c.count);
 }
@@ -1163,10 +1296,10 @@ static Term info_item(Process *p, EtsTable *t, Term item) {
     if (item == A.named_table) return t->named ? ATOM_true : ATOM_false;
     if (item == A.keypos) return make_small(t->keypos);
     if (item == A.protection) return atom_intern_cstr(prot[t->access]);
-    if (item == A.owner) return atomic_load_explicit(&t->owner, memory_order_relaxed);
+    if (item == A.owner) return tab_owner(t);
     if (item == A.name) return t->name;
-    if (item == A.id) return tid_term(p, t);
-    if (item == A.heir) return A.none;
+    if (item == A.id) return make_ref_id(p, tab_id(t));
+    if (item == A.heir) return t->heir ? t->heir : A.none;
     if (item == A.node) return A.nonode;
     if (item == A.read_concurrency) return t->read_conc ? ATOM_true : ATOM_false;
     if (item == A.write_concurrency) return t->write_conc ? ATOM_true : ATOM_false;
@@ -1191,7 +1324,7 @@ static EtsTable *lock_for_info(Process *p, Term tid, Held *h) {
     EtsTable *t = resolve(tid, &want);
     if (!t) return NULL;
     lock_range(t, 0, ETS_STRIPES, false);
-    *h = (Held){ t, 0, ETS_STRIPES };
+    *h = (Held){ t, 0, ETS_STRIPES, false };
     if (still_it(t, tid, want)) return t;
     unlock_held(h);
     return NULL;
@@ -1199,7 +1332,7 @@ static EtsTable *lock_for_info(Process *p, Term tid, Held *h) {
 
 Term ets_nat_info1(Process *p, Term *args) {
     atoms();
-    if (!is_atom(args[0]) && !is_ref(args[0])) return native_badarg_at(p, 1, "not a table identifier");
+    if (!is_atom(args[0]) && !is_ref(args[0])) return native_badarg_at(p, 1, "not an atom or a table identifier");
     Held h;
     EtsTable *t = lock_for_info(p, args[0], &h);
     if (!t) return ATOM_undefined;
@@ -1215,7 +1348,7 @@ Term ets_nat_info1(Process *p, Term *args) {
 
 Term ets_nat_info2(Process *p, Term *args) {
     atoms();
-    if (!is_atom(args[0]) && !is_ref(args[0])) return native_badarg_at(p, 1, "not a table identifier");
+    if (!is_atom(args[0]) && !is_ref(args[0])) return native_badarg_at(p, 1, "not an atom or a table identifier");
     Held h;
     EtsTable *t = lock_for_info(p, args[0], &h);
     if (!t) return ATOM_undefined;
@@ -1230,7 +1363,7 @@ Term ets_nat_whereis(Process *p, Term *args) {
     Held h;
     EtsTable *t = lock_for_info(p, args[0], &h);
     if (!t) return ATOM_undefined;
-    Term r = make_ref_id(p, atomic_load_explicit(&t->id, memory_order_relaxed));
+    Term r = make_ref_id(p, tab_id(t));
     unlock_held(&h);
     return r;
 }
@@ -1238,12 +1371,13 @@ Term ets_nat_whereis(Process *p, Term *args) {
 Term ets_nat_all(Process *p, Term *args) {
     atoms();
     TermVec v = { 0 };
+    /* acquire: pairs with table_alloc's release (slots below n are set). */
     size_t n = atomic_load_explicit(&pool_len, memory_order_acquire);
     for (size_t i = 0; i < n; i++) {
         EtsTable *t = pool_get(i);
-        pthread_rwlock_rdlock(&t->stripes[0].lock);
-        if (atomic_load_explicit(&t->id, memory_order_relaxed)) vec_push(&v, tid_term(p, t));
-        pthread_rwlock_unlock(&t->stripes[0].lock);
+        rw_rdlock(&t->stripes[0].lock);
+        if (tab_id(t)) vec_push(&v, tid_term(p, t));
+        rw_rdunlock(&t->stripes[0].lock);
     }
     if (v.oom) {
         free(v.v);
@@ -1266,13 +1400,14 @@ static EtsTable *lock_meta(Process *p, Term tid, Held *h) {
 Term ets_nat_rename(Process *p, Term *args) {
     atoms();
     Term name = args[1];
-    if (!is_atom(name)) return native_badarg_at(p, 2, "not an atom");
+    if (!is_atom(name)) return native_badarg_at(p, 2, "invalid table name (must be an atom)");
     Held h;
     EtsTable *t = lock_meta(p, args[0], &h);
     if (!t) return T_NONE;
     if (t->named && name != t->name) {
         pthread_mutex_lock(&reg_lock);
         NameSlot *ns = name_slot(name, true);
+        /* relaxed: slots are only written under reg_lock, which we hold. */
         bool ok = ns && !atomic_load_explicit(ns, memory_order_relaxed);
         if (ok) {
             NameSlot *os = name_slot(t->name, false);
@@ -1287,8 +1422,9 @@ Term ets_nat_rename(Process *p, Term *args) {
         }
     }
     t->name = name;
+    Term r = tid_term(p, t);            /* the name, or the reference */
     unlock_held(&h);
-    return name;
+    return r;
 }
 
 Term ets_nat_give_away(Process *p, Term *args) {
@@ -1299,14 +1435,14 @@ Term ets_nat_give_away(Process *p, Term *args) {
     EtsTable *t = lock_meta(p, args[0], &h);
     if (!t) return T_NONE;
     const char *err = NULL;
-    if (atomic_load_explicit(&t->owner, memory_order_relaxed) != p->pid) err = "not the owner";
+    if (tab_owner(t) != p->pid) err = "the current process is not the owner";
     else if (to == p->pid) err = "the process is already the owner of the table";
-    else if (!runtime_active() || !runtime_lookup(to)) err = "not a living local process";
+    else if (!runtime_active() || !runtime_lookup(to)) err = "the pid refers to a terminated process";
     if (err) {
         unlock_held(&h);
-        return native_badarg_at(p, err[0] == 'n' && err[4] == 't' ? 1 : 2, err);
+        return native_badarg_at(p, 2, err);
     }
-    atomic_store_explicit(&t->owner, to, memory_order_relaxed);
+    set_tab_owner(t, to);
     Term tid = tid_term(p, t);
     unlock_held(&h);
     Term msg = make_tuple(p, 4, (Term[]){ A.ets_transfer, tid, p->pid, args[2] });
@@ -1318,18 +1454,34 @@ Term ets_nat_give_away(Process *p, Term *args) {
  * Owner exit
  * ====================================================================== */
 
+/* The owner p of t (locked for writing) exits: a living heir other than p
+ * takes t over and is sent {'ETS-TRANSFER', tab, p, gift}; it stays the
+ * heir too (as in OTP), so its own death deletes t. Returns false (t still locked) when there is no such heir. */
+static bool inherit(Process *p, EtsTable *t, Held *h) {
+    Term heir = t->heir;
+    if (!heir || heir == p->pid || !runtime_active() || !runtime_lookup(heir)) return false;
+    atoms();
+    set_tab_owner(t, heir);
+    Term tid = tid_term(p, t);
+    Term gift = gc_copy_term(p, t->heir_data->term);
+    unlock_held(h);
+    runtime_send(p, heir, make_tuple(p, 4, (Term[]){ A.ets_transfer, tid, p->pid, gift }));
+    return true;
+}
+
 void ets_process_exit(Process *p) {
     /* relaxed: see live_tables. */
     if (atomic_load_explicit(&live_tables, memory_order_relaxed) == 0) return;
+    /* acquire: pairs with table_alloc's release (slots below n are set). */
     size_t n = atomic_load_explicit(&pool_len, memory_order_acquire);
     for (size_t i = 0; i < n; i++) {
         EtsTable *t = pool_get(i);
         /* relaxed: a hint, checked again with the table locked. */
-        if (atomic_load_explicit(&t->owner, memory_order_relaxed) != p->pid) continue;
-        uint64_t id = atomic_load_explicit(&t->id, memory_order_relaxed);
+        if (tab_owner(t) != p->pid) continue;
+        uint64_t id = tab_id(t);
         Held h;
         if (!id || !lock_all_write(t, id, &h)) continue;
-        if (atomic_load_explicit(&t->owner, memory_order_relaxed) == p->pid) destroy_locked(t, &h);
-        else unlock_held(&h);
+        if (tab_owner(t) != p->pid) unlock_held(&h);
+        else if (!inherit(p, t, &h)) destroy_locked(t, &h);
     }
 }

@@ -99,6 +99,9 @@ typedef struct EtsSkip {
 } EtsSkip;
 
 bool ets_skip_init(EtsSkip *s);
+/* Free every node and object: ets_skip_empty keeps the (empty) list,
+ * ets_skip_clear frees its head too. */
+void ets_skip_empty(EtsSkip *s);
 void ets_skip_clear(EtsSkip *s);
 /* The node with key (term_compare == 0), or NULL. */
 EtsSkipNode *ets_skip_find(const EtsSkip *s, Term key, unsigned keypos);
@@ -130,6 +133,11 @@ bool ets_ms_check(Term spec, EtsMs *ms);
  * guards held, 0 when none did. A body that fails gives the atom 'EXIT',
  * as in OTP. */
 int ets_ms_run(Process *p, const EtsMs *ms, Term obj, Term *result);
+
+/* The key that every clause's head fixes (a term without variables at
+ * keypos of a tuple head), or T_NONE: such a spec only needs the objects
+ * with that key. */
+Term ets_ms_bound_key(const EtsMs *ms, unsigned keypos);
 
 /* ---- the runtime hook (ets.c) -------------------------------------------- */
 /* p is exiting: delete the tables it owns. Cheap when no table exists. */

@@ -222,6 +222,45 @@ bool ets_ms_check(Term spec, EtsMs *ms) {
     return true;
 }
 
+/* Does t contain no variable (nor :_)? */
+static bool ground(Term t) {
+    for (;;) {
+        if (is_atom(t)) return var_of(t) == V_NONE;
+        if (is_cons(t)) {
+            if (!ground(CAR(t))) return false;
+            t = CDR(t);
+            continue;
+        }
+        if (is_tuple(t)) {
+            for (size_t i = 0; i < tuple_arity(t); i++)
+                if (!ground(tuple_elems(t)[i])) return false;
+            return true;
+        }
+        if (is_map(t)) {
+            MapIter it;
+            Term k, v;
+            bool ok = true;
+            map_iter_init_unordered(&it, t);
+            while (ok && map_iter_next(&it, &k, &v)) ok = ground(v);
+            map_iter_done(&it);
+            return ok;
+        }
+        return true;
+    }
+}
+
+Term ets_ms_bound_key(const EtsMs *ms, unsigned keypos) {
+    Term key = T_NONE;
+    for (Term l = ms->spec; is_cons(l); l = CDR(l)) {
+        Term head = tuple_elems(CAR(l))[0];
+        if (!is_tuple(head) || tuple_arity(head) < keypos) return T_NONE;
+        Term k = tuple_elems(head)[keypos - 1];
+        if (!ground(k) || (key != T_NONE && !term_eqx(k, key))) return T_NONE;
+        key = k;
+    }
+    return key;
+}
+
 /* ======================================================================
  * Matching
  * ====================================================================== */

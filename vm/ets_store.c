@@ -6,6 +6,7 @@
 #include "gc.h"
 #include "heap.h"
 #include <stdlib.h>
+#include <string.h>
 
 /* ======================================================================
  * Objects
@@ -55,8 +56,16 @@ static inline EtsObj **bucket_of(const EtsHash *h, uint64_t hash) {
     return &h->buckets[hash & (h->nbuckets - 1)];
 }
 
+/* ===, with the common case inline: two different immediates (small
+ * integers, atoms, pids) are never equal. */
+static inline bool key_eq(Term a, Term b) {
+    if (a == b) return true;
+    if (!is_boxed(a) && !is_cons(a)) return false;
+    return term_eqx(a, b);
+}
+
 static inline bool same_key(const EtsObj *o, Term key, uint64_t hash, unsigned keypos) {
-    return o->hash == hash && term_eqx(ets_obj_key(o, keypos), key);
+    return o->hash == hash && key_eq(ets_obj_key(o, keypos), key);
 }
 
 EtsObj **ets_hash_find(EtsHash *h, Term key, uint64_t hash, unsigned keypos) {
@@ -176,16 +185,22 @@ bool ets_skip_init(EtsSkip *s) {
     return s->head != NULL;
 }
 
-void ets_skip_clear(EtsSkip *s) {
+void ets_skip_empty(EtsSkip *s) {
     if (!s->head) return;
     for (EtsSkipNode *n = s->head->next[0], *nx; n; n = nx) {
         nx = n->next[0];
         ets_obj_free(n->obj);
         free(n);
     }
+    memset(s->head->next, 0, ETS_SKIP_MAX * sizeof(EtsSkipNode *));
+    s->level = 1;
+    s->count = 0;
+}
+
+void ets_skip_clear(EtsSkip *s) {
+    ets_skip_empty(s);
     free(s->head);
     s->head = NULL;
-    s->count = 0;
 }
 
 static inline int cmp_key(const EtsSkipNode *n, Term key, unsigned keypos) {

@@ -1,6 +1,7 @@
 /* main.c — the `act` command line.
  *
  *   act FILE.act [ARGS...]     compile FILE, run its top-level code
+ *   act --app MOD FILE.act     the same, after starting the application MOD
  *   act -e EXPR [ARGS...]      the same for the text EXPR (file name "nofile")
  *   act disasm FILE.act        print the bytecode of every module of FILE
  *   act --help | --version
@@ -27,6 +28,7 @@
 #include "compiler.h"
 #include "gc.h"
 #include "runtime.h"
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -50,6 +52,10 @@ static const char usage[] =
     "  --schedulers N    number of scheduler threads (default: online cores)\n"
     "  --no-halt         keep running after the top-level code returns, until\n"
     "                    System.halt/1\n"
+    "  --app MOD         start the application MOD (a module with start/2) as\n"
+    "                    a permanent application, then run the top-level code\n"
+    "                    and keep running until System.halt/1 or until the\n"
+    "                    application stops (status 1)\n"
     "  --deterministic   one scheduler, a reproducible interleaving chosen by\n"
     "                    --seed N (default 1), timers on a virtual clock\n"
     "  --seed N          the seed of --deterministic\n"
@@ -187,6 +193,32 @@ static void compile_or_exit(const char *file, const char *src, size_t len, Compi
     }
 }
 
+/* ---- --app -----------------------------------------------------------------
+ * `act --app MOD FILE.act` runs act_app_main.main/0 in the main process
+ * instead of the script: Application.__app_main__(MOD, script module or nil)
+ * (stdlib/application.act) starts MOD as a permanent application, runs the
+ * top-level code, and sleeps; the application controller halts the VM when
+ * the application stops. The entry module is compiled from source here, so
+ * MOD must be an alias (Foo.Bar) or an atom name (:foo). */
+static bool app_name_ok(const char *m) {
+    if (!*m) return false;
+    for (const char *c = m + (*m == ':'); *c; c++)
+        if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '.' || *c == '@')) return false;
+    return true;
+}
+
+static Module *compile_app_main(const char *app, bool has_script) {
+    char src[512];
+    snprintf(src, sizeof src,
+             "defmodule :act_app_main do\n  def main, do: Application.__app_main__(%s, %s)\nend\n", app,
+             has_script ? ":act_script" : "nil");
+    CompileResult res = { 0 };
+    compile_or_exit("--app", src, strlen(src), &res);
+    Module *m = res.modules[0];
+    free(res.modules);
+    return m;
+}
+
 /* ---- exit ----------------------------------------------------------------
  * Everything the VM allocated is freed before main returns, so that
  * LeakSanitizer reports only real leaks (it costs well under a millisecond:
@@ -202,7 +234,7 @@ static void vm_shutdown(void) {
 /* ---- entry --------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
-    const char *expr = NULL, *file = NULL;
+    const char *expr = NULL, *file = NULL, *app = NULL;
     bool disasm = false;
     RuntimeConfig rcfg = { .schedulers = 0, .seed = 1 };
     int i = 1;
@@ -232,6 +264,12 @@ int main(int argc, char **argv) {
             rcfg.schedulers = atoi(argv[++i]);
         } else if (!strcmp(a, "--no-halt")) {
             rcfg.no_halt = true;
+        } else if (!strcmp(a, "--app")) {
+            if (i + 1 >= argc || strlen(argv[i + 1]) > 200 || !app_name_ok(argv[i + 1])) {
+                fputs("act: --app needs a module name (Foo.Bar or :foo)\n", stderr);
+                return 2;
+            }
+            app = argv[++i];
         } else if (!strcmp(a, "--deterministic")) {
             rcfg.deterministic = true;
         } else if (!strcmp(a, "--seed")) {
@@ -292,8 +330,14 @@ int main(int argc, char **argv) {
     for (size_t k = 0; k < res.nmodules; k++) module_register(res.modules[k]);
     free(res.modules);
     int status = 0;
-    if (res.script) {
-        module_register(res.script);
+    if (res.script) module_register(res.script);
+    if (app) {
+        Module *entry = compile_app_main(app, res.script != NULL);
+        module_register(entry);
+        runtime_init(&rcfg);
+        status = runtime_run_main(entry->name, atom_intern_cstr("main"));
+        runtime_shutdown();
+    } else if (res.script) {
         runtime_init(&rcfg);
         status = runtime_run_main(res.script->name, atom_intern_cstr("__script__"));
         runtime_shutdown();
