@@ -353,7 +353,11 @@ static void try_form(Cg *c, Node *n, Dest d) {
     Scope outer = scope_save(c);
     Dest inner = { cg_tmp(c), false, false };
     uint32_t out = cg_tmp(c);
-    Dest od = { out, false, false };
+    /* Without `after`, the else, rescue and catch bodies run outside the
+     * protected region, so they are in tail position when the try is (as
+     * Erlang's `of` and catch clauses): a loop through them runs in
+     * constant stack. */
+    Dest od = { out, d.tail && !after, false };
     uint32_t ta = 0;
     int after_exc = -1, all_done = cg_label(c);
     if (after) {
