@@ -257,8 +257,12 @@ static Term time_in(Process *p, clockid_t id, Term unit) {
     return make_int(p, convert_units(clock_ns(id), 1000000000, pps));
 }
 
-Term core_monotonic0(Process *p, Term *args) { return make_int(p, clock_ns(CLOCK_MONOTONIC)); }
-Term core_monotonic1(Process *p, Term *args) { return time_in(p, CLOCK_MONOTONIC, args[0]); }
+Term core_monotonic0(Process *p, Term *args) { return make_int(p, runtime_monotonic_ns()); }
+Term core_monotonic1(Process *p, Term *args) {
+    int64_t pps = unit_pps(args[0]);
+    if (!pps) return native_badarg(p);
+    return make_int(p, convert_units(runtime_monotonic_ns(), 1000000000, pps));
+}
 Term core_system_time0(Process *p, Term *args) { return make_int(p, clock_ns(CLOCK_REALTIME)); }
 Term core_system_time1(Process *p, Term *args) { return time_in(p, CLOCK_REALTIME, args[0]); }
 

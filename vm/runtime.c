@@ -118,6 +118,13 @@ Term runtime_process_list(Process *p) {
 
 int64_t runtime_now_ms(void) { return timer_clock(&runtime.timers); }
 
+int64_t runtime_monotonic_ns(void) {
+    if (runtime.cfg.deterministic) return timer_clock(&runtime.timers) * 1000000;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* ---- receive timers ------------------------------------------------------ */
 
 /* Runs with the wheel lock held (timer.h): only flags and wakes. The

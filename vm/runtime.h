@@ -72,6 +72,11 @@ void runtime_receive_done(Process *p);
 Term runtime_process_list(Process *p);
 /* Monotonic ms of the runtime's clock (virtual in deterministic mode). */
 int64_t runtime_now_ms(void);
+/* What System.monotonic_time reads, in ns: CLOCK_MONOTONIC, or in
+ * deterministic mode the virtual clock (so the durations a program
+ * measures, e.g. a supervisor's restart intensity window, are as
+ * reproducible as its timers). */
+int64_t runtime_monotonic_ns(void);
 /* Process.info of p itself for spec (an item atom, a list of them, or
  * ATOM__all_info for Process.info/1), built on p's heap; T_NONE for an
  * unknown item. request_ref: 0 for the caller itself, else the ref of the
