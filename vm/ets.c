@@ -154,7 +154,8 @@ typedef struct EtsTable {
     _Atomic Term owner;     /* owner pid; 0 while free */
     _Atomic bool striped;
     Term name;              /* atom (a name is kept for unnamed tables too) */
-    bool named, read_conc, write_conc, compressed;
+    bool named, read_conc, compressed, decentralized;
+    Term write_conc;        /* what info reports: true, false or auto */
     int type, access;
     unsigned keypos;
     Term heir;              /* pid, or 0: none */
@@ -585,7 +586,9 @@ static Term copy_run(Process *p, EtsTable *t, Term key, uint64_t hash) {
 typedef struct Opts {
     int type, access;
     unsigned keypos;
-    bool named, read_conc, write_conc, compressed;
+    bool named, read_conc, compressed;
+    Term write_conc;        /* true, false or auto */
+    int decentralized;      /* -1: not given */
     Term heir, heir_data;   /* heir 0: none */
 } Opts;
 
@@ -605,8 +608,8 @@ static bool parse_opt(Term o, Opts *op) {
         Term k = tuple_elems(o)[0], v = tuple_elems(o)[1];
         if (k == A.keypos && is_small(v) && small_val(v) >= 1) op->keypos = (unsigned)small_val(v);
         else if (k == A.read_concurrency && is_bool(v)) op->read_conc = v == ATOM_true;
-        else if (k == A.write_concurrency && (is_bool(v) || v == A.auto_)) op->write_conc = v != ATOM_false;
-        else if (k == A.decentralized_counters && is_bool(v)) ;
+        else if (k == A.write_concurrency && (is_bool(v) || v == A.auto_)) op->write_conc = v;
+        else if (k == A.decentralized_counters && is_bool(v)) op->decentralized = v == ATOM_true;
         else if (k == A.heir && v == A.none) op->heir = 0;
         else return false;
     } else if (is_tuple(o) && tuple_arity(o) == 3 && tuple_elems(o)[0] == A.heir && is_pid(tuple_elems(o)[1])) {
@@ -615,6 +618,15 @@ static bool parse_opt(Term o, Opts *op) {
         return false;
     }
     return true;
+}
+
+/* OTP's reading of the concurrency options: a private table has no
+ * concurrency; decentralized counters need write_concurrency and default
+ * to on for an ordered_set or with {write_concurrency, auto}. */
+static void settle_concurrency(Opts *op) {
+    if (op->access == ACCESS_PRIVATE) op->write_conc = ATOM_false, op->read_conc = false;
+    if (op->write_conc == ATOM_false) op->decentralized = 0;
+    else if (op->decentralized < 0) op->decentralized = op->type == ETS_ORDERED_SET || op->write_conc == A.auto_;
 }
 
 static bool publish_name(EtsTable *t) {
@@ -633,13 +645,13 @@ Term ets_nat_new(Process *p, Term *args) {
     atoms();
     Term name = args[0];
     if (!is_atom(name)) return native_badarg_at(p, 1, "not an atom");
-    Opts op = { ETS_SET, ACCESS_PROTECTED, 1, false, false, false, false, 0, T_NIL };
+    Opts op = { ETS_SET, ACCESS_PROTECTED, 1, false, false, false, ATOM_false, -1, 0, T_NIL };
     Term l = args[1];
     for (; is_cons(l); l = CDR(l))
         if (!parse_opt(CAR(l), &op)) break;
     if (!is_nil(l)) return native_badarg_at(p, 2, is_list(args[1]) ? "invalid options" : "not a list");
     EtsObj *gift = NULL;
-    if (op.heir == p->pid) op.heir = 0;        /* OTP: the owner is no heir */
+    settle_concurrency(&op);
     if (op.heir && !(gift = ets_obj_new(op.heir_data, 0))) return oom(p);
     EtsTable *t = table_alloc();
     if (!t) {
@@ -649,7 +661,7 @@ Term ets_nat_new(Process *p, Term *args) {
     Held h;
     lock_range(t, 0, ETS_STRIPES, true);
     h = (Held){ t, 0, ETS_STRIPES, true };
-    bool striped = op.write_conc && op.type != ETS_ORDERED_SET;
+    bool striped = op.write_conc != ATOM_false && op.type != ETS_ORDERED_SET;
     bool mem = op.type == ETS_ORDERED_SET ? ets_skip_init(&t->skip) : ets_hash_init(&t->hash, ETS_STRIPES);
     if (!mem) {
         unlock_held(&h);
@@ -661,7 +673,7 @@ Term ets_nat_new(Process *p, Term *args) {
     for (int i = 0; i < ETS_STRIPES; i++) t->stripes[i].count = 0;
     t->name = name, t->named = op.named, t->type = op.type, t->access = op.access;
     t->keypos = op.keypos, t->read_conc = op.read_conc, t->write_conc = op.write_conc;
-    t->compressed = op.compressed;
+    t->compressed = op.compressed, t->decentralized = op.decentralized > 0;
     t->serial++;
     uint64_t id = ETS_ID_TAG | ((uint64_t)(t->serial & 0xFFFFFFFFu) << POOL_BITS) | t->index;
     set_tab_striped(t, striped);
@@ -688,15 +700,14 @@ static const char *object_error(Term o) {
     return is_tuple(o) && tuple_arity(o) == 0 ? "is an empty tuple" : "not a tuple";
 }
 
-/* Is any key of the objects in objs[0..n) in t? */
+/* Is any key of the objects in objs[0..n) in t? (Keys repeated within
+ * objs do not count: OTP inserts them all, the last one winning in a set.) */
 static bool any_key_present(EtsTable *t, EtsObj **objs, size_t n) {
     for (size_t i = 0; i < n; i++) {
         Term k = ets_obj_key(objs[i], t->keypos);
         if (is_hash(t) ? ets_hash_find(&t->hash, k, objs[i]->hash, t->keypos) != NULL
                        : ets_skip_find(&t->skip, k, t->keypos) != NULL)
             return true;
-        for (size_t j = 0; j < i; j++)
-            if (term_eqx(ets_obj_key(objs[j], t->keypos), k)) return true;
     }
     return false;
 }
@@ -716,8 +727,10 @@ static EtsObj **copy_objects(Process *p, Term what, size_t n, unsigned keypos, i
         Term o = is_tuple(what) ? what : CAR(l);
         if (!is_tuple(what)) l = CDR(l);
         objs[i] = NULL;
-        if (!is_tuple(o) || tuple_arity(o) < keypos)
+        if (!is_tuple(o) || tuple_arity(o) == 0)
             native_badarg_at(p, 2, is_tuple(what) ? object_error(o) : "not a non-empty tuple or a list of non-empty tuples");
+        else if (tuple_arity(o) < keypos)
+            native_badarg(p);           /* OTP's error info names no argument */
         else if (!(objs[i] = ets_obj_new(o, type == ETS_ORDERED_SET ? 0 : term_hash(tuple_elems(o)[keypos - 1])))) oom(p);
         if (!objs[i]) {
             free_objs(objs, 0, i, one);
@@ -818,8 +831,10 @@ Term ets_nat_member(Process *p, Term *args) {
 
 Term ets_nat_lookup_element(Process *p, Term *args) {
     atoms();
-    if (!is_small(args[2]) || small_val(args[2]) < 1) return native_badarg_at(p, 3, "out of range");
-    size_t pos = (size_t)small_val(args[2]);
+    Term ix = args[2];
+    if (!is_integer(ix)) return native_badarg_at(p, 3, "not an integer");
+    if (is_small(ix) ? small_val(ix) < 1 : box_type(ix) == BOX_BIG_NEG) return native_badarg_at(p, 3, "out of range");
+    size_t pos = is_small(ix) ? (size_t)small_val(ix) : SIZE_MAX;
     uint64_t hash;
     Held h;
     EtsTable *t = lock_key(p, args[0], args[1], LK_READ, &hash, &h);
@@ -835,16 +850,34 @@ Term ets_nat_lookup_element(Process *p, Term *args) {
     return objs;
 }
 
+/* Remove key's objects; needs key's stripe for writing. */
+static void delete_key(EtsTable *t, Term key, uint64_t hash) {
+    if (is_hash(t)) stripe_of(t, hash)->count -= ets_hash_delete_key(&t->hash, key, hash, t->keypos);
+    else ets_skip_delete(&t->skip, key, t->keypos);
+}
+
 Term ets_nat_delete2(Process *p, Term *args) {
     atoms();
     uint64_t hash;
     Held h;
     EtsTable *t = lock_key(p, args[0], args[1], LK_WRITE, &hash, &h);
     if (!t) return T_NONE;
-    if (is_hash(t)) stripe_of(t, hash)->count -= ets_hash_delete_key(&t->hash, args[1], hash, t->keypos);
-    else ets_skip_delete(&t->skip, args[1], t->keypos);
+    delete_key(t, args[1], hash);
     unlock_held(&h);
     return ATOM_true;
+}
+
+/* take/2: lookup and delete in one step. */
+Term ets_nat_take(Process *p, Term *args) {
+    atoms();
+    uint64_t hash;
+    Held h;
+    EtsTable *t = lock_key(p, args[0], args[1], LK_WRITE, &hash, &h);
+    if (!t) return T_NONE;
+    Term r = copy_run(p, t, args[1], hash);
+    delete_key(t, args[1], hash);
+    unlock_held(&h);
+    return r;
 }
 
 Term ets_nat_delete_object(Process *p, Term *args) {
@@ -857,7 +890,7 @@ Term ets_nat_delete_object(Process *p, Term *args) {
     if (!t) return T_NONE;
     if (!valid_object(t, o)) {
         unlock_held(&h);
-        return native_badarg_at(p, 2, object_error(o));
+        return native_badarg(p);        /* arity < keypos: OTP names no argument */
     }
     Term key = tuple_elems(o)[t->keypos - 1];
     if (is_hash(t)) {
@@ -954,6 +987,51 @@ static bool replace_obj(EtsTable *t, EtsObj **slot, Term tuple) {
     return true;
 }
 
+/* The update operations `ops` (one op or a list) checked against obj: their
+ * count in *nops and, in *cs (`one` for a single op, else malloc'd), their
+ * parsed form. Returns OTP's message for the first bad one, or NULL. */
+static const char *parse_counter_ops(Term ops, unsigned keypos, Term obj, CounterOp *one, CounterOp **cs, long *nops) {
+    bool single = !is_list(ops);
+    long n = single ? 1 : 0;
+    Term l = ops;
+    if (!single) {
+        for (; is_cons(l); l = CDR(l)) n++;
+        if (!is_nil(l)) return "not a valid update operation";
+    }
+    *cs = n <= 1 ? one : malloc((size_t)n * sizeof(CounterOp));
+    if (!*cs) return NULL;
+    *nops = n;
+    size_t arity = tuple_arity(obj);
+    l = ops;
+    for (long i = 0; i < n; i++) {
+        Term op = single ? ops : CAR(l);
+        if (!single) l = CDR(l);
+        CounterOp *c = &(*cs)[i];
+        const char *err = !parse_counter_op(op, keypos, c) ? "not a valid update operation"
+                        : c->pos > arity ? "the position in the update operation is out of range"
+                        : c->pos == keypos ? "the position is the same as the key position"
+                        : !is_integer(tuple_elems(obj)[c->pos - 1]) ? "the value in the given position, in the object, is not an integer"
+                        : NULL;
+        if (err) {
+            if (*cs != one) free(*cs);
+            *cs = NULL;
+            return err;
+        }
+    }
+    return NULL;
+}
+
+/* The object update_counter/4 inserts for a missing key: a copy of dflt on
+ * p's heap with the key put in, or T_NONE when dflt is no such tuple. */
+static Term default_object(Process *p, EtsTable *t, Term key, Term dflt) {
+    if (!is_tuple(dflt) || tuple_arity(dflt) < t->keypos) return T_NONE;
+    Term d = make_tuple(p, tuple_arity(dflt), tuple_elems(dflt));
+    tuple_elems(d)[t->keypos - 1] = key;
+    return d;
+}
+
+/* Invariant: the table changes only when every op is valid (a default
+ * object is inserted together with the updates, or not at all). */
 static Term update_counter(Process *p, Term *args, Term dflt) {
     atoms();
     Term key = args[1], ops = args[2];
@@ -963,108 +1041,99 @@ static Term update_counter(Process *p, Term *args, Term dflt) {
     if (!t) return T_NONE;
     const char *err = NULL;
     unsigned argno = 3;
+    CounterOp one[1], *cs = NULL;
+    long nops = 0;
+    EtsSkipNode *node = NULL;
+    EtsObj **slot = NULL;
+    Term obj = T_NONE;
     if (t->type == ETS_BAG || t->type == ETS_DUPLICATE_BAG) {
         err = E_TYPE, argno = 1;
-        goto fail;
+    } else if ((slot = find_for_update(t, key, hash, &node))) {
+        obj = (*slot)->term;
+    } else if (dflt == T_NONE) {
+        err = "not a key that exists in the table", argno = 2;
+    } else if ((obj = default_object(p, t, key, dflt)) == T_NONE) {
+        err = is_tuple(dflt) && tuple_arity(dflt) == 0 ? "is an empty tuple" : "not a tuple", argno = 4;
     }
-    EtsSkipNode *node = NULL;
-    EtsObj **slot = find_for_update(t, key, hash, &node);
-    if (!slot) {
-        if (dflt == T_NONE || !is_tuple(dflt) || tuple_arity(dflt) < t->keypos) {
-            err = dflt == T_NONE ? "not a key that exists in the table" : "not a tuple";
-            argno = dflt == T_NONE ? 2 : 4;
-            goto fail;
-        }
-        Term d = make_tuple(p, tuple_arity(dflt), tuple_elems(dflt));
-        tuple_elems(d)[t->keypos - 1] = key;
-        EtsObj *o = ets_obj_new(d, is_hash(t) ? hash : 0);
-        if (!o || store(t, o) < 0) {
-            ets_obj_free(o);
-            unlock_held(&h);
-            return oom(p);
-        }
-        slot = find_for_update(t, key, hash, &node);
-    }
-    Term obj = (*slot)->term;
-    size_t arity = tuple_arity(obj);
-    bool single = !is_list(ops);
-    long nops = single ? 1 : 0;
-    if (!single) {
-        Term l = ops;
-        for (; is_cons(l); l = CDR(l)) nops++;
-        if (!is_nil(l)) goto bad_op;
-    }
-    CounterOp one[1], *cs = nops <= 1 ? one : malloc((size_t)nops * sizeof(CounterOp));
-    if (!cs) {
+    if (!err && !(err = parse_counter_ops(ops, t->keypos, obj, one, &cs, &nops)) && !cs) {
         unlock_held(&h);
         return oom(p);
     }
-    Term l = ops;
-    for (long i = 0; i < nops; i++) {
-        Term op = single ? ops : CAR(l);
-        if (!single) l = CDR(l);
-        if (!parse_counter_op(op, t->keypos, &cs[i]) || cs[i].pos > arity || cs[i].pos == t->keypos ||
-            !is_integer(tuple_elems(obj)[cs[i].pos - 1])) {
-            err = !parse_counter_op(op, t->keypos, &cs[i]) ? "not a valid update operation"
-                : cs[i].pos > arity ? "the position in the update operation is out of range"
-                : cs[i].pos == t->keypos ? "the position is the same as the key position"
-                : "the value in the given position, in the object, is not an integer";
-            if (cs != one) free(cs);
-            goto fail;
-        }
+    if (err) {
+        unlock_held(&h);
+        return native_badarg_at(p, argno, err);
     }
-    /* Fast path: every value and result small: write in place. */
+    /* Every result small and the object stored: write in place. Ops on the
+     * same position see the earlier results. */
     Term *elems = tuple_elems(obj);
     Term res[1], *results = nops <= 1 ? res : heap_alloc(p, (size_t)nops);
-    bool inplace = true;
+    bool inplace = slot != NULL;
     for (long i = 0; i < nops && inplace; i++) {
         Term v = elems[cs[i].pos - 1];
-        /* Ops on the same position see the earlier results. */
         for (long j = 0; j < i; j++) if (cs[j].pos == cs[i].pos) v = results[j];
         results[i] = counter_step(p, v, &cs[i]);
         inplace = is_small(results[i]);
     }
+    bool ok = true, grow_it = false;
     if (inplace) {
         for (long i = 0; i < nops; i++) elems[cs[i].pos - 1] = results[i];
     } else {
-        /* General path: build the new object on p's heap (its elements may
-         * still point into the old object, which is copied before it is
-         * freed), results copied to p's heap. */
-        Term nt = make_tuple(p, arity, elems);
+        /* Build the new object on p's heap (its elements may still point
+         * into the old object, which is copied before it is freed); the
+         * results are copied to p's heap. */
+        Term nt = make_tuple(p, tuple_arity(obj), elems);
         for (long i = 0; i < nops; i++) {
-            Term v = tuple_elems(nt)[cs[i].pos - 1];
-            results[i] = gc_copy_term(p, counter_step(p, v, &cs[i]));
+            results[i] = gc_copy_term(p, counter_step(p, tuple_elems(nt)[cs[i].pos - 1], &cs[i]));
             tuple_elems(nt)[cs[i].pos - 1] = results[i];
         }
-        if (!replace_obj(t, slot, nt)) {
-            if (cs != one) free(cs);
-            unlock_held(&h);
-            return oom(p);
+        if (slot) {
+            ok = replace_obj(t, slot, nt);
+        } else {
+            EtsObj *o = ets_obj_new(nt, is_hash(t) ? hash : 0);
+            ok = o && store(t, o) == 0;
+            if (!ok) ets_obj_free(o);
+            grow_it = ok && wants_growth(t, hash);
         }
     }
+    uint64_t want = tab_id(t);
     unlock_held(&h);
+    if (grow_it) grow(t, want);
+    bool single = !is_list(ops);
     if (cs != one) free(cs);
+    if (!ok) return oom(p);
     return single ? results[0] : make_list(p, (size_t)nops, results);
-bad_op:
-    err = "not a valid update operation";
-fail:
-    unlock_held(&h);
-    return native_badarg_at(p, argno, err);
 }
 
 Term ets_nat_update_counter3(Process *p, Term *args) { return update_counter(p, args, T_NONE); }
 Term ets_nat_update_counter4(Process *p, Term *args) { return update_counter(p, args, args[3]); }
 
+/* {Pos, Value} with Pos a positive integer (OTP's is_element_spec). */
+static bool is_element_spec(Term u) {
+    if (!is_tuple(u) || tuple_arity(u) != 2) return false;
+    Term pos = tuple_elems(u)[0];
+    return is_small(pos) ? small_val(pos) > 0 : is_integer(pos) && box_type(pos) != BOX_BIG_NEG;
+}
+
+/* OTP's message for a failed update_element whose element specification
+ * is `ups` (one spec, or a proper list of them). */
+static const char *element_spec_error(Term ups) {
+    if (!is_list(ups)) return is_element_spec(ups) ? "out of range" : "is not a valid element specification";
+    for (; is_cons(ups); ups = CDR(ups))
+        if (!is_element_spec(CAR(ups))) return "is not a valid element specification";
+    return "out of range";
+}
+
 Term ets_nat_update_element(Process *p, Term *args) {
     atoms();
     Term key = args[1], ups = args[2];
+    if (is_list(ups) && bif_list_length(ups) < 0) return native_badarg(p);     /* as OTP: no detail */
     uint64_t hash;
     Held h;
     EtsTable *t = lock_key(p, args[0], key, LK_WRITE, &hash, &h);
     if (!t) return T_NONE;
     if (t->type == ETS_BAG || t->type == ETS_DUPLICATE_BAG) {
         unlock_held(&h);
-        return native_badarg_at(p, 1, E_TYPE);
+        return native_badarg_at(p, 3, element_spec_error(ups));
     }
     EtsSkipNode *node = NULL;
     EtsObj **slot = find_for_update(t, key, hash, &node);
@@ -1075,15 +1144,10 @@ Term ets_nat_update_element(Process *p, Term *args) {
     Term obj = (*slot)->term;
     Term nt = make_tuple(p, tuple_arity(obj), tuple_elems(obj));
     const char *err = NULL;
-    for (Term l = is_tuple(ups) ? make_cons_cell(p, ups, T_NIL) : ups; !err; l = CDR(l)) {
-        if (is_nil(l)) break;
-        Term u = is_cons(l) ? CAR(l) : T_NIL;
-        if (!is_cons(l) || !is_tuple(u) || tuple_arity(u) != 2 || !is_small(tuple_elems(u)[0])) {
-            err = "not a valid update operation";
-            break;
-        }
-        SInt pos = small_val(tuple_elems(u)[0]);
-        if (pos < 1 || (size_t)pos > tuple_arity(nt)) err = "out of range";
+    for (Term l = is_list(ups) ? ups : make_cons_cell(p, ups, T_NIL); !err && is_cons(l); l = CDR(l)) {
+        Term u = CAR(l);
+        SInt pos = is_element_spec(u) && is_small(tuple_elems(u)[0]) ? small_val(tuple_elems(u)[0]) : 0;
+        if (pos < 1 || (size_t)pos > tuple_arity(nt)) err = element_spec_error(ups);
         else if ((unsigned)pos == t->keypos) err = "the position is the same as the key position";
         else tuple_elems(nt)[pos - 1] = tuple_elems(u)[1];
     }
@@ -1195,7 +1259,7 @@ Term ets_nat_foldr(Process *p, Term *args) { return fold(p, args, true); }
  * Match specifications: select, match, and their count/delete forms
  * ====================================================================== */
 
-enum { SEL_LIST, SEL_DELETE };
+enum { SEL_LIST, SEL_REVERSE, SEL_DELETE };
 
 typedef struct SelCtx {
     Process *p;
@@ -1228,10 +1292,17 @@ static Term do_select(Process *p, Term tid, Term spec, int mode) {
         return native_badarg_at(p, 2, "not a valid match specification");
     }
     Term key = ets_ms_bound_key(&c.ms, t->keypos);
-    if (mode == SEL_LIST) for_each(t, key, visit_select, &c);
+    /* select_reverse: an ordered_set's results in descending key order. */
+    bool reverse = mode == SEL_REVERSE && !is_hash(t);
+    if (mode != SEL_DELETE) for_each(t, key, visit_select, &c);
     else c.count = remove_if(t, key, pred_select, &c);
     unlock_held(&h);
-    if (mode != SEL_LIST) return make_int(p, c.count);
+    if (mode == SEL_DELETE) return make_int(p, c.count);
+    for (size_t i = 0; reverse && i < c.out.n / 2; i++) {
+        Term x = c.out.v[i];
+        c.out.v[i] = c.out.v[c.out.n - 1 - i];
+        c.out.v[c.out.n - 1 - i] = x;
+    }
     if (c.out.oom) {
         free(c.out.v);
         return oom(p);
@@ -1240,6 +1311,7 @@ static Term do_select(Process *p, Term tid, Term spec, int mode) {
 }
 
 Term ets_nat_select(Process *p, Term *args) { return do_select(p, args[0], args[1], SEL_LIST); }
+Term ets_nat_select_reverse(Process *p, Term *args) { return do_select(p, args[0], args[1], SEL_REVERSE); }
 Term ets_nat_select_delete(Process *p, Term *args) { return do_select(p, args[0], args[1], SEL_DELETE); }
 
 static bool visit_count(EtsObj *o, void *ctx) {
@@ -1302,9 +1374,9 @@ static Term info_item(Process *p, EtsTable *t, Term item) {
     if (item == A.heir) return t->heir ? t->heir : A.none;
     if (item == A.node) return A.nonode;
     if (item == A.read_concurrency) return t->read_conc ? ATOM_true : ATOM_false;
-    if (item == A.write_concurrency) return t->write_conc ? ATOM_true : ATOM_false;
+    if (item == A.write_concurrency) return t->write_conc;
     if (item == A.compressed) return t->compressed ? ATOM_true : ATOM_false;
-    if (item == A.decentralized_counters) return ATOM_false;
+    if (item == A.decentralized_counters) return t->decentralized ? ATOM_true : ATOM_false;
     if (item == A.memory) {
         /* Words: the table's struct and buckets plus each object's block. */
         size_t w = sizeof(EtsTable) / sizeof(Term) + t->hash.nbuckets;
@@ -1427,6 +1499,22 @@ Term ets_nat_rename(Process *p, Term *args) {
     return r;
 }
 
+/* Make `to` the owner of t (every stripe held for writing) if it is a
+ * process that has not begun to exit. Invariant: exit_process sets
+ * `exiting` under the process lock before its tables are scanned
+ * (ets_process_exit), and the owner is changed here under that same lock;
+ * so either that scan sees the new owner, or this sees `exiting` and the
+ * table stays with its current owner (never ownerless). */
+static bool claim(EtsTable *t, Term to) {
+    Process *q = runtime_active() ? runtime_lookup(to) : NULL;
+    if (!q) return false;
+    process_lock(q);
+    bool ok = !q->exiting;
+    if (ok) set_tab_owner(t, to);
+    process_unlock(q);
+    return ok;
+}
+
 Term ets_nat_give_away(Process *p, Term *args) {
     atoms();
     Term to = args[1];
@@ -1437,12 +1525,11 @@ Term ets_nat_give_away(Process *p, Term *args) {
     const char *err = NULL;
     if (tab_owner(t) != p->pid) err = "the current process is not the owner";
     else if (to == p->pid) err = "the process is already the owner of the table";
-    else if (!runtime_active() || !runtime_lookup(to)) err = "the pid refers to a terminated process";
+    else if (!claim(t, to)) err = "the pid refers to a terminated process";
     if (err) {
         unlock_held(&h);
         return native_badarg_at(p, 2, err);
     }
-    set_tab_owner(t, to);
     Term tid = tid_term(p, t);
     unlock_held(&h);
     Term msg = make_tuple(p, 4, (Term[]){ A.ets_transfer, tid, p->pid, args[2] });
@@ -1459,9 +1546,8 @@ Term ets_nat_give_away(Process *p, Term *args) {
  * heir too (as in OTP), so its own death deletes t. Returns false (t still locked) when there is no such heir. */
 static bool inherit(Process *p, EtsTable *t, Held *h) {
     Term heir = t->heir;
-    if (!heir || heir == p->pid || !runtime_active() || !runtime_lookup(heir)) return false;
+    if (!heir || heir == p->pid || !claim(t, heir)) return false;
     atoms();
-    set_tab_owner(t, heir);
     Term tid = tid_term(p, t);
     Term gift = gc_copy_term(p, t->heir_data->term);
     unlock_held(h);
