@@ -557,6 +557,7 @@ static const struct UseDefault {
     { "GenServer", "child_spec", 1 },  { "GenServer", "handle_call", 3 },
     { "GenServer", "handle_cast", 2 }, { "GenServer", "handle_info", 2 },
     { "GenServer", "terminate", 2 },   { "GenServer", "code_change", 3 },
+    { "GenServer", "init", 1 }, /* Elixir 1.14 injects it, with a warning */
     { "Supervisor", "child_spec", 1 }, { "DynamicSupervisor", "child_spec", 1 },
     { "Agent", "child_spec", 1 },      { "Task", "child_spec", 1 },
     { "Application", "stop", 1 },

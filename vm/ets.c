@@ -61,7 +61,7 @@ static struct {
     Term set, ordered_set, bag, duplicate_bag, public_, protected_, private_, named_table, keypos,
         read_concurrency, write_concurrency, decentralized_counters, heir, compressed, none, auto_, size,
         type, owner, name, protection, id, memory, node, nonode, end_of_table, ets_transfer, lists,
-        enum_, reduce;
+        enum_, reduce, select_cont;
 } A;
 static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
 
@@ -75,7 +75,7 @@ static void atoms_init(void) {
     I(type, "type"); I(owner, "owner"); I(name, "name"); I(protection, "protection"); I(id, "id");
     I(memory, "memory"); I(node, "node"); I(nonode, "nonode@nohost");
     I(end_of_table, "$end_of_table"); I(ets_transfer, "ETS-TRANSFER"); I(lists, "lists");
-    I(enum_, "Elixir.Enum"); I(reduce, "reduce");
+    I(enum_, "Elixir.Enum"); I(reduce, "reduce"); I(select_cont, "$ets_select");
 #undef I
 }
 static inline void atoms(void) { pthread_once(&atoms_once, atoms_init); }
@@ -527,6 +527,22 @@ static void destroy_locked(EtsTable *t, Held *h) {
 }
 
 /* ======================================================================
+ * Long operations
+ * ======================================================================
+ * A native costs the interpreter one reduction. An operation over many
+ * objects (a whole-table walk or deletion, a big list insert) therefore
+ * also ends the caller's time slice (native_yield), so that a process
+ * cannot chain such operations in one slice while others wait for its
+ * scheduler. One operation is not split (the BEAM traps every ~1000
+ * objects and releases the table in between): its latency stays
+ * proportional to the table, ~0.3-1 us per object. */
+#define ETS_LONG_OP 2000
+
+static Term finish(Process *p, long work, Term r) {
+    return r != T_NONE && work >= ETS_LONG_OP ? native_yield(p, r) : r;
+}
+
+/* ======================================================================
  * Copying out
  * ====================================================================== */
 
@@ -788,7 +804,7 @@ static Term do_insert(Process *p, Term *args, bool only_new) {
     unlock_held(&h);
     if (grow_it) grow(t, want);
     if (objs != one) free(objs);
-    return result;
+    return finish(p, n, result);
 }
 
 Term ets_nat_insert(Process *p, Term *args) { return do_insert(p, args, false); }
@@ -875,9 +891,13 @@ Term ets_nat_take(Process *p, Term *args) {
     EtsTable *t = lock_key(p, args[0], args[1], LK_WRITE, &hash, &h);
     if (!t) return T_NONE;
     Term r = copy_run(p, t, args[1], hash);
+    bool reverse = t->type == ETS_BAG;      /* OTP's bag gives them newest first */
     delete_key(t, args[1], hash);
     unlock_held(&h);
-    return r;
+    if (!reverse) return r;
+    Term rev = T_NIL;
+    for (; is_cons(r); r = CDR(r)) rev = make_cons_cell(p, CAR(r), rev);
+    return rev;
 }
 
 Term ets_nat_delete_object(Process *p, Term *args) {
@@ -909,9 +929,10 @@ Term ets_nat_delete_all_objects(Process *p, Term *args) {
     Held h;
     EtsTable *t = tab_lock(p, args[0], LK_WRITE, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
+    long work = tab_size(t);
     clear_objects(t);
     unlock_held(&h);
-    return ATOM_true;
+    return finish(p, work, ATOM_true);
 }
 
 Term ets_nat_delete1(Process *p, Term *args) {
@@ -923,8 +944,9 @@ Term ets_nat_delete1(Process *p, Term *args) {
         lock_range(t, 1, ETS_STRIPES, true);
         h.hi = ETS_STRIPES;
     }
+    long work = tab_size(t);
     destroy_locked(t, &h);
-    return ATOM_true;
+    return finish(p, work, ATOM_true);
 }
 
 /* ======================================================================
@@ -1172,10 +1194,11 @@ static bool visit_copy(EtsObj *o, void *ctx) {
     return !c->out.oom;
 }
 
-static Term tab2list(Process *p, Term tid) {
+static Term tab2list(Process *p, Term tid, long *work) {
     Held h;
     EtsTable *t = tab_lock(p, tid, LK_READ, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
+    *work = tab_size(t);
     CopyCtx c = { p, { 0 } };
     for_each(t, T_NONE, visit_copy, &c);
     unlock_held(&h);
@@ -1188,7 +1211,9 @@ static Term tab2list(Process *p, Term tid) {
 
 Term ets_nat_tab2list(Process *p, Term *args) {
     atoms();
-    return tab2list(p, args[0]);
+    long work = 0;
+    Term r = tab2list(p, args[0], &work);
+    return finish(p, work, r);
 }
 
 /* The key after `key` (T_NONE: the first key), or T_NONE when key is not
@@ -1238,7 +1263,8 @@ Term ets_nat_prev(Process *p, Term *args) { return first_next(p, args[0], args[1
 /* foldl/foldr: Enum.reduce over tab2list (natives never call guest code). */
 static Term fold(Process *p, Term *args, bool right) {
     atoms();
-    Term list = tab2list(p, args[2]);
+    long work = 0;          /* Enum.reduce then counts its own reductions */
+    Term list = tab2list(p, args[2], &work);
     if (list == T_NONE) {
         /* The table is the 3rd argument of fold: move the error info. */
         return native_badarg_at(p, 3, E_NOTAB);
@@ -1281,7 +1307,7 @@ static bool pred_select(EtsObj *o, void *ctx) {
     return ets_ms_run(c->p, &c->ms, o->term, &r) && r == ATOM_true;
 }
 
-static Term do_select(Process *p, Term tid, Term spec, int mode) {
+static Term do_select(Process *p, Term tid, Term spec, int mode, long *work) {
     atoms();
     SelCtx c = { p, { 0 }, { 0 }, 0 };
     Held h;
@@ -1292,6 +1318,7 @@ static Term do_select(Process *p, Term tid, Term spec, int mode) {
         return native_badarg_at(p, 2, "not a valid match specification");
     }
     Term key = ets_ms_bound_key(&c.ms, t->keypos);
+    *work = key == T_NONE ? tab_size(t) : 0;
     /* select_reverse: an ordered_set's results in descending key order. */
     bool reverse = mode == SEL_REVERSE && !is_hash(t);
     if (mode != SEL_DELETE) for_each(t, key, visit_select, &c);
@@ -1310,9 +1337,15 @@ static Term do_select(Process *p, Term tid, Term spec, int mode) {
     return vec_list(p, &c.out);
 }
 
-Term ets_nat_select(Process *p, Term *args) { return do_select(p, args[0], args[1], SEL_LIST); }
-Term ets_nat_select_reverse(Process *p, Term *args) { return do_select(p, args[0], args[1], SEL_REVERSE); }
-Term ets_nat_select_delete(Process *p, Term *args) { return do_select(p, args[0], args[1], SEL_DELETE); }
+static Term select_op(Process *p, Term tid, Term spec, int mode) {
+    long work = 0;
+    Term r = do_select(p, tid, spec, mode, &work);
+    return finish(p, work, r);
+}
+
+Term ets_nat_select(Process *p, Term *args) { return select_op(p, args[0], args[1], SEL_LIST); }
+Term ets_nat_select_reverse(Process *p, Term *args) { return select_op(p, args[0], args[1], SEL_REVERSE); }
+Term ets_nat_select_delete(Process *p, Term *args) { return select_op(p, args[0], args[1], SEL_DELETE); }
 
 static bool visit_count(EtsObj *o, void *ctx) {
     SelCtx *c = ctx;
@@ -1331,9 +1364,11 @@ Term ets_nat_select_count(Process *p, Term *args) {
         unlock_held(&h);
         return native_badarg_at(p, 2, "not a valid match specification");
     }
-    for_each(t, ets_ms_bound_key(&c.ms, t->keypos), visit_count, &c);
+    Term key = ets_ms_bound_key(&c.ms, t->keypos);
+    long work = key == T_NONE ? tab_size(t) : 0;
+    for_each(t, key, visit_count, &c);
     unlock_held(&h);
-    return make_int(p, c.count);
+    return finish(p, work, make_int(p, c.count));
 }
 
 /* [{pattern, [], [body]}] */
@@ -1344,16 +1379,68 @@ static Term spec_of(Process *p, Term pattern, Term body) {
 
 Term ets_nat_match(Process *p, Term *args) {
     atoms();
-    return do_select(p, args[0], spec_of(p, args[1], atom_intern_cstr("$$")), SEL_LIST);
+    return select_op(p, args[0], spec_of(p, args[1], atom_intern_cstr("$$")), SEL_LIST);
 }
 Term ets_nat_match_object(Process *p, Term *args) {
     atoms();
-    return do_select(p, args[0], spec_of(p, args[1], atom_intern_cstr("$_")), SEL_LIST);
+    return select_op(p, args[0], spec_of(p, args[1], atom_intern_cstr("$_")), SEL_LIST);
 }
 Term ets_nat_match_delete(Process *p, Term *args) {
     atoms();
-    Term r = do_select(p, args[0], spec_of(p, args[1], ATOM_true), SEL_DELETE);
-    return r == T_NONE ? r : ATOM_true;
+    long work = 0;
+    Term r = do_select(p, args[0], spec_of(p, args[1], ATOM_true), SEL_DELETE, &work);
+    return finish(p, work, r == T_NONE ? r : ATOM_true);
+}
+
+/* ---- select/3, match/3, match_object/3 and their continuations ----------
+ * The matches are computed at once (a snapshot under the table lock) and
+ * handed out `limit` at a time: the continuation {'$ets_select', Rest,
+ * Limit} holds the rest. As in OTP, a chunk that ends the matches still
+ * comes with a continuation, whose next call gives '$end_of_table'. */
+
+/* The next chunk of `matches`, or '$end_of_table' when there is none. */
+static Term chunk(Process *p, Term matches, long limit) {
+    if (!is_cons(matches)) return A.end_of_table;
+    TermVec v = { 0 };
+    Term l = matches;
+    for (long i = 0; i < limit && is_cons(l); i++, l = CDR(l)) vec_push(&v, CAR(l));
+    if (v.oom) {
+        free(v.v);
+        return oom(p);
+    }
+    Term cont = make_tuple3(p, A.select_cont, l, make_small(limit));
+    return make_tuple2(p, vec_list(p, &v), cont);
+}
+
+static Term select_limited(Process *p, Term tid, Term spec, Term limit) {
+    if (!is_integer(limit)) return native_badarg_at(p, 3, "not an integer");
+    if (!is_small(limit) || small_val(limit) < 1) return native_badarg_at(p, 3, "out of range");
+    long work = 0;
+    Term all = do_select(p, tid, spec, SEL_LIST, &work);
+    return all == T_NONE ? T_NONE : finish(p, work, chunk(p, all, small_val(limit)));
+}
+
+Term ets_nat_select3(Process *p, Term *args) {
+    atoms();
+    return select_limited(p, args[0], args[1], args[2]);
+}
+Term ets_nat_match3(Process *p, Term *args) {
+    atoms();
+    return select_limited(p, args[0], spec_of(p, args[1], atom_intern_cstr("$$")), args[2]);
+}
+Term ets_nat_match_object3(Process *p, Term *args) {
+    atoms();
+    return select_limited(p, args[0], spec_of(p, args[1], atom_intern_cstr("$_")), args[2]);
+}
+
+Term ets_nat_continue(Process *p, Term *args) {
+    atoms();
+    Term c = args[0];
+    if (c == A.end_of_table) return c;
+    if (!is_tuple(c) || tuple_arity(c) != 3 || tuple_elems(c)[0] != A.select_cont || !is_list(tuple_elems(c)[1]) ||
+        !is_small(tuple_elems(c)[2]) || small_val(tuple_elems(c)[2]) < 1)
+        return native_badarg_at(p, 1, "invalid continuation");
+    return chunk(p, tuple_elems(c)[1], small_val(tuple_elems(c)[2]));
 }
 
 /* ======================================================================

@@ -27,6 +27,8 @@
 #include "gc.h"
 #include "map.h"
 #include "bif_data.h"
+#include "binary.h"
+#include "native.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,22 +66,25 @@ static long var_of(Term a) {
 
 enum {
     F_IS_ATOM, F_IS_FLOAT, F_IS_INTEGER, F_IS_LIST, F_IS_NUMBER, F_IS_PID, F_IS_PORT, F_IS_REF,
-    F_IS_TUPLE, F_IS_MAP, F_IS_BINARY, F_IS_FUNCTION, F_IS_BOOLEAN,
+    F_IS_TUPLE, F_IS_MAP, F_IS_BINARY, F_IS_FUNCTION, F_IS_RECORD,
     F_GT, F_LT, F_GE, F_LE, F_EQ, F_EXEQ, F_NE, F_EXNE,
     F_ANDALSO, F_ORELSE, F_AND, F_OR, F_XOR, F_NOT,
     F_ADD, F_SUB, F_MUL, F_DIV, F_REM, F_FDIV, F_NEG, F_PLUS,
-    F_ABS, F_ELEMENT, F_HD, F_TL, F_LENGTH, F_MAP_GET, F_IS_MAP_KEY, F_MAP_SIZE, F_TUPLE_SIZE,
+    F_ABS, F_ELEMENT, F_HD, F_TL, F_LENGTH, F_MAP_GET, F_IS_MAP_KEY, F_MAP_SIZE,
+    F_BAND, F_BOR, F_BXOR, F_BSL, F_BSR, F_BNOT, F_ROUND, F_TRUNC, F_FLOAT, F_SIZE, F_BYTE_SIZE,
+    F_BIT_SIZE, F_BINARY_PART, F_NODE0, F_NODE1,
     F_SELF, F_CONST,
     F__COUNT
 };
 
-/* arity -1: any number (>= 1) of arguments */
+/* OTP 25's guard functions for ETS (ERTS User's Guide, "Match
+ * Specifications in Erlang"); arity -1: any number (>= 1) of arguments. */
 static const struct { const char *name; int arity; } FUNS[F__COUNT] = {
     [F_IS_ATOM] = { "is_atom", 1 }, [F_IS_FLOAT] = { "is_float", 1 }, [F_IS_INTEGER] = { "is_integer", 1 },
     [F_IS_LIST] = { "is_list", 1 }, [F_IS_NUMBER] = { "is_number", 1 }, [F_IS_PID] = { "is_pid", 1 },
     [F_IS_PORT] = { "is_port", 1 }, [F_IS_REF] = { "is_reference", 1 }, [F_IS_TUPLE] = { "is_tuple", 1 },
     [F_IS_MAP] = { "is_map", 1 }, [F_IS_BINARY] = { "is_binary", 1 }, [F_IS_FUNCTION] = { "is_function", 1 },
-    [F_IS_BOOLEAN] = { "is_boolean", 1 },
+    [F_IS_RECORD] = { "is_record", 3 },
     [F_GT] = { ">", 2 }, [F_LT] = { "<", 2 }, [F_GE] = { ">=", 2 }, [F_LE] = { "=<", 2 },
     [F_EQ] = { "==", 2 }, [F_EXEQ] = { "=:=", 2 }, [F_NE] = { "/=", 2 }, [F_EXNE] = { "=/=", 2 },
     [F_ANDALSO] = { "andalso", -1 }, [F_ORELSE] = { "orelse", -1 }, [F_AND] = { "and", -1 },
@@ -88,16 +93,22 @@ static const struct { const char *name; int arity; } FUNS[F__COUNT] = {
     [F_REM] = { "rem", 2 }, [F_FDIV] = { "/", 2 }, [F_NEG] = { "-", 1 }, [F_PLUS] = { "+", 1 },
     [F_ABS] = { "abs", 1 }, [F_ELEMENT] = { "element", 2 }, [F_HD] = { "hd", 1 }, [F_TL] = { "tl", 1 },
     [F_LENGTH] = { "length", 1 }, [F_MAP_GET] = { "map_get", 2 }, [F_IS_MAP_KEY] = { "is_map_key", 2 },
-    [F_MAP_SIZE] = { "map_size", 1 }, [F_TUPLE_SIZE] = { "tuple_size", 1 }, [F_SELF] = { "self", 0 },
+    [F_MAP_SIZE] = { "map_size", 1 }, [F_SELF] = { "self", 0 },
+    [F_BAND] = { "band", 2 }, [F_BOR] = { "bor", 2 }, [F_BXOR] = { "bxor", 2 }, [F_BSL] = { "bsl", 2 },
+    [F_BSR] = { "bsr", 2 }, [F_BNOT] = { "bnot", 1 }, [F_ROUND] = { "round", 1 }, [F_TRUNC] = { "trunc", 1 },
+    [F_FLOAT] = { "float", 1 }, [F_SIZE] = { "size", 1 }, [F_BYTE_SIZE] = { "byte_size", 1 },
+    [F_BIT_SIZE] = { "bit_size", 1 }, [F_BINARY_PART] = { "binary_part", 3 }, [F_NODE0] = { "node", 0 },
+    [F_NODE1] = { "node", 1 },
     [F_CONST] = { "const", 1 },
 };
 static Term fun_atoms[F__COUNT];
-static Term atom_exit;
+static Term atom_exit, atom_nonode;
 static pthread_once_t funs_once = PTHREAD_ONCE_INIT;
 
 static void funs_init(void) {
     for (int i = 0; i < F__COUNT; i++) fun_atoms[i] = atom_intern_cstr(FUNS[i].name);
     atom_exit = atom_intern_cstr("EXIT");
+    atom_nonode = atom_intern_cstr("nonode@nohost");
 }
 
 /* The function of a call tuple {name, args...}, or -1. */
@@ -176,6 +187,15 @@ static bool check_expr(const Check *c, Term e, int depth) {
             if (!check_expr(c, CAR(e), depth + 1)) return false;
         return is_nil(e) || check_expr(c, e, depth + 1);
     }
+    if (is_map(e)) {                        /* values are expressions */
+        MapIter it;
+        Term k, v;
+        bool ok = true;
+        map_iter_init_unordered(&it, e);
+        while (ok && map_iter_next(&it, &k, &v)) ok = check_expr(c, v, depth + 1);
+        map_iter_done(&it);
+        return ok;
+    }
     if (!is_tuple(e)) return true;
     size_t n = tuple_arity(e);
     if (n == 0) return false;
@@ -196,7 +216,6 @@ static bool check_expr(const Check *c, Term e, int depth) {
 static bool check_clause(Check *c, Term cl) {
     if (!is_tuple(cl) || tuple_arity(cl) != 3) return false;
     Term head = tuple_elems(cl)[0], guards = tuple_elems(cl)[1], body = tuple_elems(cl)[2];
-    if (!is_tuple(head) && var_of(head) == V_NONE) return false;
     if (c->bound) memset(c->bound, 0, c->cap);
     if (!mark_head(c, head, 0)) return false;
     for (; is_cons(guards); guards = CDR(guards))
@@ -350,6 +369,24 @@ static Term eval_list(Ctx *c, Term e) {
     return make_cons(cells);
 }
 
+/* A map expression: its values evaluated (keys are literals). */
+static Term eval_map(Ctx *c, Term m) {
+    size_t n = map_size(m), i = 0;
+    Term *kv = malloc((n ? 2 * n : 1) * sizeof(Term));
+    if (!kv) return T_NONE;
+    MapIter it;
+    Term k, v;
+    map_iter_init_unordered(&it, m);
+    while (map_iter_next(&it, &k, &v)) {
+        if ((v = eval(c, v)) == T_NONE) break;
+        kv[2 * i] = k, kv[2 * i + 1] = v, i++;
+    }
+    map_iter_done(&it);
+    Term r = i == n ? map_from_pairs(c->p, n, kv) : T_NONE;
+    free(kv);
+    return r;
+}
+
 static Term eval_tuple(Ctx *c, Term tup) {
     size_t n = tuple_arity(tup);
     Term r = make_tuple(c->p, n, NULL);
@@ -385,10 +422,12 @@ static Term eval_call(Ctx *c, Term e) {
     if (f == F_AND) return eval_logic(c, args, n, ATOM_false, false);
     if (f == F_OR) return eval_logic(c, args, n, ATOM_true, false);
     if (f == F_SELF) return c->p->pid;
+    if (f == F_NODE0) return atom_nonode;
     Term a = eval(c, args[0]);
     if (a == T_NONE) return T_NONE;
-    Term b = T_NONE;
-    if (n == 2 && (b = eval(c, args[1])) == T_NONE) return T_NONE;
+    Term b = T_NONE, x = T_NONE;
+    if (n >= 2 && (b = eval(c, args[1])) == T_NONE) return T_NONE;
+    if (n == 3 && (x = eval(c, args[2])) == T_NONE) return T_NONE;
     Process *p = c->p;
     switch (f) {
     case F_IS_ATOM: return boolean(is_atom(a));
@@ -403,7 +442,9 @@ static Term eval_call(Ctx *c, Term e) {
     case F_IS_MAP: return boolean(is_map(a));
     case F_IS_BINARY: return boolean(is_binary(a));
     case F_IS_FUNCTION: return boolean(is_fun(a));
-    case F_IS_BOOLEAN: return boolean(a == ATOM_true || a == ATOM_false);
+    case F_IS_RECORD:
+        if (!is_atom(b) || !is_small(x)) return T_NONE;
+        return boolean(is_tuple(a) && (SInt)tuple_arity(a) == small_val(x) && tuple_arity(a) > 0 && tuple_elems(a)[0] == b);
     case F_GT: return boolean(term_compare(a, b) > 0);
     case F_LT: return boolean(term_compare(a, b) < 0);
     case F_GE: return boolean(term_compare(a, b) >= 0);
@@ -439,7 +480,27 @@ static Term eval_call(Ctx *c, Term e) {
     case F_MAP_GET: return is_map(b) ? map_get(b, a) : T_NONE;
     case F_IS_MAP_KEY: return is_map(b) ? boolean(map_get(b, a) != T_NONE) : T_NONE;
     case F_MAP_SIZE: return is_map(a) ? make_small((SInt)map_size(a)) : T_NONE;
-    case F_TUPLE_SIZE: return is_tuple(a) ? make_small((SInt)tuple_arity(a)) : T_NONE;
+    case F_BAND: case F_BOR: case F_BXOR: case F_BSL: case F_BSR:
+        if (!is_integer(a) || !is_integer(b)) return T_NONE;
+        return (f == F_BAND ? arith_nat_band : f == F_BOR ? arith_nat_bor : f == F_BXOR ? arith_nat_bxor
+                : f == F_BSL ? arith_nat_bsl : arith_nat_bsr)(p, (Term[]){ a, b });
+    case F_BNOT: return is_integer(a) ? arith_nat_bnot(p, &a) : T_NONE;
+    case F_ROUND: return is_number(a) ? arith_nat_round(p, &a) : T_NONE;
+    case F_TRUNC: return is_number(a) ? arith_nat_trunc(p, &a) : T_NONE;
+    case F_FLOAT: return is_number(a) ? arith_nat_float(p, &a) : T_NONE;
+    case F_SIZE:
+        if (is_tuple(a)) return make_small((SInt)tuple_arity(a));
+        return is_binary(a) ? make_small(binary_size(a)) : T_NONE;
+    case F_BYTE_SIZE: return is_binary(a) ? make_small(binary_size(a)) : T_NONE;
+    case F_BIT_SIZE: return is_binary(a) ? make_small(8 * binary_size(a)) : T_NONE;
+    case F_BINARY_PART: {
+        if (!is_binary(a) || !is_small(b) || !is_small(x)) return T_NONE;
+        SInt start = small_val(b), len = small_val(x), size = binary_size(a);
+        if (len < 0) start += len, len = -len;
+        if (start < 0 || start + len > size) return T_NONE;
+        return binary_nat_part(p, (Term[]){ a, b, x });
+    }
+    case F_NODE1: return atom_nonode;
     }
     return T_NONE;
 }
@@ -454,6 +515,7 @@ static Term eval(Ctx *c, Term e) {
         return e;
     }
     if (is_cons(e)) return eval_list(c, e);
+    if (is_map(e)) return eval_map(c, e);
     if (!is_tuple(e)) return e;
     if (tuple_arity(e) == 1 && is_tuple(tuple_elems(e)[0])) return eval_tuple(c, tuple_elems(e)[0]);
     return eval_call(c, e);

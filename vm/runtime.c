@@ -252,7 +252,7 @@ static void exit_process(Process *p, RunStatus st) {
         if (st == RUN_ERROR || by_signal) {
             Term kind = p->exc_class, trace = p->exc_trace, why = p->exc_reason;
             if (by_signal) {
-                kind = make_tuple2(p, ATOM_EXIT, p->exit_from);
+                kind = make_tuple2(p, ATOM_EXIT, p->pid); /* Elixir names the dead process */
                 trace = T_NIL;
                 why = p->exit_reason;
             }
