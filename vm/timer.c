@@ -182,9 +182,20 @@ bool timer_start_at(TimerWheel *w, Timer *t, int64_t expires) {
     return true;
 }
 
+/* The current time rounded up to the ms: a timer of d ms started at
+ * 100.9 ms is due at 101 + d, never at 100 + d (which the wheel, counting
+ * whole ms, would fire after only d - 0.9 ms). A timeout never ends early,
+ * as on the BEAM. */
+static int64_t clock_ceil_ms(TimerWheel *w) {
+    if (w->virtual_clock) return atomic_load_explicit(&w->vclock, memory_order_acquire);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + (ts.tv_nsec + 999999) / 1000000;
+}
+
 bool timer_start(TimerWheel *w, Timer *t, int64_t delay_ms) {
     if (delay_ms < 0) delay_ms = 0;
-    return timer_start_at(w, t, timer_clock(w) + delay_ms);
+    return timer_start_at(w, t, clock_ceil_ms(w) + delay_ms);
 }
 
 int64_t timer_cancel(TimerWheel *w, Timer *t) {
@@ -195,7 +206,7 @@ int64_t timer_cancel(TimerWheel *w, Timer *t) {
         t->state = TIMER_IDLE;
         w->count--;
         w->cancelled++;
-        left = t->expires - timer_clock(w);
+        left = t->expires - clock_ceil_ms(w);
         if (left < 0) left = 0;
         /* next_ms stays a valid lower bound, even when the wheel empties:
          * lowering it again for the next start would wake the sleeping
@@ -213,7 +224,7 @@ int64_t timer_remaining(TimerWheel *w, Timer *t) {
     pthread_mutex_lock(&w->lock);
     int64_t left = -1;
     if (t->state == TIMER_PENDING) {
-        left = t->expires - timer_clock(w);
+        left = t->expires - clock_ceil_ms(w);
         if (left < 0) left = 0;
     }
     pthread_mutex_unlock(&w->lock);
