@@ -387,6 +387,9 @@ def main():
     opts = ap.parse_args()
     opts.act_args = shlex.split(opts.act_args)
     opts.act = os.path.abspath(opts.act)
+    # The FFI tests (tests/ffi/) load the test library the build makes next
+    # to act (tests/ffi/meson.build) through $ACT_FFI_TESTLIB.
+    os.environ.setdefault("ACT_FFI_TESTLIB", os.path.join(os.path.dirname(opts.act), "tests", "ffi", "libacttest.so"))
     if not os.access(opts.act, os.X_OK):
         print("run.py: no act binary at %s (build first)" % opts.act)
         print("0 passed, 1 failed")

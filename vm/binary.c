@@ -35,6 +35,7 @@ static Binary *blob_new(size_t used, size_t cap) {
     b->size = cap;
     b->used = used;
     atomic_init(&b->writer, NULL);
+    b->destroy = NULL;
     atomic_fetch_add_explicit(&blob_count, 1, memory_order_relaxed);
     return b;
 }
@@ -75,6 +76,7 @@ void binary_decref(Binary *b) {
     /* acq_rel: see the invariants above. */
     long old = atomic_fetch_sub_explicit(&b->refc, 1, memory_order_acq_rel);
     if (old == 1) {
+        if (b->destroy) b->destroy(b); /* a resource (vm/resource.h) */
         atomic_fetch_sub_explicit(&blob_count, 1, memory_order_relaxed);
         free(b);
     } else if (old <= 0) {

@@ -1,44 +1,19 @@
-/* ets.c — the `:ets` natives: the table registry, per-table locking, and
- * every operation of Erlang/OTP 25's ets module that Act supports.
+/* ets.c — the `:ets` natives: every operation of Erlang/OTP 25's ets
+ * module that Act supports, with OTP's error messages.
  *
- * Storage and match specifications live in ets_store.c and ets_match.c
- * (interfaces in ets.h). This file owns who may touch a table, and when.
+ * Tables as shared objects (registry, stripe locks, contents under those
+ * locks, ownership) are in ets_table.c (interface ets_table.h); storage in
+ * ets_store.c and match specifications in ets_match.c (interface ets.h).
  *
- * ---- The registry ---------------------------------------------------------
- * Invariants:
- *  - Table structs are type-stable: once allocated, an EtsTable is never
- *    freed while the VM runs. A deleted table goes on a free list and may be
- *    reused for a new table. So a pointer read from the registry without a
- *    lock is always safe to lock; whoever locks it then checks that it is
- *    still the table it wanted (its `id`, or its name) and otherwise treats
- *    the table as gone. This is what makes lookups lock-free without a
- *    grace-period scheme.
- *  - Every table ever allocated sits in `pool` at a fixed index (chunks of
- *    POOL_CHUNK entries, never moved). A table's id is ETS_ID_TAG | serial
- *    << POOL_BITS | index, where serial counts the reuses of that struct, so
- *    a stale id never names the struct's next table. Ids are references'
- *    ids (the table reference prints as #Reference<...>); the tag bit keeps
- *    them apart from make_ref's counter, which starts at 1.
- *  - Named tables: name_slots[atom index] points at the table with that
- *    name, or NULL. A slot is written under reg_lock only.
- *  - reg_lock (a mutex) serialises pool growth, the free list and name
- *    slots. Lock order: a table's stripe locks, then reg_lock.
- *
- * ---- Table locks ------------------------------------------------------------
- *  - A table has ETS_STRIPES reader-writer locks. A table created with
- *    write_concurrency (set, bag, duplicate_bag) is `striped`: the stripe of
- *    a key (hash % ETS_STRIPES) guards every bucket that key can live in
- *    (ets.h), plus that stripe's object count. Other tables use stripe 0
- *    alone as their one reader-writer lock.
- *  - Whole-table operations take every stripe in use, in index order.
- *  - The fields that describe a table (id, owner, type, name, ...) change
- *    only with every one of the ETS_STRIPES locks held for writing (create,
- *    delete, rename, give_away); so holding any one stripe makes them
- *    stable. id, owner and striped are also read before locking (to pick a
- *    stripe, or by the exit scan), hence atomic; such a read is only a hint
- *    that is checked again under the lock.
+ * Invariants of every native here:
+ *  - A table is touched only between ets_tab_lock (or another ets_lock_*)
+ *    and ets_unlock, and nothing that can block (a send, a raise, guest
+ *    code) happens in between: errors unlock first, then raise.
+ *  - Terms go in by copy (ets_obj_new, off the caller's heap, before the
+ *    write lock when possible) and come out by copy (gc_copy_term, onto
+ *    the caller's heap, which never moves while a native runs: heap.h).
  */
-#include "ets.h"
+#include "ets_table.h"
 #include "termops.h"
 #include "native.h"
 #include "heap.h"
@@ -48,8 +23,6 @@
 #include "runtime.h"
 #include "bif_data.h"
 #include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,452 +52,6 @@ static void atoms_init(void) {
 #undef I
 }
 static inline void atoms(void) { pthread_once(&atoms_once, atoms_init); }
-
-/* ======================================================================
- * Tables and the registry
- * ====================================================================== */
-
-enum { ACCESS_PUBLIC, ACCESS_PROTECTED, ACCESS_PRIVATE };
-
-/* ---- the stripe lock --------------------------------------------------------
- * A reader-writer spinlock in one word (the BEAM's ETS locks also spin
- * first): bits 0..29 count readers, RW_PENDING says a writer waits (new
- * readers hold back, so writers are not starved), RW_WRITER says a writer
- * holds it. Critical sections are short and never span a yield. After a
- * few spins a waiter calls sched_yield, so a preempted holder gets the CPU.
- * (Not pthread_rwlock_t: whole-table operations hold 64 of them at once,
- * beyond what ThreadSanitizer's deadlock detector can track.) */
-#define RW_WRITER 0x80000000u
-#define RW_PENDING 0x40000000u
-
-static inline void rw_pause(unsigned *spins) {
-    if (++*spins < 64) {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-    } else {
-        sched_yield();
-    }
-}
-
-static void rw_rdlock(_Atomic uint32_t *l) {
-    unsigned spins = 0;
-    for (;;) {
-        /* relaxed: a snapshot for the CAS, which does the ordering. */
-        uint32_t v = atomic_load_explicit(l, memory_order_relaxed);
-        /* acquire: pairs with the release in rw_wrunlock (and orders the
-         * read section after the lock). */
-        if (!(v & (RW_WRITER | RW_PENDING)) &&
-            atomic_compare_exchange_weak_explicit(l, &v, v + 1, memory_order_acquire, memory_order_relaxed))
-            return;
-        rw_pause(&spins);
-    }
-}
-
-static void rw_wrlock(_Atomic uint32_t *l) {
-    unsigned spins = 0;
-    for (;;) {
-        /* relaxed: a snapshot for the CAS, which does the ordering. */
-        uint32_t v = atomic_load_explicit(l, memory_order_relaxed);
-        /* acquire: pairs with the release in rw_rdunlock and rw_wrunlock. */
-        if (!(v & ~RW_PENDING) &&
-            atomic_compare_exchange_weak_explicit(l, &v, RW_WRITER, memory_order_acquire, memory_order_relaxed))
-            return;
-        /* relaxed: only holds new readers back; orders no data. */
-        if (!(v & RW_PENDING)) atomic_fetch_or_explicit(l, RW_PENDING, memory_order_relaxed);
-        rw_pause(&spins);
-    }
-}
-
-/* release: the read section before the count drops (pairs with wrlock's
- * acquire). */
-static inline void rw_rdunlock(_Atomic uint32_t *l) { atomic_fetch_sub_explicit(l, 1, memory_order_release); }
-/* release: the write section before the lock is seen free (pairs with the
- * acquires above); RW_PENDING set meanwhile by another writer is kept. */
-static inline void rw_wrunlock(_Atomic uint32_t *l) { atomic_fetch_and_explicit(l, ~RW_WRITER, memory_order_release); }
-
-typedef struct EtsStripe {
-    _Atomic uint32_t lock;
-    long count;             /* objects in this stripe's buckets (hash tables) */
-} __attribute__((aligned(64))) EtsStripe;
-
-typedef struct EtsTable {
-    EtsStripe stripes[ETS_STRIPES];
-    _Atomic uint64_t id;    /* 0 while the struct is free */
-    _Atomic Term owner;     /* owner pid; 0 while free */
-    _Atomic bool striped;
-    Term name;              /* atom (a name is kept for unnamed tables too) */
-    bool named, read_conc, compressed, decentralized;
-    Term write_conc;        /* what info reports: true, false or auto */
-    int type, access;
-    unsigned keypos;
-    Term heir;              /* pid, or 0: none */
-    EtsObj *heir_data;      /* a copy of the heir's gift (any term), or NULL */
-    EtsHash hash;           /* set, bag, duplicate_bag */
-    EtsSkip skip;           /* ordered_set */
-    uint32_t index, serial;
-    struct EtsTable *free_next;
-} EtsTable;
-
-/* The three fields read without the table's lock. relaxed, all of them:
- * they are written only with all 64 stripes held for writing, so a reader
- * holding any stripe sees them settled (the stripe lock's acquire pairs
- * with the writer's release); an unlocked read (to pick a stripe, or in the
- * exit scan) is a hint that is checked again under a stripe. */
-static inline uint64_t tab_id(EtsTable *t) { return atomic_load_explicit(&t->id, memory_order_relaxed); }
-static inline Term tab_owner(EtsTable *t) { return atomic_load_explicit(&t->owner, memory_order_relaxed); }
-static inline bool tab_striped(EtsTable *t) { return atomic_load_explicit(&t->striped, memory_order_relaxed); }
-static inline void set_tab_id(EtsTable *t, uint64_t v) { atomic_store_explicit(&t->id, v, memory_order_relaxed); }
-static inline void set_tab_owner(EtsTable *t, Term v) { atomic_store_explicit(&t->owner, v, memory_order_relaxed); }
-static inline void set_tab_striped(EtsTable *t, bool v) { atomic_store_explicit(&t->striped, v, memory_order_relaxed); }
-
-#define POOL_BITS 20
-#define POOL_CHUNK 1024
-#define POOL_CHUNKS ((1u << POOL_BITS) / POOL_CHUNK)
-#define ETS_ID_TAG ((uint64_t)1 << 60)
-#define NAME_CHUNK 4096
-#define NAME_CHUNKS (ATOM_LIMIT / NAME_CHUNK)
-
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-/* Chunks are written once (under reg_lock) before pool_len covers them. */
-static EtsTable **pool_chunks[POOL_CHUNKS];
-/* release (create): publishes pool entries below it; acquire (readers). */
-static _Atomic size_t pool_len;
-static EtsTable *free_list;          /* reg_lock */
-/* Tables alive; relaxed: a hint that lets a process exit skip the scan. A
- * process only owns tables it created or was given, both of which happen
- * before its own exit, so a stale 0 is never seen by an owner. */
-static _Atomic long live_tables;
-
-typedef EtsTable *_Atomic NameSlot;
-/* acquire load of a chunk pairs with the release store that installed it. */
-static NameSlot *_Atomic name_chunks[NAME_CHUNKS];
-
-static EtsTable *pool_get(size_t i) {
-    /* acquire: pairs with the release increment of pool_len in table_alloc. */
-    if (i >= atomic_load_explicit(&pool_len, memory_order_acquire)) return NULL;
-    return pool_chunks[i / POOL_CHUNK][i % POOL_CHUNK];
-}
-
-static NameSlot *name_slot(Term name, bool create) {
-    uint32_t ix = atom_index(name);
-    if (ix >= ATOM_LIMIT) return NULL;
-    /* acquire: pairs with the release store below. */
-    NameSlot *c = atomic_load_explicit(&name_chunks[ix / NAME_CHUNK], memory_order_acquire);
-    if (!c && create) {                  /* caller holds reg_lock */
-        c = calloc(NAME_CHUNK, sizeof *c);
-        if (!c) return NULL;
-        atomic_store_explicit(&name_chunks[ix / NAME_CHUNK], c, memory_order_release);
-    }
-    return c ? &c[ix % NAME_CHUNK] : NULL;
-}
-
-/* A free table struct (fresh or reused), or NULL (out of memory or the pool
- * is full). Its locks are initialised; its id is still 0. */
-static EtsTable *table_alloc(void) {
-    pthread_mutex_lock(&reg_lock);
-    EtsTable *t = free_list;
-    if (t) {
-        free_list = t->free_next;
-        pthread_mutex_unlock(&reg_lock);
-        return t;
-    }
-    /* relaxed: pool_len is only written under reg_lock, which we hold. */
-    size_t n = atomic_load_explicit(&pool_len, memory_order_relaxed);
-    if (n >= (size_t)POOL_CHUNKS * POOL_CHUNK) goto fail;
-    if (!pool_chunks[n / POOL_CHUNK] && !(pool_chunks[n / POOL_CHUNK] = calloc(POOL_CHUNK, sizeof(EtsTable *))))
-        goto fail;
-    if (posix_memalign((void **)&t, 64, sizeof *t)) goto fail;
-    memset(t, 0, sizeof *t);
-    t->index = (uint32_t)n;
-    pool_chunks[n / POOL_CHUNK][n % POOL_CHUNK] = t;
-    /* release: the entry (and the struct) before the new length. */
-    atomic_store_explicit(&pool_len, n + 1, memory_order_release);
-    pthread_mutex_unlock(&reg_lock);
-    return t;
-fail:
-    pthread_mutex_unlock(&reg_lock);
-    return NULL;
-}
-
-static void table_release(EtsTable *t) {
-    pthread_mutex_lock(&reg_lock);
-    t->free_next = free_list;
-    free_list = t;
-    pthread_mutex_unlock(&reg_lock);
-}
-
-/* ======================================================================
- * Locking a table for an operation
- * ====================================================================== */
-
-#define E_NOTAB "the table identifier does not refer to an existing ETS table"
-#define E_TYPE "the table identifier refers to an ETS table of a type not supported by this operation"
-#define E_ACCESS "the table identifier refers to an ETS table with insufficient access rights"
-
-enum { LK_READ, LK_WRITE };             /* what the operation does */
-enum { SCOPE_KEY, SCOPE_ALL };          /* one key's stripe, or the table */
-
-typedef struct Held {
-    EtsTable *t;
-    int lo, hi;             /* stripes [lo, hi) are locked */
-    bool write;             /* for writing (else for reading) */
-} Held;
-
-static EtsTable *resolve(Term tid, uint64_t *want) {
-    if (is_atom(tid)) {
-        NameSlot *s = name_slot(tid, false);
-        *want = 0;
-        /* acquire: pairs with the release store in publish_name; the table
-         * is checked again under its lock anyway. */
-        return s ? atomic_load_explicit(s, memory_order_acquire) : NULL;
-    }
-    if (!is_ref(tid)) return NULL;
-    uint64_t id = (uint64_t)boxed_ptr(tid)[1];
-    if (!(id & ETS_ID_TAG)) return NULL;
-    *want = id;
-    return pool_get(id & ((1u << POOL_BITS) - 1));
-}
-
-/* Why tid names no table (OTP's wording). */
-static const char *bad_tid_message(Term tid) {
-    if (!is_atom(tid) && !is_ref(tid)) return "not an atom or a table identifier";
-    if (is_ref(tid) && !((uint64_t)boxed_ptr(tid)[1] & ETS_ID_TAG)) return "not a valid table identifier";
-    return E_NOTAB;
-}
-
-static void unlock_held(Held *h) {
-    for (int i = h->hi - 1; i >= h->lo; i--) {
-        if (h->write) rw_wrunlock(&h->t->stripes[i].lock);
-        else rw_rdunlock(&h->t->stripes[i].lock);
-    }
-    h->hi = h->lo;
-}
-
-static void lock_range(EtsTable *t, int lo, int hi, bool write) {
-    for (int i = lo; i < hi; i++) {
-        if (write) rw_wrlock(&t->stripes[i].lock);
-        else rw_rdlock(&t->stripes[i].lock);
-    }
-}
-
-/* Is t (locked) the table tid named? */
-static bool still_it(EtsTable *t, Term tid, uint64_t want) {
-    uint64_t id = tab_id(t);
-    if (!id) return false;
-    return want ? id == want : (t->named && t->name == tid);
-}
-
-/* Lock tid's table for an operation: mode LK_READ or LK_WRITE, scope one
- * key (whose hash is khash) or the whole table. Checks existence and access
- * (writes: public, or the owner; reads: not private, or the owner). On
- * failure raises badarg at argument 1 and returns NULL. */
-static EtsTable *tab_lock(Process *p, Term tid, int mode, int scope, uint64_t khash, Held *h) {
-    uint64_t want;
-    EtsTable *t = resolve(tid, &want);
-    if (!t) return native_badarg_at(p, 1, bad_tid_message(tid)), NULL;
-    for (;;) {
-        /* relaxed: a hint, checked again under the lock (see the banner). */
-        bool striped = tab_striped(t);
-        int lo = 0, hi = 1;
-        if (striped && scope == SCOPE_ALL) hi = ETS_STRIPES;
-        else if (striped) lo = (int)(khash % ETS_STRIPES), hi = lo + 1;
-        lock_range(t, lo, hi, mode == LK_WRITE);
-        *h = (Held){ t, lo, hi, mode == LK_WRITE };
-        if (tab_striped(t) == striped) break;
-        unlock_held(h);
-    }
-    if (!still_it(t, tid, want)) {
-        unlock_held(h);
-        return native_badarg_at(p, 1, E_NOTAB), NULL;
-    }
-    Term owner = tab_owner(t);
-    bool ok = owner == p->pid || t->access == ACCESS_PUBLIC || (mode == LK_READ && t->access == ACCESS_PROTECTED);
-    if (!ok) {
-        unlock_held(h);
-        return native_badarg_at(p, 1, E_ACCESS), NULL;
-    }
-    return t;
-}
-
-/* Every stripe of t for writing, if t still has id `want` (after a key
- * operation released its stripe). */
-static bool lock_all_write(EtsTable *t, uint64_t want, Held *h) {
-    lock_range(t, 0, ETS_STRIPES, true);
-    *h = (Held){ t, 0, ETS_STRIPES, true };
-    if (tab_id(t) == want) return true;
-    unlock_held(h);
-    return false;
-}
-
-static Term tid_term(Process *p, EtsTable *t) {
-    return t->named ? t->name : make_ref_id(p, tab_id(t));
-}
-
-/* ======================================================================
- * Table-level helpers (caller holds the locks they need)
- * ====================================================================== */
-
-static inline bool is_hash(const EtsTable *t) { return t->type != ETS_ORDERED_SET; }
-static inline uint64_t key_hash(const EtsTable *t, Term key) { return is_hash(t) ? term_hash(key) : 0; }
-static inline EtsStripe *stripe_of(EtsTable *t, uint64_t hash) {
-    return &t->stripes[tab_striped(t) ? hash % ETS_STRIPES : 0];
-}
-
-/* Objects in t; needs every stripe in use. */
-static long tab_size(EtsTable *t) {
-    if (!is_hash(t)) return (long)t->skip.count;
-    long n = 0;
-    for (int i = 0; i < ETS_STRIPES; i++) n += t->stripes[i].count;
-    return n;
-}
-
-/* Store o (already copied); needs o's stripe for writing. -1: no memory. */
-static int store(EtsTable *t, EtsObj *o) {
-    if (!is_hash(t)) {
-        int r = ets_skip_insert(&t->skip, o, t->keypos);
-        return r < 0 ? -1 : 0;
-    }
-    EtsStripe *st = stripe_of(t, o->hash);    /* before: a bag may free o */
-    st->count += ets_hash_insert(&t->hash, o, t->type, t->keypos);
-    return 0;
-}
-
-/* Grow the hash table when the average chain passes 2 (load checked with
- * the stripe held by the caller; the resize itself takes every stripe). */
-static bool wants_growth(EtsTable *t, uint64_t hash) {
-    if (!is_hash(t)) return false;
-    size_t per = tab_striped(t) ? t->hash.nbuckets / ETS_STRIPES : t->hash.nbuckets;
-    return (size_t)stripe_of(t, hash)->count > 2 * per;
-}
-
-static void grow(EtsTable *t, uint64_t want) {
-    Held h;
-    if (!lock_all_write(t, want, &h)) return;
-    if ((size_t)tab_size(t) > 2 * t->hash.nbuckets) ets_hash_resize(&t->hash, t->hash.nbuckets * 2);
-    unlock_held(&h);
-}
-
-/* Delete every object; needs the whole table for writing. */
-static void clear_objects(EtsTable *t) {
-    if (!is_hash(t)) {
-        ets_skip_empty(&t->skip);
-        return;
-    }
-    for (size_t i = 0; i < t->hash.nbuckets; i++) {
-        for (EtsObj *o = t->hash.buckets[i], *n; o; o = n) {
-            n = o->next;
-            ets_obj_free(o);
-        }
-        t->hash.buckets[i] = NULL;
-    }
-    for (int i = 0; i < ETS_STRIPES; i++) t->stripes[i].count = 0;
-}
-
-/* Visit every object in table order (ordered_set: key order; hash tables:
- * bucket order), or with key != T_NONE only the objects with that key. fn
- * returns false to stop. */
-typedef bool (*Visit)(EtsObj *o, void *ctx);
-static void for_each(EtsTable *t, Term key, Visit fn, void *ctx) {
-    if (key != T_NONE && !is_hash(t)) {
-        EtsSkipNode *n = ets_skip_find(&t->skip, key, t->keypos);
-        if (n) fn(n->obj, ctx);
-        return;
-    }
-    if (key != T_NONE) {
-        uint64_t hash = term_hash(key);
-        EtsObj **l = ets_hash_find(&t->hash, key, hash, t->keypos);
-        for (EtsObj *o = l ? *l : NULL; o && o->hash == hash && term_eqx(ets_obj_key(o, t->keypos), key); o = o->next)
-            if (!fn(o, ctx)) return;
-        return;
-    }
-    if (!is_hash(t)) {
-        for (EtsSkipNode *n = t->skip.head->next[0]; n; n = n->next[0])
-            if (!fn(n->obj, ctx)) return;
-        return;
-    }
-    for (size_t b = 0; b < t->hash.nbuckets; b++)
-        for (EtsObj *o = t->hash.buckets[b]; o; o = o->next)
-            if (!fn(o, ctx)) return;
-}
-
-/* Remove the objects for which pred holds; returns how many. Needs the
- * whole table for writing. */
-typedef bool (*Pred)(EtsObj *o, void *ctx);
-static long remove_if(EtsTable *t, Term key, Pred pred, void *ctx) {
-    long n = 0;
-    if (key != T_NONE && !is_hash(t)) {
-        EtsSkipNode *x = ets_skip_find(&t->skip, key, t->keypos);
-        return x && pred(x->obj, ctx) ? ets_skip_delete(&t->skip, key, t->keypos) : 0;
-    }
-    if (key != T_NONE) {
-        uint64_t hash = term_hash(key);
-        EtsObj **l = ets_hash_find(&t->hash, key, hash, t->keypos);
-        while (l && *l && (*l)->hash == hash && term_eqx(ets_obj_key(*l, t->keypos), key)) {
-            EtsObj *o = *l;
-            if (!pred(o, ctx)) {
-                l = &o->next;
-                continue;
-            }
-            *l = o->next;
-            stripe_of(t, hash)->count--;
-            ets_obj_free(o);
-            n++;
-        }
-        return n;
-    }
-    if (!is_hash(t)) {
-        for (EtsSkipNode *x = t->skip.head->next[0], *nx; x; x = nx) {
-            nx = x->next[0];
-            if (pred(x->obj, ctx)) n += ets_skip_delete(&t->skip, ets_obj_key(x->obj, t->keypos), t->keypos);
-        }
-        return n;
-    }
-    for (size_t b = 0; b < t->hash.nbuckets; b++) {
-        for (EtsObj **l = &t->hash.buckets[b]; *l;) {
-            EtsObj *o = *l;
-            if (!pred(o, ctx)) {
-                l = &o->next;
-                continue;
-            }
-            *l = o->next;
-            stripe_of(t, o->hash)->count--;
-            ets_obj_free(o);
-            n++;
-        }
-    }
-    return n;
-}
-
-/* Free a table's contents and return the struct to the free list. Needs
- * every stripe for writing, which it releases. */
-static void destroy_locked(EtsTable *t, Held *h) {
-    set_tab_id(t, 0);
-    set_tab_owner(t, 0);
-    if (t->named) {
-        pthread_mutex_lock(&reg_lock);
-        NameSlot *s = name_slot(t->name, false);
-        /* relaxed load: slots are only written under reg_lock, held here.
-         * release store: orders nothing the reader needs (it re-checks
-         * under the table lock); kept symmetric with publish_name. */
-        if (s && atomic_load_explicit(s, memory_order_relaxed) == t) atomic_store_explicit(s, NULL, memory_order_release);
-        pthread_mutex_unlock(&reg_lock);
-    }
-    ets_obj_free(t->heir_data);
-    t->heir_data = NULL, t->heir = 0;
-    if (is_hash(t)) {
-        clear_objects(t);
-        free(t->hash.buckets);
-        t->hash.buckets = NULL;
-        t->hash.nbuckets = 0;
-    } else {
-        ets_skip_clear(&t->skip);
-    }
-    unlock_held(h);
-    /* relaxed: a hint (see live_tables). */
-    atomic_fetch_sub_explicit(&live_tables, 1, memory_order_relaxed);
-    table_release(t);
-}
 
 /* ======================================================================
  * Long operations
@@ -645,18 +172,6 @@ static void settle_concurrency(Opts *op) {
     else if (op->decentralized < 0) op->decentralized = op->type == ETS_ORDERED_SET || op->write_conc == A.auto_;
 }
 
-static bool publish_name(EtsTable *t) {
-    pthread_mutex_lock(&reg_lock);
-    NameSlot *s = name_slot(t->name, true);
-    /* relaxed: slots are only written under reg_lock, which we hold. */
-    bool ok = s && !atomic_load_explicit(s, memory_order_relaxed);
-    /* release: the table's fields before its pointer (readers re-check them
-     * under its lock regardless). */
-    if (ok) atomic_store_explicit(s, t, memory_order_release);
-    pthread_mutex_unlock(&reg_lock);
-    return ok;
-}
-
 Term ets_nat_new(Process *p, Term *args) {
     atoms();
     Term name = args[0];
@@ -669,19 +184,19 @@ Term ets_nat_new(Process *p, Term *args) {
     EtsObj *gift = NULL;
     settle_concurrency(&op);
     if (op.heir && !(gift = ets_obj_new(op.heir_data, 0))) return oom(p);
-    EtsTable *t = table_alloc();
+    EtsTable *t = ets_table_alloc();
     if (!t) {
         ets_obj_free(gift);
         return oom(p);
     }
     Held h;
-    lock_range(t, 0, ETS_STRIPES, true);
+    ets_lock_range(t, 0, ETS_STRIPES, true);
     h = (Held){ t, 0, ETS_STRIPES, true };
     bool striped = op.write_conc != ATOM_false && op.type != ETS_ORDERED_SET;
     bool mem = op.type == ETS_ORDERED_SET ? ets_skip_init(&t->skip) : ets_hash_init(&t->hash, ETS_STRIPES);
     if (!mem) {
-        unlock_held(&h);
-        table_release(t);
+        ets_unlock(&h);
+        ets_table_release(t);
         ets_obj_free(gift);
         return oom(p);
     }
@@ -690,19 +205,13 @@ Term ets_nat_new(Process *p, Term *args) {
     t->name = name, t->named = op.named, t->type = op.type, t->access = op.access;
     t->keypos = op.keypos, t->read_conc = op.read_conc, t->write_conc = op.write_conc;
     t->compressed = op.compressed, t->decentralized = op.decentralized > 0;
-    t->serial++;
-    uint64_t id = ETS_ID_TAG | ((uint64_t)(t->serial & 0xFFFFFFFFu) << POOL_BITS) | t->index;
-    set_tab_striped(t, striped);
-    set_tab_owner(t, p->pid);
-    set_tab_id(t, id);
-    /* relaxed: see live_tables. */
-    atomic_fetch_add_explicit(&live_tables, 1, memory_order_relaxed);
-    if (op.named && !publish_name(t)) {
+    uint64_t id = ets_table_open(t, p->pid, striped);
+    if (op.named && !ets_name_publish(t)) {
         t->named = false;
-        destroy_locked(t, &h);
+        ets_destroy_locked(t, &h);
         return native_badarg_at(p, 1, "table name already exists");
     }
-    unlock_held(&h);
+    ets_unlock(&h);
     return op.named ? name : make_ref_id(p, id);
 }
 
@@ -766,43 +275,44 @@ static Term do_insert(Process *p, Term *args, bool only_new) {
     long n = is_tuple(what) ? 1 : bif_list_length(what);
     if (n < 0) return native_badarg_at(p, 2, is_cons(what) ? "not a non-empty tuple or a list of non-empty tuples" : "not a tuple");
     Held h;
-    EtsTable *t = tab_lock(p, args[0], LK_READ, SCOPE_KEY, 0, &h);
+    EtsTable *t = ets_tab_lock(p, args[0], LK_READ, SCOPE_KEY, 0, &h);
     if (!t) return T_NONE;
     unsigned keypos = t->keypos;
     int type = t->type;
-    unlock_held(&h);
+    ets_unlock(&h);
     EtsObj *one[1], **objs = copy_objects(p, what, (size_t)n, keypos, type, one);
     if (!objs) return T_NONE;
-    t = tab_lock(p, args[0], LK_WRITE, n == 1 ? SCOPE_KEY : SCOPE_ALL, n == 1 ? objs[0]->hash : 0, &h);
+    t = ets_tab_lock(p, args[0], LK_WRITE, n == 1 ? SCOPE_KEY : SCOPE_ALL, n == 1 ? objs[0]->hash : 0, &h);
     if (!t) {
         free_objs(objs, 0, (size_t)n, one);
         return T_NONE;
     }
     if (t->keypos != keypos || t->type != type) {         /* another table now */
-        unlock_held(&h);
+        ets_unlock(&h);
         free_objs(objs, 0, (size_t)n, one);
         return native_badarg_at(p, 1, E_NOTAB);
     }
     if (only_new && any_key_present(t, objs, (size_t)n)) {
-        unlock_held(&h);
+        ets_unlock(&h);
         free_objs(objs, 0, (size_t)n, one);
         return ATOM_false;
     }
     Term result = ATOM_true;
     bool grow_it = false;
+    if (n > 1) ets_reserve(t, (size_t)n);  /* a list holds the whole table */
     for (long i = 0; i < n; i++) {
         uint64_t hh = objs[i]->hash;
-        if (store(t, objs[i]) < 0) {
+        if (ets_store(t, objs[i]) < 0) {
             free_objs(objs, (size_t)i, (size_t)n, one);
             objs = one;
             result = oom(p);
             break;
         }
-        grow_it |= wants_growth(t, hh);
+        grow_it |= ets_wants_growth(t, hh);
     }
     uint64_t want = tab_id(t);
-    unlock_held(&h);
-    if (grow_it) grow(t, want);
+    ets_unlock(&h);
+    if (grow_it) ets_grow(t, want);
     if (objs != one) free(objs);
     return finish(p, n, result);
 }
@@ -819,7 +329,7 @@ static EtsTable *lock_key(Process *p, Term tid, Term key, int mode, uint64_t *ha
     /* The hash is needed before the table's type is known: hash tables use
      * it, and ordered_set ignores it. */
     *hash = term_hash(key);
-    return tab_lock(p, tid, mode, SCOPE_KEY, *hash, h);
+    return ets_tab_lock(p, tid, mode, SCOPE_KEY, *hash, h);
 }
 
 Term ets_nat_lookup(Process *p, Term *args) {
@@ -829,7 +339,7 @@ Term ets_nat_lookup(Process *p, Term *args) {
     EtsTable *t = lock_key(p, args[0], args[1], LK_READ, &hash, &h);
     if (!t) return T_NONE;
     Term r = copy_run(p, t, args[1], hash);
-    unlock_held(&h);
+    ets_unlock(&h);
     return r;
 }
 
@@ -841,7 +351,7 @@ Term ets_nat_member(Process *p, Term *args) {
     if (!t) return T_NONE;
     bool found = is_hash(t) ? ets_hash_find(&t->hash, args[1], hash, t->keypos) != NULL
                             : ets_skip_find(&t->skip, args[1], t->keypos) != NULL;
-    unlock_held(&h);
+    ets_unlock(&h);
     return found ? ATOM_true : ATOM_false;
 }
 
@@ -857,7 +367,7 @@ Term ets_nat_lookup_element(Process *p, Term *args) {
     if (!t) return T_NONE;
     Term objs = copy_run(p, t, args[1], hash);
     bool set = t->type == ETS_SET || t->type == ETS_ORDERED_SET;
-    unlock_held(&h);
+    ets_unlock(&h);
     if (is_nil(objs)) return native_badarg_at(p, 2, "not a key that exists in the table");
     for (Term l = objs; is_cons(l); l = CDR(l))
         if (tuple_arity(CAR(l)) < pos) return native_badarg_at(p, 3, "position is greater than the size of the object");
@@ -879,7 +389,7 @@ Term ets_nat_delete2(Process *p, Term *args) {
     EtsTable *t = lock_key(p, args[0], args[1], LK_WRITE, &hash, &h);
     if (!t) return T_NONE;
     delete_key(t, args[1], hash);
-    unlock_held(&h);
+    ets_unlock(&h);
     return ATOM_true;
 }
 
@@ -893,7 +403,7 @@ Term ets_nat_take(Process *p, Term *args) {
     Term r = copy_run(p, t, args[1], hash);
     bool reverse = t->type == ETS_BAG;      /* OTP's bag gives them newest first */
     delete_key(t, args[1], hash);
-    unlock_held(&h);
+    ets_unlock(&h);
     if (!reverse) return r;
     Term rev = T_NIL;
     for (; is_cons(r); r = CDR(r)) rev = make_cons_cell(p, CAR(r), rev);
@@ -906,10 +416,10 @@ Term ets_nat_delete_object(Process *p, Term *args) {
     if (!is_tuple(o) || tuple_arity(o) == 0) return native_badarg_at(p, 2, object_error(o));
     Held h;
     /* keypos is unknown until the table is locked: lock the whole table. */
-    EtsTable *t = tab_lock(p, args[0], LK_WRITE, SCOPE_ALL, 0, &h);
+    EtsTable *t = ets_tab_lock(p, args[0], LK_WRITE, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
     if (!valid_object(t, o)) {
-        unlock_held(&h);
+        ets_unlock(&h);
         return native_badarg(p);        /* arity < keypos: OTP names no argument */
     }
     Term key = tuple_elems(o)[t->keypos - 1];
@@ -920,32 +430,32 @@ Term ets_nat_delete_object(Process *p, Term *args) {
         EtsSkipNode *n = ets_skip_find(&t->skip, key, t->keypos);
         if (n && term_eqx(n->obj->term, o)) ets_skip_delete(&t->skip, key, t->keypos);
     }
-    unlock_held(&h);
+    ets_unlock(&h);
     return ATOM_true;
 }
 
 Term ets_nat_delete_all_objects(Process *p, Term *args) {
     atoms();
     Held h;
-    EtsTable *t = tab_lock(p, args[0], LK_WRITE, SCOPE_ALL, 0, &h);
+    EtsTable *t = ets_tab_lock(p, args[0], LK_WRITE, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
-    long work = tab_size(t);
-    clear_objects(t);
-    unlock_held(&h);
+    long work = ets_tab_size(t);
+    ets_clear_objects(t);
+    ets_unlock(&h);
     return finish(p, work, ATOM_true);
 }
 
 Term ets_nat_delete1(Process *p, Term *args) {
     atoms();
     Held h;
-    EtsTable *t = tab_lock(p, args[0], LK_WRITE, SCOPE_ALL, 0, &h);
+    EtsTable *t = ets_tab_lock(p, args[0], LK_WRITE, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
     if (h.hi - h.lo < ETS_STRIPES) {          /* unstriped: take the rest too */
-        lock_range(t, 1, ETS_STRIPES, true);
+        ets_lock_range(t, 1, ETS_STRIPES, true);
         h.hi = ETS_STRIPES;
     }
-    long work = tab_size(t);
-    destroy_locked(t, &h);
+    long work = ets_tab_size(t);
+    ets_destroy_locked(t, &h);
     return finish(p, work, ATOM_true);
 }
 
@@ -1078,11 +588,11 @@ static Term update_counter(Process *p, Term *args, Term dflt) {
         err = is_tuple(dflt) && tuple_arity(dflt) == 0 ? "is an empty tuple" : "not a tuple", argno = 4;
     }
     if (!err && !(err = parse_counter_ops(ops, t->keypos, obj, one, &cs, &nops)) && !cs) {
-        unlock_held(&h);
+        ets_unlock(&h);
         return oom(p);
     }
     if (err) {
-        unlock_held(&h);
+        ets_unlock(&h);
         return native_badarg_at(p, argno, err);
     }
     /* Every result small and the object stored: write in place. Ops on the
@@ -1112,14 +622,14 @@ static Term update_counter(Process *p, Term *args, Term dflt) {
             ok = replace_obj(t, slot, nt);
         } else {
             EtsObj *o = ets_obj_new(nt, is_hash(t) ? hash : 0);
-            ok = o && store(t, o) == 0;
+            ok = o && ets_store(t, o) == 0;
             if (!ok) ets_obj_free(o);
-            grow_it = ok && wants_growth(t, hash);
+            grow_it = ok && ets_wants_growth(t, hash);
         }
     }
     uint64_t want = tab_id(t);
-    unlock_held(&h);
-    if (grow_it) grow(t, want);
+    ets_unlock(&h);
+    if (grow_it) ets_grow(t, want);
     bool single = !is_list(ops);
     if (cs != one) free(cs);
     if (!ok) return oom(p);
@@ -1154,13 +664,13 @@ Term ets_nat_update_element(Process *p, Term *args) {
     EtsTable *t = lock_key(p, args[0], key, LK_WRITE, &hash, &h);
     if (!t) return T_NONE;
     if (t->type == ETS_BAG || t->type == ETS_DUPLICATE_BAG) {
-        unlock_held(&h);
+        ets_unlock(&h);
         return native_badarg_at(p, 3, element_spec_error(ups));
     }
     EtsSkipNode *node = NULL;
     EtsObj **slot = find_for_update(t, key, hash, &node);
     if (!slot) {
-        unlock_held(&h);
+        ets_unlock(&h);
         return ATOM_false;
     }
     Term obj = (*slot)->term;
@@ -1174,7 +684,7 @@ Term ets_nat_update_element(Process *p, Term *args) {
         else tuple_elems(nt)[pos - 1] = tuple_elems(u)[1];
     }
     bool ok = err || replace_obj(t, slot, nt);
-    unlock_held(&h);
+    ets_unlock(&h);
     if (err) return native_badarg_at(p, 3, err);
     return ok ? ATOM_true : oom(p);
 }
@@ -1196,12 +706,12 @@ static bool visit_copy(EtsObj *o, void *ctx) {
 
 static Term tab2list(Process *p, Term tid, long *work) {
     Held h;
-    EtsTable *t = tab_lock(p, tid, LK_READ, SCOPE_ALL, 0, &h);
+    EtsTable *t = ets_tab_lock(p, tid, LK_READ, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
-    *work = tab_size(t);
+    *work = ets_tab_size(t);
     CopyCtx c = { p, { 0 } };
-    for_each(t, T_NONE, visit_copy, &c);
-    unlock_held(&h);
+    ets_for_each(t, T_NONE, visit_copy, &c);
+    ets_unlock(&h);
     if (c.out.oom) {
         free(c.out.v);
         return oom(p);
@@ -1246,12 +756,12 @@ static Term step_key(EtsTable *t, Term key, bool backward, bool *end) {
 static Term first_next(Process *p, Term tid, Term key, bool backward) {
     atoms();
     Held h;
-    EtsTable *t = tab_lock(p, tid, LK_READ, SCOPE_ALL, 0, &h);
+    EtsTable *t = ets_tab_lock(p, tid, LK_READ, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
     bool end;
     Term k = step_key(t, key, backward, &end);
     Term r = end ? A.end_of_table : k == T_NONE ? T_NONE : copy_out(p, k);
-    unlock_held(&h);
+    ets_unlock(&h);
     return r == T_NONE ? native_badarg_at(p, 2, "not a key that exists in the table") : r;
 }
 
@@ -1311,19 +821,19 @@ static Term do_select(Process *p, Term tid, Term spec, int mode, long *work) {
     atoms();
     SelCtx c = { p, { 0 }, { 0 }, 0 };
     Held h;
-    EtsTable *t = tab_lock(p, tid, mode == SEL_DELETE ? LK_WRITE : LK_READ, SCOPE_ALL, 0, &h);
+    EtsTable *t = ets_tab_lock(p, tid, mode == SEL_DELETE ? LK_WRITE : LK_READ, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
     if (!ets_ms_check(spec, &c.ms)) {
-        unlock_held(&h);
+        ets_unlock(&h);
         return native_badarg_at(p, 2, "not a valid match specification");
     }
     Term key = ets_ms_bound_key(&c.ms, t->keypos);
-    *work = key == T_NONE ? tab_size(t) : 0;
+    *work = key == T_NONE ? ets_tab_size(t) : 0;
     /* select_reverse: an ordered_set's results in descending key order. */
     bool reverse = mode == SEL_REVERSE && !is_hash(t);
-    if (mode != SEL_DELETE) for_each(t, key, visit_select, &c);
-    else c.count = remove_if(t, key, pred_select, &c);
-    unlock_held(&h);
+    if (mode != SEL_DELETE) ets_for_each(t, key, visit_select, &c);
+    else c.count = ets_remove_if(t, key, pred_select, &c);
+    ets_unlock(&h);
     if (mode == SEL_DELETE) return make_int(p, c.count);
     for (size_t i = 0; reverse && i < c.out.n / 2; i++) {
         Term x = c.out.v[i];
@@ -1358,16 +868,16 @@ Term ets_nat_select_count(Process *p, Term *args) {
     atoms();
     SelCtx c = { p, { 0 }, { 0 }, 0 };
     Held h;
-    EtsTable *t = tab_lock(p, args[0], LK_READ, SCOPE_ALL, 0, &h);
+    EtsTable *t = ets_tab_lock(p, args[0], LK_READ, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
     if (!ets_ms_check(args[1], &c.ms)) {
-        unlock_held(&h);
+        ets_unlock(&h);
         return native_badarg_at(p, 2, "not a valid match specification");
     }
     Term key = ets_ms_bound_key(&c.ms, t->keypos);
-    long work = key == T_NONE ? tab_size(t) : 0;
-    for_each(t, key, visit_count, &c);
-    unlock_held(&h);
+    long work = key == T_NONE ? ets_tab_size(t) : 0;
+    ets_for_each(t, key, visit_count, &c);
+    ets_unlock(&h);
     return finish(p, work, make_int(p, c.count));
 }
 
@@ -1450,7 +960,7 @@ Term ets_nat_continue(Process *p, Term *args) {
 static Term info_item(Process *p, EtsTable *t, Term item) {
     static const char *types[] = { "set", "ordered_set", "bag", "duplicate_bag" };
     static const char *prot[] = { "public", "protected", "private" };
-    if (item == A.size) return make_int(p, tab_size(t));
+    if (item == A.size) return make_int(p, ets_tab_size(t));
     if (item == A.type) return atom_intern_cstr(types[t->type]);
     if (item == A.named_table) return t->named ? ATOM_true : ATOM_false;
     if (item == A.keypos) return make_small(t->keypos);
@@ -1477,23 +987,11 @@ static Term info_item(Process *p, EtsTable *t, Term item) {
     return T_NONE;
 }
 
-/* A table that does not exist gives :undefined, as in OTP. */
-static EtsTable *lock_for_info(Process *p, Term tid, Held *h) {
-    uint64_t want;
-    EtsTable *t = resolve(tid, &want);
-    if (!t) return NULL;
-    lock_range(t, 0, ETS_STRIPES, false);
-    *h = (Held){ t, 0, ETS_STRIPES, false };
-    if (still_it(t, tid, want)) return t;
-    unlock_held(h);
-    return NULL;
-}
-
 Term ets_nat_info1(Process *p, Term *args) {
     atoms();
     if (!is_atom(args[0]) && !is_ref(args[0])) return native_badarg_at(p, 1, "not an atom or a table identifier");
     Held h;
-    EtsTable *t = lock_for_info(p, args[0], &h);
+    EtsTable *t = ets_lock_for_info(args[0], &h);
     if (!t) return ATOM_undefined;
     Term items[] = { A.id, A.decentralized_counters, A.read_concurrency, A.write_concurrency, A.compressed,
                      A.memory, A.owner, A.heir, A.name, A.size, A.node, A.named_table, A.type, A.keypos,
@@ -1501,7 +999,7 @@ Term ets_nat_info1(Process *p, Term *args) {
     size_t n = sizeof items / sizeof items[0];
     Term kv[sizeof items / sizeof items[0]];
     for (size_t i = 0; i < n; i++) kv[i] = make_tuple2(p, items[i], info_item(p, t, items[i]));
-    unlock_held(&h);
+    ets_unlock(&h);
     return make_list(p, n, kv);
 }
 
@@ -1509,10 +1007,10 @@ Term ets_nat_info2(Process *p, Term *args) {
     atoms();
     if (!is_atom(args[0]) && !is_ref(args[0])) return native_badarg_at(p, 1, "not an atom or a table identifier");
     Held h;
-    EtsTable *t = lock_for_info(p, args[0], &h);
+    EtsTable *t = ets_lock_for_info(args[0], &h);
     if (!t) return ATOM_undefined;
     Term r = is_atom(args[1]) ? info_item(p, t, args[1]) : T_NONE;
-    unlock_held(&h);
+    ets_unlock(&h);
     return r == T_NONE ? native_badarg_at(p, 2, "not a valid info item") : r;
 }
 
@@ -1520,23 +1018,23 @@ Term ets_nat_whereis(Process *p, Term *args) {
     atoms();
     if (!is_atom(args[0])) return native_badarg_at(p, 1, "not an atom");
     Held h;
-    EtsTable *t = lock_for_info(p, args[0], &h);
+    EtsTable *t = ets_lock_for_info(args[0], &h);
     if (!t) return ATOM_undefined;
     Term r = make_ref_id(p, tab_id(t));
-    unlock_held(&h);
+    ets_unlock(&h);
     return r;
 }
 
 Term ets_nat_all(Process *p, Term *args) {
     atoms();
     TermVec v = { 0 };
-    /* acquire: pairs with table_alloc's release (slots below n are set). */
-    size_t n = atomic_load_explicit(&pool_len, memory_order_acquire);
+    size_t n = ets_table_count();
     for (size_t i = 0; i < n; i++) {
-        EtsTable *t = pool_get(i);
-        rw_rdlock(&t->stripes[0].lock);
-        if (tab_id(t)) vec_push(&v, tid_term(p, t));
-        rw_rdunlock(&t->stripes[0].lock);
+        /* Any one stripe keeps a table's description stable. */
+        Held h = { ets_table_at(i), 0, 1, false };
+        ets_lock_range(h.t, 0, 1, false);
+        if (tab_id(h.t)) vec_push(&v, ets_tid_term(p, h.t));
+        ets_unlock(&h);
     }
     if (v.oom) {
         free(v.v);
@@ -1548,9 +1046,9 @@ Term ets_nat_all(Process *p, Term *args) {
 /* Lock tid's whole table for a change of its description (every stripe,
  * for writing), as its owner or, if public, anyone. */
 static EtsTable *lock_meta(Process *p, Term tid, Held *h) {
-    EtsTable *t = tab_lock(p, tid, LK_WRITE, SCOPE_ALL, 0, h);
+    EtsTable *t = ets_tab_lock(p, tid, LK_WRITE, SCOPE_ALL, 0, h);
     if (t && h->hi - h->lo < ETS_STRIPES) {
-        lock_range(t, h->hi, ETS_STRIPES, true);
+        ets_lock_range(t, h->hi, ETS_STRIPES, true);
         h->hi = ETS_STRIPES;
     }
     return t;
@@ -1563,43 +1061,14 @@ Term ets_nat_rename(Process *p, Term *args) {
     Held h;
     EtsTable *t = lock_meta(p, args[0], &h);
     if (!t) return T_NONE;
-    if (t->named && name != t->name) {
-        pthread_mutex_lock(&reg_lock);
-        NameSlot *ns = name_slot(name, true);
-        /* relaxed: slots are only written under reg_lock, which we hold. */
-        bool ok = ns && !atomic_load_explicit(ns, memory_order_relaxed);
-        if (ok) {
-            NameSlot *os = name_slot(t->name, false);
-            /* release (both): see publish_name. */
-            atomic_store_explicit(os, NULL, memory_order_release);
-            atomic_store_explicit(ns, t, memory_order_release);
-        }
-        pthread_mutex_unlock(&reg_lock);
-        if (!ok) {
-            unlock_held(&h);
-            return native_badarg_at(p, 2, "table name already exists");
-        }
+    if (t->named && name != t->name && !ets_name_move(t, name)) {
+        ets_unlock(&h);
+        return native_badarg_at(p, 2, "table name already exists");
     }
     t->name = name;
-    Term r = tid_term(p, t);            /* the name, or the reference */
-    unlock_held(&h);
+    Term r = ets_tid_term(p, t);            /* the name, or the reference */
+    ets_unlock(&h);
     return r;
-}
-
-/* Make `to` the owner of t (every stripe held for writing) if it is a
- * process that has not begun to exit. Invariant: exit_process sets
- * `exiting` under the process lock before its tables are scanned
- * (ets_process_exit), and the owner is changed here under that same lock;
- * so either that scan sees the new owner, or this sees `exiting` and the
- * table stays with its current owner (never ownerless). */
-static bool claim(EtsTable *t, Term to) {
-    Process *q = runtime_active() ? runtime_lookup(to) : NULL;
-    if (!q) return false;
-    process_lock(q);
-    bool ok = !q->exiting;
-    if (ok) set_tab_owner(t, to);
-    process_unlock(q);
-    return ok;
 }
 
 Term ets_nat_give_away(Process *p, Term *args) {
@@ -1612,49 +1081,14 @@ Term ets_nat_give_away(Process *p, Term *args) {
     const char *err = NULL;
     if (tab_owner(t) != p->pid) err = "the current process is not the owner";
     else if (to == p->pid) err = "the process is already the owner of the table";
-    else if (!claim(t, to)) err = "the pid refers to a terminated process";
+    else if (!ets_claim(t, to)) err = "the pid refers to a terminated process";
     if (err) {
-        unlock_held(&h);
+        ets_unlock(&h);
         return native_badarg_at(p, 2, err);
     }
-    Term tid = tid_term(p, t);
-    unlock_held(&h);
+    Term tid = ets_tid_term(p, t);
+    ets_unlock(&h);
     Term msg = make_tuple(p, 4, (Term[]){ A.ets_transfer, tid, p->pid, args[2] });
     runtime_send(p, to, msg);
     return ATOM_true;
-}
-
-/* ======================================================================
- * Owner exit
- * ====================================================================== */
-
-/* The owner p of t (locked for writing) exits: a living heir other than p
- * takes t over and is sent {'ETS-TRANSFER', tab, p, gift}; it stays the
- * heir too (as in OTP), so its own death deletes t. Returns false (t still locked) when there is no such heir. */
-static bool inherit(Process *p, EtsTable *t, Held *h) {
-    Term heir = t->heir;
-    if (!heir || heir == p->pid || !claim(t, heir)) return false;
-    atoms();
-    Term tid = tid_term(p, t);
-    Term gift = gc_copy_term(p, t->heir_data->term);
-    unlock_held(h);
-    runtime_send(p, heir, make_tuple(p, 4, (Term[]){ A.ets_transfer, tid, p->pid, gift }));
-    return true;
-}
-
-void ets_process_exit(Process *p) {
-    /* relaxed: see live_tables. */
-    if (atomic_load_explicit(&live_tables, memory_order_relaxed) == 0) return;
-    /* acquire: pairs with table_alloc's release (slots below n are set). */
-    size_t n = atomic_load_explicit(&pool_len, memory_order_acquire);
-    for (size_t i = 0; i < n; i++) {
-        EtsTable *t = pool_get(i);
-        /* relaxed: a hint, checked again with the table locked. */
-        if (tab_owner(t) != p->pid) continue;
-        uint64_t id = tab_id(t);
-        Held h;
-        if (!id || !lock_all_write(t, id, &h)) continue;
-        if (tab_owner(t) != p->pid) unlock_held(&h);
-        else if (!inherit(p, t, &h)) destroy_locked(t, &h);
-    }
 }

@@ -69,6 +69,14 @@ static inline void term_slots(Term h, size_t *lo, size_t *hi) {
     }
 }
 
+/* Objects on the off-heap list: REFCBINs and RESOURCEs (term.h), which share
+ * the layout of words [2] (the blob, holding one reference) and [3] (the
+ * next entry), so the sweep and every other walk of the list treat them
+ * alike; only REFCBINs count towards the binary budget. */
+static inline bool on_off_heap_list(Term h) {
+    return header_type(h) == BOX_REFCBIN || header_type(h) == BOX_RESOURCE;
+}
+
 /* ---- heap sizes --------------------------------------------------------- */
 
 size_t gc_heap_size_for(size_t words) {
@@ -197,10 +205,10 @@ static inline __attribute__((always_inline)) Term evacuate(Gc *g, Term t) {
             for (size_t i = 0; i < words; i++) n[i] = o[i];
         else
             memcpy(n, o, words * sizeof(Term));
-        if (header_type(h) == BOX_REFCBIN) {
+        if (on_off_heap_list(h)) {
             n[3] = (Term)g->off_heap;
             g->off_heap = n;
-            g->bin_live += n[1];
+            if (header_type(h) == BOX_REFCBIN) g->bin_live += n[1];
         }
         o[0] = make_boxed(n);
         return make_boxed(n);
@@ -267,7 +275,7 @@ static void relocate_block(const Move *m, Term *from, Term *to) {
         size_t lo, hi;
         term_slots(*w, &lo, &hi);
         for (size_t i = lo; i < hi; i++) w[i] = relocate(m, w[i]);
-        if (header_type(*w) == BOX_REFCBIN && w[3]) w[3] = (Term)((intptr_t)w[3] + m->delta);
+        if (on_off_heap_list(*w) && w[3]) w[3] = (Term)((intptr_t)w[3] + m->delta);
         w += 1 + header_arity(*w);
     }
 }
@@ -344,7 +352,7 @@ void gc_collect(Process *p, size_t need, Term *extra_roots, size_t nextra) {
         abort();
     }
 
-    /* Sweep: REFCBINs not forwarded died with this collection. */
+    /* Sweep: REFCBINs and RESOURCEs not forwarded died with this collection. */
     for (Term *b = p->off_heap, *next; b; b = next) {
         next = (Term *)b[3];
         if (!is_boxed(b[0])) binary_decref((Binary *)b[2]);
@@ -460,14 +468,14 @@ static Term copy_out(CopyDst *d, Term t, Term **top) {
         return make_cons(n);
     }
     memcpy(n, boxed_ptr(t), w * sizeof(Term));
-    if (header_type(n[0]) == BOX_REFCBIN) {
+    if (on_off_heap_list(n[0])) {
         Binary *b = (Binary *)n[2];
         binary_incref(b);
         if (atomic_load_explicit(&b->writer, memory_order_relaxed))
             atomic_store_explicit(&b->writer, NULL, memory_order_relaxed);
         n[3] = (Term)d->off_heap;
         d->off_heap = n;
-        d->bin_bytes += n[1];
+        if (header_type(n[0]) == BOX_REFCBIN) d->bin_bytes += n[1];
     }
     return make_boxed(n);
 }
@@ -629,7 +637,7 @@ static void verify_region(Verify *v, Region *r, int pass) {
             size_t lo, hi;
             term_slots(h, &lo, &hi);
             for (size_t k = lo; k < hi; k++) verify_term(v, w + k, w[k], false);
-            if (header_type(h) == BOX_REFCBIN) v->refcbins++;
+            if (on_off_heap_list(h)) v->refcbins++;
             if (header_type(h) == BOX_SUBBIN && is_boxed(w[3]) && !is_header(w[3]) &&
                 header_type(boxed_ptr(w[3])[0]) == BOX_SUBBIN)
                 problem(v, "SUBBIN of a SUBBIN", w, h);
@@ -672,8 +680,8 @@ size_t gc_verify_heap(Process *p) {
     for (Term *b = p->off_heap; b && listed <= v.refcbins; b = (Term *)b[3], listed++) {
         bool in_free;
         const Region *r = region_of(&v, b, &in_free);
-        if (!r || !is_start(r, b) || !is_header(b[0]) || header_type(b[0]) != BOX_REFCBIN) {
-            problem(&v, "off-heap list entry is not a REFCBIN of this heap", b, (Term)b);
+        if (!r || !is_start(r, b) || !is_header(b[0]) || !on_off_heap_list(b[0])) {
+            problem(&v, "off-heap list entry is not a REFCBIN or RESOURCE of this heap", b, (Term)b);
             break;
         }
     }

@@ -77,6 +77,9 @@ typedef struct Binary {
      * that clearing it while other processes copy the same blob is not a
      * data race; it orders nothing. */
     struct Process *_Atomic writer;
+    /* NULL for a binary; for a resource blob (vm/resource.h), run on data[]
+     * by the last binary_decref just before the blob is freed. */
+    void (*destroy)(struct Binary *b);
     uint8_t data[];
 } Binary;
 void binary_incref(Binary *b);

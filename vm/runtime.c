@@ -20,6 +20,7 @@
 #include "signals.h"
 #include "registry.h"
 #include "stdin.h"
+#include "dirty.h"
 #include "ets.h"
 #include "ptab.h"
 #include "interp.h"
@@ -430,6 +431,7 @@ int runtime_run_main(Term mod, Term fun) {
 void runtime_shutdown(void) {
     if (!active) return;
     stdin_stop();
+    dirty_stop(); /* FFI calls (vm/dirty.h) */
     /* ACT_SCHED_STATS=1: per-scheduler counters on stderr (tuning aid). */
     if (getenv("ACT_SCHED_STATS")) {
         for (int i = 0; i < sched_count(runtime.sched); i++) {

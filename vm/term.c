@@ -274,8 +274,8 @@ static int shallow_cmp(WorkStack *ws, Term a, Term b, bool exact) {
     case RANK_BINARY: return binary_cmp(a, b);
     case RANK_REF:
         if (box_type(a) != box_type(b)) return box_type(a) < box_type(b) ? -1 : 1;
-        if (box_type(a) == BOX_REF) return cmp3_u(boxed_ptr(a)[1], boxed_ptr(b)[1]);
-        return cmp3_u(a, b);
+        /* REF and RESOURCE (vm/resource.h) both keep a unique id in word 1. */
+        return cmp3_u(boxed_ptr(a)[1], boxed_ptr(b)[1]);
     case RANK_LIST:
         if (a == T_NIL) return -1;
         if (b == T_NIL) return 1;
@@ -468,7 +468,7 @@ static uint64_t leaf_hash(Term t) {
         const uint8_t *s = binary_bytes(t, &n);
         return bytes_hash(s, n);
     }
-    case BOX_REF: return fmix64(boxed_ptr(t)[1] ^ SALT_REF);
+    case BOX_REF: case BOX_RESOURCE: return fmix64(boxed_ptr(t)[1] ^ SALT_REF);
     case BOX_EXPORT: {
         const Term *p = boxed_ptr(t) + 1;
         return fmix64(combine(combine(combine(SALT_EXPORT, p[0]), p[1]), p[2]));

@@ -103,7 +103,10 @@ _Static_assert(sizeof(Term) == 8, "Act needs a 64-bit target");
  *  MAP_HAMT   see map.h; [0] = small key count, [1] = datamap and
  *             [2] = nodemap (smalls), then entries (was: one bitmap; a
  *             CHAMP node needs two; every word is still a term or a small)
- *  RESOURCE   reserved for FFI buffers/handles                           raw
+ *  RESOURCE   [0] = 64-bit id, [1] = (Binary *) blob holding the resource,
+ *             [2] = next entry of the off-heap list: words [1] and [2] are
+ *             laid out as a REFCBIN's, so the off-heap list and every walk
+ *             of it serve both (vm/resource.h)                            raw
  */
 enum {
     BOX_TUPLE = 0,
@@ -150,7 +153,12 @@ static inline bool is_map(Term t) {
 static inline bool is_fun(Term t) {
     return is_boxed(t) && (box_type(t) == BOX_FUN || box_type(t) == BOX_EXPORT);
 }
-#define is_ref(t) is_box_of((t), BOX_REF)
+/* A resource (FFI buffer, library, function: vm/resource.h) is a reference,
+ * as a NIF resource is on the BEAM: is_reference/1 holds, it prints as
+ * #Reference<...>, and word [1] of both is a unique id (heap_new_ref_id), so
+ * code that looks a reference's id up (timers, monitors, ETS tids) just
+ * finds nothing for a resource. */
+#define is_ref(t) (is_box_of((t), BOX_REF) || is_box_of((t), BOX_RESOURCE))
 
 /* Words a boxed object occupies, header included. */
 #define WORDS_FOR_BYTES(n) (((n) + sizeof(Term) - 1) / sizeof(Term))

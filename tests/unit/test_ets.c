@@ -1,14 +1,16 @@
 /* test_ets.c — ETS storage at the C level (vm/ets_store.c, vm/ets_match.c):
  * objects copied off the heap, the hash table (set, bag, duplicate_bag,
- * resizing), the skip list (order, prev links, neighbours) against a
- * reference model, and match specifications. The natives, locking and the
- * registry are covered by the golden tests in tests/ets/. */
+ * resizing, sizing for a list insert), the skip list (order, prev links,
+ * neighbours) against a reference model, and match specifications (OTP's
+ * guard functions, map bodies). The natives, locking and the registry are
+ * covered by the golden tests in tests/ets/. */
 #include "unit.h"
-#include "ets.h"
+#include "ets_table.h"
 #include "termops.h"
 #include "heap.h"
 #include "atom.h"
 #include "gc.h"
+#include "map.h"
 #include <stdlib.h>
 
 static Process P;
@@ -224,6 +226,47 @@ static void test_match_spec(void) {
     ets_obj_free(miss);
 }
 
+/* Only OTP's guard functions are accepted; a map in a body is evaluated. */
+static void test_match_spec_functions(void) {
+    EtsMs ms;
+    Term v1 = A("$1"), head = T2(A("k"), v1);
+    Term call1 = make_tuple2(p, A("byte_size"), v1), bad = make_tuple2(p, A("tuple_size"), v1);
+    CHECK(ets_ms_check(spec1(head, make_list(p, 1, (Term[]){ make_tuple3(p, A(">"), call1, I(1)) }), make_list(p, 1, (Term[]){ v1 })), &ms));
+    CHECK(!ets_ms_check(spec1(head, T_NIL, make_list(p, 1, (Term[]){ bad })), &ms));
+    CHECK(!ets_ms_check(spec1(head, T_NIL, make_list(p, 1, (Term[]){ make_tuple2(p, A("is_boolean"), v1) })), &ms));
+    /* Any head is accepted; a non-tuple one matches no object. */
+    REQUIRE(ets_ms_check(spec1(A("foo"), T_NIL, make_list(p, 1, (Term[]){ A("$_") })), &ms));
+    EtsObj *o = obj(T2(A("k"), I(7)), true);
+    Term r = T_NONE;
+    CHECK_EQ_INT(ets_ms_run(p, &ms, o->term, &r), 0);
+    /* #{v => $1 + 1} */
+    Term m = map_from_pairs(p, 1, (Term[]){ A("v"), make_tuple3(p, A("+"), v1, I(1)) });
+    REQUIRE(ets_ms_check(spec1(head, T_NIL, make_list(p, 1, (Term[]){ m })), &ms));
+    CHECK_EQ_INT(ets_ms_run(p, &ms, o->term, &r), 1);
+    CHECK(is_map(r) && map_get(r, A("v")) == I(8));
+    /* A body that fails gives 'EXIT'. */
+    REQUIRE(ets_ms_check(spec1(head, T_NIL, make_list(p, 1, (Term[]){ make_tuple2(p, A("bnot"), A("$_")) })), &ms));
+    CHECK_EQ_INT(ets_ms_run(p, &ms, o->term, &r), 1);
+    CHECK(r == A("EXIT"));
+    ets_obj_free(o);
+}
+
+/* A list insert sizes the buckets first: at most two objects per bucket,
+ * a power of two, no bigger than needed. */
+static void test_reserve_sizes_buckets(void) {
+    static EtsTable t;
+    t.type = ETS_SET;
+    REQUIRE(ets_hash_init(&t.hash, ETS_STRIPES));
+    t.stripes[0].count = 1000;
+    ets_reserve(&t, 100000);
+    size_t n = t.hash.nbuckets;
+    CHECK((n & (n - 1)) == 0);
+    CHECK(2 * n >= 101000 && n < 101000);
+    ets_reserve(&t, 0);                       /* already fits: unchanged */
+    CHECK_EQ_INT(t.hash.nbuckets, n);
+    ets_hash_clear(&t.hash);
+}
+
 int main(void) {
     atom_init();
     memset(p, 0, sizeof *p);
@@ -236,6 +279,8 @@ int main(void) {
     RUN(test_hash_resize_keeps_runs);
     RUN(test_skip_against_model);
     RUN(test_match_spec);
+    RUN(test_match_spec_functions);
+    RUN(test_reserve_sizes_buckets);
     heap_free(p);
     return unit_summary();
 }
