@@ -472,6 +472,15 @@ dispatch:
     CASE(TEST_LE) { Term x = RA, y = RB; if (!ORDER(x, y, <=)) JUMP_TO(C); NEXT(3); }
     CASE(TEST_GT) { Term x = RA, y = RB; if (!ORDER(x, y, >)) JUMP_TO(C); NEXT(3); }
     CASE(TEST_GE) { Term x = RA, y = RB; if (!ORDER(x, y, >=)) JUMP_TO(C); NEXT(3); }
+    /* The immediate forms: y is a small, so ORDER's fast path needs only x's tag. */
+#define IMM_B make_small((int32_t)B)
+    CASE(TEST_EQI) { Term x = RA, y = IMM_B; if (!EQ(x, y)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_NEI) { Term x = RA, y = IMM_B; if (EQ(x, y)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_LTI) { Term x = RA, y = IMM_B; if (!ORDER(x, y, <)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_LEI) { Term x = RA, y = IMM_B; if (!ORDER(x, y, <=)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_GTI) { Term x = RA, y = IMM_B; if (!ORDER(x, y, >)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_GEI) { Term x = RA, y = IMM_B; if (!ORDER(x, y, >=)) JUMP_TO(C); NEXT(3); }
+#undef IMM_B
 
     /* ---- destructuring ---- */
     CASE(GET_HD) { RA = CAR(RB); NEXT(2); }

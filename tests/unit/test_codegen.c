@@ -156,7 +156,10 @@ static void test_shapes(void) {
     const Function *fib = find_fn(m, "fib", 1), *loop = find_fn(m, "loop", 2), *ext = find_fn(m, "ext", 1);
     REQUIRE(fib && loop && ext);
     CHECK_EQ_INT(count_op(fib, OPC_MOVE), 0);
-    CHECK_EQ_INT(count_op(fib, OPC_TEST_LT), 1);
+    /* n < 2 compares with an immediate: no LOADI, no register form. */
+    CHECK_EQ_INT(count_op(fib, OPC_TEST_LTI), 1);
+    CHECK_EQ_INT(count_op(fib, OPC_TEST_LT), 0);
+    CHECK_EQ_INT(count_op(fib, OPC_LOADI), 0);
     CHECK_EQ_INT(count_op(fib, OPC_CALL), 2);
     CHECK_EQ_INT(count_op(fib, OPC_ADDI), 2);
     CHECK_EQ_INT(count_op(loop, OPC_TCALL), 1);
