@@ -13,6 +13,8 @@
  *   R     p->stack + base: the frame's registers. Re-derived after anything
  *         that may reallocate the stack (STACK_RELOAD).
  *   K     the module's literals; code: the function's code (jump targets).
+ *   The running Function itself is not cached (fewer live locals keep these
+ *   in machine registers); slow paths read it from the innermost Frame.
  *
  * Points where the loop may leave its straight path are named:
  *   SAFEPOINT(need)  allocation of `need` words: collects first if the heap
@@ -287,7 +289,7 @@ static void arith_trace(Process *p, const uint32_t *pc, const char *op, unsigned
 
 #ifdef ACT_TRACE
 #undef DISPATCH
-#define DISPATCH() do { trace_op(p, fn, mod, pc); goto dispatch_traced; } while (0)
+#define DISPATCH() do { trace_op(p, p->frames[p->nframes - 1].fn, mod, pc); goto dispatch_traced; } while (0)
 static void trace_op(Process *p, const Function *fn, const Module *mod, const uint32_t *pc) {
     size_t ln;
     const char *mn = atom_name(mod->name, &ln);
@@ -367,8 +369,8 @@ RunStatus interp_run(Process *p, int reductions) {
     int fcalls = unlimited ? INT_MAX : reductions;
     const int budget = fcalls;
 
-    /* Cached state of the innermost frame. */
-    const Function *fn;
+    /* Cached state of the innermost frame (its Function is only read from
+     * the Frame: the hot paths never need it). */
     Module *mod;
     const uint32_t *code, *pc;
     const Term *K;
@@ -398,7 +400,7 @@ RunStatus interp_run(Process *p, int reductions) {
 
 #define LOAD_FRAME() do {                                                     \
         Frame *f_ = &p->frames[p->nframes - 1];                               \
-        fn = f_->fn; mod = f_->mod; base = f_->base; code = fn->code;         \
+        mod = f_->mod; base = f_->base; code = f_->fn->code;                  \
         K = mod->literals; R = p->stack + base;                               \
     } while (0)
 
@@ -699,7 +701,7 @@ dispatch:
         f->fn = h; f->mod = mod; f->ret_pc = pc + 3; f->base = hb;
         R += A;
         clear_regs(R + h->arity, hn - h->arity);
-        base = hb; fn = h; code = h->code; pc = code;
+        base = hb; code = h->code; pc = code;
         if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
         DISPATCH();
     }
@@ -715,7 +717,7 @@ dispatch:
         clear_regs(R + n, hn - n);
         p->frames[p->nframes - 1].fn = h;
         DROP_FRAME_HANDLERS();
-        fn = h; code = h->code; pc = code;
+        code = h->code; pc = code;
         if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
         DISPATCH();
     }
@@ -758,7 +760,7 @@ dispatch:
             while (p->nhandlers && p->handlers[p->nhandlers - 1].nframes > p->nframes) p->nhandlers--;
         }
         f--;
-        fn = f->fn; mod = f->mod; base = f->base; code = fn->code;
+        mod = f->mod; base = f->base; code = f->fn->code;
         K = mod->literals; R = p->stack + base;
         DISPATCH();
     }
@@ -796,7 +798,7 @@ dispatch:
     CASE(COND_CLAUSE) { RAISE_REASON(ATOM_cond_clause); }
     CASE(FUNC_CLAUSE) {
         /* The top entry carries the arguments instead of the arity. */
-        Term args = make_list(p, fn->arity, R);
+        Term args = make_list(p, p->frames[p->nframes - 1].fn->arity, R);
         Term tr = build_trace(p, p->nframes, pc);
         if (is_cons(tr) && mod != &boot_module) tuple_elems(CAR(tr))[2] = args;
         p->exc_class = ATOM_error;
@@ -899,7 +901,7 @@ enter: {
         Frame *f = &p->frames[p->nframes - 1];
         f->fn = g; f->mod = gm; f->base = nb;
         if (tail) DROP_FRAME_HANDLERS();
-        fn = g; mod = gm; base = nb; R = r; K = gm->literals; code = g->code; pc = code;
+        mod = gm; base = nb; R = r; K = gm->literals; code = g->code; pc = code;
         if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
         DISPATCH();
     }
