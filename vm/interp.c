@@ -233,9 +233,23 @@ static inline void clear_regs(Term *q, uint32_t n) {
 
 /* Copy n registers from src to dst, where dst <= src (arguments sliding
  * down to a callee's window) or the ranges are disjoint. Usually one to three
- * words: a loop beats a call to memmove/memcpy. */
+ * words: GCC turns a plain loop into a call to memmove, which costs more than
+ * the copy, so small counts are spelled out (each loads before it stores, as
+ * the ranges may overlap). */
 static inline void move_down(Term *dst, const Term *src, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) dst[i] = src[i];
+    switch (n) {
+    case 0: return;
+    case 1: dst[0] = src[0]; return;
+    case 2: { Term a = src[0], b = src[1]; dst[0] = a; dst[1] = b; return; }
+    case 3: { Term a = src[0], b = src[1], c = src[2]; dst[0] = a; dst[1] = b; dst[2] = c; return; }
+    case 4: {
+        Term a = src[0], b = src[1], c = src[2], d = src[3];
+        dst[0] = a; dst[1] = b; dst[2] = c; dst[3] = d;
+        return;
+    }
+    default:
+        for (uint32_t i = 0; i < n; i++) dst[i] = src[i];
+    }
 }
 
 /* Immediates (smalls, atoms, pids, [], ...) are equal, even under ==, only
