@@ -746,8 +746,27 @@ dispatch:
         goto callx;
     }
     CASE(CALLF) {
+        /* Short cut for a lambda of the right arity: straight to
+         * push_enter (which handles growth); export funs and errors go
+         * through callf. */
+        Term fv = RA;
         tail = false;
         rpc = pc + 3;
+        if (likely(is_boxed(fv))) {
+            const Term *fp = boxed_ptr(fv);
+            const FunEntry *fe;
+            if (likely(header_type(fp[0]) == BOX_FUN) && (fe = (const FunEntry *)fp[1], likely(fe->arity == B))) {
+                nb = base + A;
+                nvalid = B + fe->nfree;
+                if (likely((size_t)nb + nvalid <= p->stack_cap)) {
+                    move_down(R + A, R + A + 1, B);
+                    move_down(R + A + B, fp + 2, fe->nfree);
+                    gm = fe->module;
+                    g = &gm->funcs[fe->func];
+                    goto push_enter;
+                }
+            }
+        }
         goto callf;
     }
     CASE(TCALLF) {
