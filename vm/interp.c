@@ -441,6 +441,8 @@ dispatch:
     CASE(LOADK) { RA = K[B]; NEXT(2); }
     CASE(LOADI) { RA = make_small((int32_t)B); NEXT(2); }
     CASE(NOP) { NEXT(0); }
+    /* In order: the second move reads R[d] after the first wrote R[a]. */
+    CASE(MOVE2) { RA = RB; R[C] = R[D]; NEXT(4); }
 
     /* ---- control ---- */
     CASE(JUMP) { JUMP_TO(A); }

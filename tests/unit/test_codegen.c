@@ -147,6 +147,7 @@ static void test_shapes(void) {
         "  def loop(n, acc), do: loop(n - 1, acc + 1)\n"
         "  def ext(x), do: Enum.map(x, &inspect/1)\n"
         "  def cap(a, b), do: fn -> a + b end\n"
+        "  def swap(a, b), do: {swap(b, a), a}\n"
         "end\n";
     CompileResult r;
     Diag d;
@@ -165,6 +166,11 @@ static void test_shapes(void) {
     CHECK_EQ_INT(count_op(loop, OPC_TCALL), 1);
     CHECK_EQ_INT(count_op(loop, OPC_CALL), 0);
     CHECK_EQ_INT(count_op(ext, OPC_TCALLX), 1);
+    /* The two argument moves of swap's call are fused into one MOVE2. */
+    const Function *sw = find_fn(m, "swap", 2);
+    REQUIRE(sw);
+    CHECK_EQ_INT(count_op(sw, OPC_MOVE2), 1);
+    CHECK_EQ_INT(count_op(sw, OPC_MOVE), 1); /* the tuple's a, after the CALL */
     CHECK(fib->exported && fib->nregs == 3); /* R0 = n, R1/R2 = the two call windows */
     CHECK(fib->nlines > 0);
     /* The closure captures a and b. */
