@@ -12,7 +12,8 @@
  *         exact location; NEXT(n) advances past the n operand words.
  *   R     p->stack + base: the frame's registers. Re-derived after anything
  *         that may reallocate the stack (STACK_RELOAD).
- *   K     the module's literals; code: the function's code (jump targets).
+ *   mod   the function's module; K is mod->literals (a macro, not a local).
+ *   code  the function's code (jump targets).
  *   The running Function itself is not cached (fewer live locals keep these
  *   in machine registers); slow paths read it from the innermost Frame.
  *
@@ -387,9 +388,12 @@ RunStatus interp_run(Process *p, int reductions) {
      * the Frame: the hot paths never need it). */
     Module *mod;
     const uint32_t *code, *pc;
-    const Term *K;
     uint32_t base;
     Term *R;
+
+    /* The literals are read through mod (no local of their own: one live
+     * value fewer across the dispatch keeps mod in a machine register). */
+#define K (mod->literals)
 
     /* Operands of the call machinery (see `invoke`). */
     const Function *g;       /* callee (bytecode) */
@@ -415,7 +419,7 @@ RunStatus interp_run(Process *p, int reductions) {
 #define LOAD_FRAME() do {                                                     \
         Frame *f_ = &p->frames[p->nframes - 1];                               \
         mod = f_->mod; base = f_->base; code = f_->fn->code;                  \
-        K = mod->literals; R = p->stack + base;                               \
+        R = p->stack + base;                                                  \
     } while (0)
 
     LOAD_FRAME();
@@ -486,18 +490,27 @@ dispatch:
     CASE(TEST_NE) { if (EQ(RA, RB)) JUMP_TO(C); NEXT(3); }
     /* x OP y in term order, with the two-smalls case inline. */
 #define ORDER(x, y, OP) ((is_small(x) && is_small(y)) ? ((SInt)(x) OP (SInt)(y)) : (term_compare((x), (y)) OP 0))
-    CASE(TEST_LT) { Term x = RA, y = RB; if (!ORDER(x, y, <)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_LE) { Term x = RA, y = RB; if (!ORDER(x, y, <=)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_GT) { Term x = RA, y = RB; if (!ORDER(x, y, >)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_GE) { Term x = RA, y = RB; if (!ORDER(x, y, >=)) JUMP_TO(C); NEXT(3); }
+/* The test form: each side branches on its own comparison (GCC materialises
+ * ORDER's value in a register before testing it). */
+#define TEST_ORDER(x, y, OP, target) do {                                     \
+        if (likely(is_small(x) && is_small(y))) {                            \
+            if (!((SInt)(x) OP (SInt)(y))) JUMP_TO(target);                  \
+        } else if (!(term_compare((x), (y)) OP 0)) {                         \
+            JUMP_TO(target);                                                  \
+        }                                                                     \
+    } while (0)
+    CASE(TEST_LT) { Term x = RA, y = RB; TEST_ORDER(x, y, <, C); NEXT(3); }
+    CASE(TEST_LE) { Term x = RA, y = RB; TEST_ORDER(x, y, <=, C); NEXT(3); }
+    CASE(TEST_GT) { Term x = RA, y = RB; TEST_ORDER(x, y, >, C); NEXT(3); }
+    CASE(TEST_GE) { Term x = RA, y = RB; TEST_ORDER(x, y, >=, C); NEXT(3); }
     /* The immediate forms: y is a small, so ORDER's fast path needs only x's tag. */
 #define IMM_B make_small((int32_t)B)
     CASE(TEST_EQI) { Term x = RA, y = IMM_B; if (!EQ(x, y)) JUMP_TO(C); NEXT(3); }
     CASE(TEST_NEI) { Term x = RA, y = IMM_B; if (EQ(x, y)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_LTI) { Term x = RA, y = IMM_B; if (!ORDER(x, y, <)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_LEI) { Term x = RA, y = IMM_B; if (!ORDER(x, y, <=)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_GTI) { Term x = RA, y = IMM_B; if (!ORDER(x, y, >)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_GEI) { Term x = RA, y = IMM_B; if (!ORDER(x, y, >=)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_LTI) { Term x = RA, y = IMM_B; TEST_ORDER(x, y, <, C); NEXT(3); }
+    CASE(TEST_LEI) { Term x = RA, y = IMM_B; TEST_ORDER(x, y, <=, C); NEXT(3); }
+    CASE(TEST_GTI) { Term x = RA, y = IMM_B; TEST_ORDER(x, y, >, C); NEXT(3); }
+    CASE(TEST_GEI) { Term x = RA, y = IMM_B; TEST_ORDER(x, y, >=, C); NEXT(3); }
 #undef IMM_B
 
     /* ---- destructuring ---- */
@@ -796,7 +809,7 @@ dispatch:
         }
         f--;
         mod = f->mod; base = f->base; code = f->fn->code;
-        K = mod->literals; R = p->stack + base;
+        R = p->stack + base;
         DISPATCH();
     }
 
@@ -936,7 +949,7 @@ enter: {
         Frame *f = &p->frames[p->nframes - 1];
         f->fn = g; f->mod = gm; f->base = nb;
         if (tail) DROP_FRAME_HANDLERS();
-        mod = gm; base = nb; R = r; K = gm->literals; code = g->code; pc = code;
+        mod = gm; base = nb; R = r; code = g->code; pc = code;
         if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
         DISPATCH();
     }
