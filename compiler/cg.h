@@ -47,6 +47,10 @@ typedef struct FnState {
     const char *def_name; uint32_t def_arity; /* enclosing def, for lambda names */
     int pat_base;        /* vars[pat_base..] were bound by the current pattern */
     int in_guard;
+    /* Peephole state of cg_emit (0: none): len just past the last MOVE
+     * emitted, and len + 1 where a label was last placed. Two adjacent
+     * MOVEs with no label or line entry between them become one MOVE2. */
+    uint32_t move_end, label_at;
 } FnState;
 
 typedef struct DefClause { Node *head; Node *guard; Node *body; Node **args; size_t nargs; int attr_mark; } DefClause;

@@ -84,13 +84,30 @@ int cg_label(Cg *c) {
     f->labels[f->nlabels] = -1;
     return f->nlabels++;
 }
-void cg_place(Cg *c, int label) { c->fn->labels[label] = (int32_t)c->fn->len; }
+void cg_place(Cg *c, int label) {
+    c->fn->labels[label] = (int32_t)c->fn->len;
+    c->fn->label_at = c->fn->len + 1;
+}
 
 void cg_emit(Cg *c, int op, ...) {
     FnState *f = c->fn;
     const char *ops = op_info[op].operands;
     va_list ap;
     va_start(ap, op);
+    if (op == OPC_MOVE) {
+        /* Fuse with an immediately preceding MOVE that nothing jumps
+         * between and no new line starts at (MOVE2 runs them in order). */
+        if (f->move_end == f->len && f->label_at != f->len + 1
+            && !(f->nlines && f->lines[f->nlines - 1].pc == f->len)) {
+            f->code[f->len - 3] = OPC_MOVE2;
+            put(c, va_arg(ap, unsigned));
+            put(c, va_arg(ap, unsigned));
+            va_end(ap);
+            f->move_end = 0;
+            return;
+        }
+        f->move_end = f->len + 3;
+    }
     put(c, (uint32_t)op);
     for (int k = 0; ops[k]; k++) {
         unsigned v = va_arg(ap, unsigned);

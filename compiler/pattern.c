@@ -215,6 +215,33 @@ static int cmp_test(const Node *n) {
     return 0;
 }
 
+/* The immediate form of a comparison test (TEST_LT -> TEST_LTI ...), or -1;
+ * `swapped`: the literal is the left operand, so the order test is mirrored. */
+static int cmp_imm_op(int t, bool swapped) {
+    switch (t) {
+    case OPC_TEST_EQ: return OPC_TEST_EQI;
+    case OPC_TEST_NE: return OPC_TEST_NEI;
+    case OPC_TEST_LT: return swapped ? OPC_TEST_GTI : OPC_TEST_LTI;
+    case OPC_TEST_LE: return swapped ? OPC_TEST_GEI : OPC_TEST_LEI;
+    case OPC_TEST_GT: return swapped ? OPC_TEST_LTI : OPC_TEST_GTI;
+    case OPC_TEST_GE: return swapped ? OPC_TEST_LEI : OPC_TEST_GEI;
+    default: return -1;
+    }
+}
+
+/* An integer literal (possibly negated, or a module attribute bound to one)
+ * that fits an `i` operand. */
+static bool imm_int(Cg *c, Node *n, int32_t *v) {
+    if (n->kind == N_ATTR && !n->nkids && cg_attr(c, n->name)) n = cg_attr(c, n->name);
+    bool neg = n->kind == N_UNOP && n->nkids == 1 && !strcmp(n->name, "-");
+    const Node *k = neg ? n->kids[0] : n;
+    if (k->kind != N_INT || (k->flags & NF_BIGINT)) return false;
+    int64_t x = neg ? -k->ival : k->ival;
+    if (x < INT32_MIN || x > INT32_MAX) return false;
+    *v = (int32_t)x;
+    return true;
+}
+
 static bool is_type_test(const Node *n) {
     return n->kind == N_CALL && n->nkids == 1 && (cg_type_test_op(n->name) >= 0 || strcmp(n->name, "is_nil") == 0);
 }
@@ -256,9 +283,14 @@ static void test_in(Cg *c, Node *n, int fail) {
     }
     if (literal_range(c, rhs, &lo, &hi)) {
         uint32_t r = cg_any(c, lhs);
-        uint32_t a = cg_tmp(c), b = cg_tmp(c);
         if (lo > hi) { int64_t t = lo; lo = hi; hi = t; }
         cg_emit(c, OPC_IS_INTEGER, r, fail);
+        if (lo >= INT32_MIN && hi <= INT32_MAX) {
+            cg_emit(c, OPC_TEST_GEI, r, (unsigned)(int32_t)lo, fail);
+            cg_emit(c, OPC_TEST_LEI, r, (unsigned)(int32_t)hi, fail);
+            return;
+        }
+        uint32_t a = cg_tmp(c), b = cg_tmp(c);
         cg_emit(c, OPC_LOADK, a, cg_lit(c, make_small(lo)));
         cg_emit(c, OPC_LOADK, b, cg_lit(c, make_small(hi)));
         cg_emit(c, OPC_TEST_GE, r, a, fail);
@@ -291,6 +323,17 @@ static void guard_test_node(Cg *c, Node *g, int fail) {
         cg_place(c, holds);
     } else if ((t = cmp_test(g)) != 0) {
         Node *a = g->kids[0], *b = g->kids[1];
+        int32_t imm;
+        if (cmp_imm_op(t, false) >= 0 && imm_int(c, b, &imm)) {
+            cg_emit(c, cmp_imm_op(t, false), cg_any(c, a), (unsigned)imm, fail);
+            cg_release(c, mark);
+            return;
+        }
+        if (cmp_imm_op(t, true) >= 0 && imm_int(c, a, &imm)) {
+            cg_emit(c, cmp_imm_op(t, true), cg_any(c, b), (unsigned)imm, fail);
+            cg_release(c, mark);
+            return;
+        }
         uint32_t ra = cg_any(c, a);
         if ((t == OPC_IS_EQX || t == -2) && cg_is_literal(c, b)) {
             uint32_t k = cg_lit(c, cg_literal(c, b));

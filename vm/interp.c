@@ -12,7 +12,10 @@
  *         exact location; NEXT(n) advances past the n operand words.
  *   R     p->stack + base: the frame's registers. Re-derived after anything
  *         that may reallocate the stack (STACK_RELOAD).
- *   K     the module's literals; code: the function's code (jump targets).
+ *   mod   the function's module; K is mod->literals (a macro, not a local).
+ *   code  the function's code (jump targets).
+ *   The running Function itself is not cached (fewer live locals keep these
+ *   in machine registers); slow paths read it from the innermost Frame.
  *
  * Points where the loop may leave its straight path are named:
  *   SAFEPOINT(need)  allocation of `need` words: collects first if the heap
@@ -231,9 +234,23 @@ static inline void clear_regs(Term *q, uint32_t n) {
 
 /* Copy n registers from src to dst, where dst <= src (arguments sliding
  * down to a callee's window) or the ranges are disjoint. Usually one to three
- * words: a loop beats a call to memmove/memcpy. */
+ * words: GCC turns a plain loop into a call to memmove, which costs more than
+ * the copy, so small counts are spelled out (each loads before it stores, as
+ * the ranges may overlap). */
 static inline void move_down(Term *dst, const Term *src, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) dst[i] = src[i];
+    switch (n) {
+    case 0: return;
+    case 1: dst[0] = src[0]; return;
+    case 2: { Term a = src[0], b = src[1]; dst[0] = a; dst[1] = b; return; }
+    case 3: { Term a = src[0], b = src[1], c = src[2]; dst[0] = a; dst[1] = b; dst[2] = c; return; }
+    case 4: {
+        Term a = src[0], b = src[1], c = src[2], d = src[3];
+        dst[0] = a; dst[1] = b; dst[2] = c; dst[3] = d;
+        return;
+    }
+    default:
+        for (uint32_t i = 0; i < n; i++) dst[i] = src[i];
+    }
 }
 
 /* Immediates (smalls, atoms, pids, [], ...) are equal, even under ==, only
@@ -287,7 +304,7 @@ static void arith_trace(Process *p, const uint32_t *pc, const char *op, unsigned
 
 #ifdef ACT_TRACE
 #undef DISPATCH
-#define DISPATCH() do { trace_op(p, fn, mod, pc); goto dispatch_traced; } while (0)
+#define DISPATCH() do { trace_op(p, p->frames[p->nframes - 1].fn, mod, pc); goto dispatch_traced; } while (0)
 static void trace_op(Process *p, const Function *fn, const Module *mod, const uint32_t *pc) {
     size_t ln;
     const char *mn = atom_name(mod->name, &ln);
@@ -367,13 +384,16 @@ RunStatus interp_run(Process *p, int reductions) {
     int fcalls = unlimited ? INT_MAX : reductions;
     const int budget = fcalls;
 
-    /* Cached state of the innermost frame. */
-    const Function *fn;
+    /* Cached state of the innermost frame (its Function is only read from
+     * the Frame: the hot paths never need it). */
     Module *mod;
     const uint32_t *code, *pc;
-    const Term *K;
     uint32_t base;
     Term *R;
+
+    /* The literals are read through mod (no local of their own: one live
+     * value fewer across the dispatch keeps mod in a machine register). */
+#define K (mod->literals)
 
     /* Operands of the call machinery (see `invoke`). */
     const Function *g;       /* callee (bytecode) */
@@ -398,8 +418,8 @@ RunStatus interp_run(Process *p, int reductions) {
 
 #define LOAD_FRAME() do {                                                     \
         Frame *f_ = &p->frames[p->nframes - 1];                               \
-        fn = f_->fn; mod = f_->mod; base = f_->base; code = fn->code;         \
-        K = mod->literals; R = p->stack + base;                               \
+        mod = f_->mod; base = f_->base; code = f_->fn->code;                  \
+        R = p->stack + base;                                                  \
     } while (0)
 
     LOAD_FRAME();
@@ -425,6 +445,8 @@ dispatch:
     CASE(LOADK) { RA = K[B]; NEXT(2); }
     CASE(LOADI) { RA = make_small((int32_t)B); NEXT(2); }
     CASE(NOP) { NEXT(0); }
+    /* In order: the second move reads R[d] after the first wrote R[a]. */
+    CASE(MOVE2) { RA = RB; R[C] = R[D]; NEXT(4); }
 
     /* ---- control ---- */
     CASE(JUMP) { JUMP_TO(A); }
@@ -468,10 +490,28 @@ dispatch:
     CASE(TEST_NE) { if (EQ(RA, RB)) JUMP_TO(C); NEXT(3); }
     /* x OP y in term order, with the two-smalls case inline. */
 #define ORDER(x, y, OP) ((is_small(x) && is_small(y)) ? ((SInt)(x) OP (SInt)(y)) : (term_compare((x), (y)) OP 0))
-    CASE(TEST_LT) { Term x = RA, y = RB; if (!ORDER(x, y, <)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_LE) { Term x = RA, y = RB; if (!ORDER(x, y, <=)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_GT) { Term x = RA, y = RB; if (!ORDER(x, y, >)) JUMP_TO(C); NEXT(3); }
-    CASE(TEST_GE) { Term x = RA, y = RB; if (!ORDER(x, y, >=)) JUMP_TO(C); NEXT(3); }
+/* The test form: each side branches on its own comparison (GCC materialises
+ * ORDER's value in a register before testing it). */
+#define TEST_ORDER(x, y, OP, target) do {                                     \
+        if (likely(is_small(x) && is_small(y))) {                            \
+            if (!((SInt)(x) OP (SInt)(y))) JUMP_TO(target);                  \
+        } else if (!(term_compare((x), (y)) OP 0)) {                         \
+            JUMP_TO(target);                                                  \
+        }                                                                     \
+    } while (0)
+    CASE(TEST_LT) { Term x = RA, y = RB; TEST_ORDER(x, y, <, C); NEXT(3); }
+    CASE(TEST_LE) { Term x = RA, y = RB; TEST_ORDER(x, y, <=, C); NEXT(3); }
+    CASE(TEST_GT) { Term x = RA, y = RB; TEST_ORDER(x, y, >, C); NEXT(3); }
+    CASE(TEST_GE) { Term x = RA, y = RB; TEST_ORDER(x, y, >=, C); NEXT(3); }
+    /* The immediate forms: y is a small, so ORDER's fast path needs only x's tag. */
+#define IMM_B make_small((int32_t)B)
+    CASE(TEST_EQI) { Term x = RA, y = IMM_B; if (!EQ(x, y)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_NEI) { Term x = RA, y = IMM_B; if (EQ(x, y)) JUMP_TO(C); NEXT(3); }
+    CASE(TEST_LTI) { Term x = RA, y = IMM_B; TEST_ORDER(x, y, <, C); NEXT(3); }
+    CASE(TEST_LEI) { Term x = RA, y = IMM_B; TEST_ORDER(x, y, <=, C); NEXT(3); }
+    CASE(TEST_GTI) { Term x = RA, y = IMM_B; TEST_ORDER(x, y, >, C); NEXT(3); }
+    CASE(TEST_GEI) { Term x = RA, y = IMM_B; TEST_ORDER(x, y, >=, C); NEXT(3); }
+#undef IMM_B
 
     /* ---- destructuring ---- */
     CASE(GET_HD) { RA = CAR(RB); NEXT(2); }
@@ -690,7 +730,7 @@ dispatch:
         f->fn = h; f->mod = mod; f->ret_pc = pc + 3; f->base = hb;
         R += A;
         clear_regs(R + h->arity, hn - h->arity);
-        base = hb; fn = h; code = h->code; pc = code;
+        base = hb; code = h->code; pc = code;
         if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
         DISPATCH();
     }
@@ -706,7 +746,7 @@ dispatch:
         clear_regs(R + n, hn - n);
         p->frames[p->nframes - 1].fn = h;
         DROP_FRAME_HANDLERS();
-        fn = h; code = h->code; pc = code;
+        code = h->code; pc = code;
         if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
         DISPATCH();
     }
@@ -721,8 +761,27 @@ dispatch:
         goto callx;
     }
     CASE(CALLF) {
+        /* Short cut for a lambda of the right arity: straight to
+         * push_enter (which handles growth); export funs and errors go
+         * through callf. */
+        Term fv = RA;
         tail = false;
         rpc = pc + 3;
+        if (likely(is_boxed(fv))) {
+            const Term *fp = boxed_ptr(fv);
+            const FunEntry *fe;
+            if (likely(header_type(fp[0]) == BOX_FUN) && (fe = (const FunEntry *)fp[1], likely(fe->arity == B))) {
+                nb = base + A;
+                nvalid = B + fe->nfree;
+                if (likely((size_t)nb + nvalid <= p->stack_cap)) {
+                    move_down(R + A, R + A + 1, B);
+                    move_down(R + A + B, fp + 2, fe->nfree);
+                    gm = fe->module;
+                    g = &gm->funcs[fe->func];
+                    goto push_enter;
+                }
+            }
+        }
         goto callf;
     }
     CASE(TCALLF) {
@@ -749,8 +808,8 @@ dispatch:
             while (p->nhandlers && p->handlers[p->nhandlers - 1].nframes > p->nframes) p->nhandlers--;
         }
         f--;
-        fn = f->fn; mod = f->mod; base = f->base; code = fn->code;
-        K = mod->literals; R = p->stack + base;
+        mod = f->mod; base = f->base; code = f->fn->code;
+        R = p->stack + base;
         DISPATCH();
     }
 
@@ -787,7 +846,7 @@ dispatch:
     CASE(COND_CLAUSE) { RAISE_REASON(ATOM_cond_clause); }
     CASE(FUNC_CLAUSE) {
         /* The top entry carries the arguments instead of the arity. */
-        Term args = make_list(p, fn->arity, R);
+        Term args = make_list(p, p->frames[p->nframes - 1].fn->arity, R);
         Term tr = build_trace(p, p->nframes, pc);
         if (is_cons(tr) && mod != &boot_module) tuple_elems(CAR(tr))[2] = args;
         p->exc_class = ATOM_error;
@@ -890,7 +949,7 @@ enter: {
         Frame *f = &p->frames[p->nframes - 1];
         f->fn = g; f->mod = gm; f->base = nb;
         if (tail) DROP_FRAME_HANDLERS();
-        fn = g; mod = gm; base = nb; R = r; K = gm->literals; code = g->code; pc = code;
+        mod = gm; base = nb; R = r; code = g->code; pc = code;
         if (unlikely(--fcalls <= 0 || p->gc_wanted || GC_STRESS)) goto enter_slow;
         DISPATCH();
     }

@@ -147,6 +147,7 @@ static void test_shapes(void) {
         "  def loop(n, acc), do: loop(n - 1, acc + 1)\n"
         "  def ext(x), do: Enum.map(x, &inspect/1)\n"
         "  def cap(a, b), do: fn -> a + b end\n"
+        "  def swap(a, b), do: {swap(b, a), a}\n"
         "end\n";
     CompileResult r;
     Diag d;
@@ -156,12 +157,20 @@ static void test_shapes(void) {
     const Function *fib = find_fn(m, "fib", 1), *loop = find_fn(m, "loop", 2), *ext = find_fn(m, "ext", 1);
     REQUIRE(fib && loop && ext);
     CHECK_EQ_INT(count_op(fib, OPC_MOVE), 0);
-    CHECK_EQ_INT(count_op(fib, OPC_TEST_LT), 1);
+    /* n < 2 compares with an immediate: no LOADI, no register form. */
+    CHECK_EQ_INT(count_op(fib, OPC_TEST_LTI), 1);
+    CHECK_EQ_INT(count_op(fib, OPC_TEST_LT), 0);
+    CHECK_EQ_INT(count_op(fib, OPC_LOADI), 0);
     CHECK_EQ_INT(count_op(fib, OPC_CALL), 2);
     CHECK_EQ_INT(count_op(fib, OPC_ADDI), 2);
     CHECK_EQ_INT(count_op(loop, OPC_TCALL), 1);
     CHECK_EQ_INT(count_op(loop, OPC_CALL), 0);
     CHECK_EQ_INT(count_op(ext, OPC_TCALLX), 1);
+    /* The two argument moves of swap's call are fused into one MOVE2. */
+    const Function *sw = find_fn(m, "swap", 2);
+    REQUIRE(sw);
+    CHECK_EQ_INT(count_op(sw, OPC_MOVE2), 1);
+    CHECK_EQ_INT(count_op(sw, OPC_MOVE), 1); /* the tuple's a, after the CALL */
     CHECK(fib->exported && fib->nregs == 3); /* R0 = n, R1/R2 = the two call windows */
     CHECK(fib->nlines > 0);
     /* The closure captures a and b. */

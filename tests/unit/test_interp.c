@@ -293,6 +293,29 @@ static void test_arith_and_calls(void) {
     process_free(p);
 }
 
+static void test_move2_order(void) {
+    /* mv(a, b): MOVE2 R2, R0, R3, R2 then MOVE2 R0, R1, R1, R0: the second
+     * move of each reads what the first wrote -> {a, a, b, b}. */
+    Module *m = new_module("Elixir.Mv");
+    Asm a = { .n = 0 };
+    emit(&a, OPC_MOVE2, 2, 0, 3, 2);
+    emit(&a, OPC_MOVE2, 0, 1, 1, 0);
+    emit(&a, OPC_MOVE2, 4, 0, 5, 1);
+    emit(&a, OPC_TUPLE, 0, 2, 4);
+    emit(&a, OPC_RET, 0);
+    add_func(m, "mv", 2, 6, &a);
+    char err[256];
+    CHECK(module_verify(m, err, sizeof err));
+    module_register(m);
+    Process *p = proc();
+    Term args[2] = { ATOM_ok, ATOM_error };
+    REQUIRE(run(p, "Elixir.Mv", "mv", 2, args) == RUN_DONE);
+    Term *r = tuple_elems(interp_result(p));
+    CHECK(r[0] == ATOM_ok && r[1] == ATOM_ok);
+    CHECK(r[2] == ATOM_error && r[3] == ATOM_error);
+    process_free(p);
+}
+
 static void test_equality_and_order(void) {
     /* cmp(a, b): {a == b, a === b, a != b, a !== b, a < b, a >= b} */
     Module *m = new_module("Elixir.Eq");
@@ -794,6 +817,7 @@ int main(void) {
     build_module();
     RUN(test_arith_and_calls);
     RUN(test_equality_and_order);
+    RUN(test_move2_order);
     RUN(test_tail_calls_constant_stack);
     RUN(test_deep_recursion);
     RUN(test_stack_limit);

@@ -213,6 +213,20 @@ static void test_verifier(void) {
     uint32_t self_tail[] = { OPC_TCALL, 0, 0 };
     CHECK(verifies(self_tail, 3, 1, 1, NULL));
     CHECK(!verifies(self_tail, 3, 1, 0, NULL));
+    /* Compare-with-immediate tests: r checked, i any 32 bits, j at an instruction. */
+    uint32_t cmpi[] = { OPC_TEST_LTI, 0, 0x80000000u, 6, OPC_RET, 0, OPC_RET, 0 };
+    CHECK(verifies(cmpi, 8, 1, 1, NULL));
+    cmpi[0] = OPC_TEST_GEI; cmpi[2] = 0x7FFFFFFFu;
+    CHECK(verifies(cmpi, 8, 1, 1, NULL));
+    cmpi[1] = 1;
+    CHECK(!verifies(cmpi, 8, 1, 1, "out of range"));
+    cmpi[0] = OPC_TEST_EQI; cmpi[1] = 0; cmpi[3] = 4;
+    CHECK(verifies(cmpi, 8, 1, 1, NULL));
+    cmpi[3] = 5;
+    CHECK(!verifies(cmpi, 8, 1, 1, "(j)"));
+    cmpi[0] = OPC_TEST_NEI; cmpi[3] = 8;
+    CHECK(!verifies(cmpi, 8, 1, 1, "(j)"));
+    CHECK(!verifies(cmpi, 3, 1, 1, "truncated"));
 
     /* Lambdas: nregs must cover arity + nfree, and arities must agree. */
     Module *m = tiny(good, 5, 1, 2);
