@@ -492,10 +492,12 @@ Term ffi_nat_call(Process *p, Term *args) {
     FfiJob *j = prepare(p, fn, fn_blob, args[1]);
     if (!j) return T_NONE;
     if (!runtime_active()) return call_in_place(p, j);
+    uint64_t ref = heap_new_ref_id();
     j->base.pid = p->pid;
-    j->base.ref = heap_new_ref_id();
+    j->base.ref = ref;
+    /* Once submitted, j belongs to the pool (it may be freed already). */
     if (!dirty_submit(&j->base)) return call_in_place(p, j);
-    Term a = make_list(p, 1, (Term[]){ make_ref_id(p, j->base.ref) });
+    Term a = make_list(p, 1, (Term[]){ make_ref_id(p, ref) });
     return native_trap_apply(p, ATOM_Elixir_FFI, ATOM___await__, a);
 }
 

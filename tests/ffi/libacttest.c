@@ -59,6 +59,7 @@ const char *act_long(void) {
 }
 const char *act_null_string(void) { return NULL; }
 int act_is_null(const void *p) { return p == NULL; }
+void *act_ptr_self(void *p) { return p; }
 
 /* Buffers: C writes into memory Act allocated. */
 void act_fill(uint8_t *buf, size_t n, uint8_t v) { memset(buf, v, n); }
