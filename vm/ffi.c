@@ -20,6 +20,7 @@
 #include "runtime.h"
 #include "atom.h"
 #include "gc.h"
+#include "inspect.h"
 
 #include <dlfcn.h>
 #include <ffi.h>
@@ -464,8 +465,14 @@ static FfiJob *prepare(Process *p, FfiFn *fn, Binary *fn_blob, Term list) {
         if (why) {
             j->holds[i] = NULL;
             job_release(&j->base);
-            arg_error(p, "FFI.call: %u%s argument of %s (:%s): %s", i + 1, ordinal_suffix(i + 1),
-                      fn->name, types[fn->args[i]].name, why);
+            StrBuf shown = { 0 };
+            InspectOpts o = inspect_default_opts;
+            o.limit = 5;
+            o.printable_limit = 40;
+            inspect_to_buf(&shown, CAR(list), &o);
+            arg_error(p, "FFI.call: %u%s argument of %s (:%s): %s: %.*s", i + 1, ordinal_suffix(i + 1),
+                      fn->name, types[fn->args[i]].name, why, (int)(shown.len < 100 ? shown.len : 100), shown.data);
+            strbuf_free(&shown);
             return NULL;
         }
         if (j->holds[i]) binary_incref(j->holds[i]);

@@ -138,6 +138,9 @@ bool io_read_line(StrBuf *b);
 /* The prompt of the IO.gets now waiting for input (n == 0: none): stdout
  * output that ends a line is followed by it again (io.c). */
 void io_set_prompt(const void *bytes, size_t n);
+/* The same for the REPL's line editor (vm/repl.c), whose prompt is the
+ * edited line: other output first erases it, then redraws it. */
+void io_set_prompt_line(const void *bytes, size_t n);
 /* Read up to count UTF-8 characters from stdin (false: nothing read). */
 bool io_read_chars(StrBuf *b, size_t count);
 

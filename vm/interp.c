@@ -261,6 +261,10 @@ static inline bool is_ptr(Term t) { return is_boxed(t) || is_cons(t); }
 #define EQX(x, y) ((x) == (y) || (is_ptr(x) && is_ptr(y) && term_eqx((x), (y))))
 
 static inline bool is_falsy(Term t) { return t == ATOM_nil || t == ATOM_false; }
+/* A fun whose version is being purged (or was) cannot be called: badfun,
+ * as on the BEAM (module.h, MOD_PURGING). Relaxed: the purge reaches the
+ * process through a signal before the purge relies on it. */
+#define FUN_PURGED(fe) unlikely(atomic_load_explicit(&(fe)->module->state, memory_order_relaxed) >= MOD_PURGING)
 
 /* Sub-binary of bin from byte `off` to its end (bin is any binary). */
 static Term binary_rest(Process *p, Term bin, size_t off) {
@@ -770,7 +774,8 @@ dispatch:
         if (likely(is_boxed(fv))) {
             const Term *fp = boxed_ptr(fv);
             const FunEntry *fe;
-            if (likely(header_type(fp[0]) == BOX_FUN) && (fe = (const FunEntry *)fp[1], likely(fe->arity == B))) {
+            if (likely(header_type(fp[0]) == BOX_FUN) && (fe = (const FunEntry *)fp[1], likely(fe->arity == B))
+                && likely(!FUN_PURGED(fe))) {
                 nb = base + A;
                 nvalid = B + fe->nfree;
                 if (likely((size_t)nb + nvalid <= p->stack_cap)) {
@@ -1001,17 +1006,19 @@ done:
     /* CALLX/TCALLX: import B with arguments at R[A..). */
 callx: {
         const Import *imp = &mod->imports[B];
-        ExportRef *e = &mod->import_cache[B];
         nb = base + A;
         nargs = nvalid = imp->arity;
-        /* acquire: pairs with module_cache_import's release. */
-        if (unlikely(!atomic_load_explicit(&mod->import_ready[B], memory_order_acquire))) {
-            ExportRef r;
-            if (!module_resolve(imp->module, imp->name, imp->arity, &r)) {
+        /* acquire: pairs with module_cache_import's release. The entry is
+         * immutable; a load of a new version clears (never rewrites) the
+         * pointer, so a remote call reaches the current version (module.c). */
+        const ExportRef *e = atomic_load_explicit(&mod->import_ref[B], memory_order_acquire);
+        if (unlikely(!e)) {
+            e = module_resolve_ref(imp->module, imp->name, imp->arity);
+            if (!e) {
                 am = imp->module; af = imp->name;
                 goto raise_undef_regs;
             }
-            module_cache_import(mod, B, &r);
+            module_cache_import(mod, B, e);
         }
         tgt = *e;
         am = imp->module; af = imp->name;
@@ -1065,6 +1072,7 @@ call_fun: {
         unsigned ty = header_type(fp[0]);
         if (likely(ty == BOX_FUN)) {
             const FunEntry *fe = (const FunEntry *)fp[1];
+            if (unlikely(FUN_PURGED(fe))) goto bad_fun;
             if (unlikely(fe->arity != nargs)) goto bad_arity;
             nvalid = nargs + fe->nfree;
             if (unlikely((size_t)nb + nvalid > p->stack_cap)) {

@@ -43,6 +43,11 @@ static bool out_tty;
  * followed by the prompt again, so it stays the last thing shown. */
 static char *prompt;
 static size_t prompt_len;
+/* The REPL's line editor (vm/repl.c) sets a prompt that is the edited line
+ * itself (io_set_prompt_line): output that arrives while it is shown (at_prompt)
+ * first erases that line, so the text appears above the line being typed,
+ * which the reprompt then redraws. */
+static bool prompt_clears, at_prompt;
 
 static void write_all(int fd, const char *s, size_t n)
 {
@@ -103,8 +108,31 @@ static void append_locked(IoStream s, const void *bytes, size_t n)
 /* Output that ends a line while an IO.gets waits: show its prompt again. */
 static void reprompt_locked(IoStream s, const void *bytes, size_t n)
 {
-    if (prompt_len && s == IO_STDOUT && n && ((const char *)bytes)[n - 1] == '\n')
+    bool nl = n && ((const char *)bytes)[n - 1] == '\n';
+    if (prompt_clears) {
+        if (prompt_len && nl) append_locked(IO_STDOUT, prompt, prompt_len);
+        at_prompt = prompt_len && nl;
+        if (at_prompt) flush_locked();
+        return;
+    }
+    if (prompt_len && s == IO_STDOUT && nl)
         append_locked(IO_STDOUT, prompt, prompt_len);
+}
+
+/* Before output: erase the REPL's edited line if it is shown. */
+static void unprompt_locked(void)
+{
+    if (prompt_clears && at_prompt) append_locked(IO_STDOUT, "\r\x1b[K", 4);
+    at_prompt = false;
+}
+
+void io_set_prompt_line(const void *bytes, size_t n)
+{
+    io_set_prompt(bytes, n);
+    pthread_mutex_lock(&out_lock);
+    prompt_clears = n > 0;
+    at_prompt = n > 0;
+    pthread_mutex_unlock(&out_lock);
 }
 
 void io_set_prompt(const void *bytes, size_t n)
@@ -125,6 +153,7 @@ void io_write(IoStream s, const void *bytes, size_t n)
 {
     pthread_once(&out_once, out_setup);
     pthread_mutex_lock(&out_lock);
+    unprompt_locked();
     append_locked(s, bytes, n);
     reprompt_locked(s, bytes, n);
     if (out_tty) flush_locked();
@@ -135,6 +164,7 @@ void io_write_line(IoStream s, const void *bytes, size_t n)
 {
     pthread_once(&out_once, out_setup);
     pthread_mutex_lock(&out_lock);
+    unprompt_locked();
     if (s == IO_STDERR) {
         /* one write(2) so the line stays whole */
         flush_locked();
@@ -154,6 +184,7 @@ void io_write_line(IoStream s, const void *bytes, size_t n)
         append_locked(s, "\n", 1);
         reprompt_locked(s, "\n", 1);
     }
+    if (s == IO_STDERR && prompt_clears) reprompt_locked(s, "\n", 1);
     if (out_tty) flush_locked();
     pthread_mutex_unlock(&out_lock);
 }

@@ -735,8 +735,8 @@ void module_free(Module *m) {
     free(m->literals);
     free(m->imports);
     free(m->lambdas);
-    free(m->import_cache);
-    free((void *)m->import_ready);
+    free((void *)m->import_ref);
+    free(m->exports);
     free((void *)m->file);
     if (m->lit) {
         heap_free(m->lit);

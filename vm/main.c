@@ -1,5 +1,7 @@
 /* main.c — the `act` command line.
  *
+ *   act                        the REPL (vm/repl.c, stdlib/iex.act)
+ *   act -i FILE.act [ARGS...]  load FILE (modules and top-level code), then the REPL
  *   act FILE.act [ARGS...]     compile FILE, run its top-level code
  *   act --app MOD FILE.act     the same, after starting the application MOD
  *   act -e EXPR [ARGS...]      the same for the text EXPR (file name "nofile")
@@ -28,6 +30,7 @@
 #include "compiler.h"
 #include "gc.h"
 #include "runtime.h"
+#include "repl.h"
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -41,6 +44,7 @@
 static const char usage[] =
     "Usage: act [options] FILE.act [ARGS...]\n"
     "       act [options] -e EXPR [ARGS...]\n"
+    "       act [options] [-i FILE.act]      the interactive REPL\n"
     "       act disasm FILE.act\n"
     "\n"
     "Runs an Act program (a subset of Elixir 1.14): compiles every module of\n"
@@ -49,6 +53,8 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  -e EXPR           evaluate EXPR instead of a file\n"
+    "  -i FILE           load FILE, then start the REPL (`act` alone starts it\n"
+    "                    with nothing loaded; h() there lists its helpers)\n"
     "  --schedulers N    number of scheduler threads (default: online cores)\n"
     "  --no-halt         keep running after the top-level code returns, until\n"
     "                    System.halt/1\n"
@@ -219,6 +225,22 @@ static Module *compile_app_main(const char *app, bool has_script) {
     return m;
 }
 
+/* ---- the REPL ----------------------------------------------------------------
+ * `act` and `act -i FILE` run act_repl_main.main/0 in the main process:
+ * IEx.__start__(script module or nil) (stdlib/iex.act) runs FILE's
+ * top-level code in the evaluator, then reads and evaluates until end of
+ * input or System.halt/0. */
+static Module *compile_repl_main(bool has_script) {
+    char src[256];
+    snprintf(src, sizeof src, "defmodule :act_repl_main do\n  def main, do: IEx.__start__(%s)\nend\n",
+             has_script ? ":act_script" : "nil");
+    CompileResult res = { 0 };
+    compile_or_exit("--repl", src, strlen(src), &res);
+    Module *m = res.modules[0];
+    free(res.modules);
+    return m;
+}
+
 /* ---- exit ----------------------------------------------------------------
  * Everything the VM allocated is freed before main returns, so that
  * LeakSanitizer reports only real leaks (it costs well under a millisecond:
@@ -235,7 +257,7 @@ static void vm_shutdown(void) {
 
 int main(int argc, char **argv) {
     const char *expr = NULL, *file = NULL, *app = NULL;
-    bool disasm = false;
+    bool disasm = false, repl = false;
     RuntimeConfig rcfg = { .schedulers = 0, .seed = 1 };
     int i = 1;
     for (; i < argc; i++) {
@@ -254,6 +276,12 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "-e")) {
             if (i + 1 >= argc) { fputs("act: -e needs an expression\n", stderr); return 2; }
             expr = argv[++i];
+            i++;
+            break;
+        } else if (!strcmp(a, "-i")) {
+            if (i + 1 >= argc) { fputs("act: -i needs a file\n", stderr); return 2; }
+            repl = true;
+            file = argv[++i];
             i++;
             break;
         } else if (!strcmp(a, "--schedulers")) {
@@ -288,7 +316,8 @@ int main(int argc, char **argv) {
             break;
         }
     }
-    if (!expr && !file) {
+    if (!expr && !file && !disasm && !app) repl = true;
+    if (!expr && !file && !repl) {
         fputs(usage, stderr);
         return 2;
     }
@@ -297,7 +326,11 @@ int main(int argc, char **argv) {
     const char *name = expr ? "nofile" : file;
     size_t len;
     char *src;
-    if (expr) {
+    if (repl && !file) {
+        len = 0;
+        src = (char *)"";
+        expr = src; /* nothing to free */
+    } else if (expr) {
         len = strlen(expr);
         src = (char *)expr;
     } else {
@@ -331,7 +364,14 @@ int main(int argc, char **argv) {
     free(res.modules);
     int status = 0;
     if (res.script) module_register(res.script);
-    if (app) {
+    if (repl) {
+        Module *entry = compile_repl_main(res.script != NULL);
+        module_register(entry);
+        repl_init();
+        runtime_init(&rcfg);
+        status = runtime_run_main(entry->name, atom_intern_cstr("main"));
+        runtime_shutdown();
+    } else if (app) {
         Module *entry = compile_app_main(app, res.script != NULL);
         module_register(entry);
         runtime_init(&rcfg);

@@ -1,12 +1,31 @@
 /* module.c — the global module table and export resolution.
  *
- * The table maps a module's name atom to its current Module. It is indexed
- * by atom index through lazily allocated chunks of MODTAB_CHUNK slots, so a
- * lookup is two loads and no lock:
- *  - a chunk, once published (release store), is never moved or freed;
- *  - a slot holds the current version of a module (or NULL); replacing it
- *    (hot code loading) leaves the old Module alive for running code.
- * Writers (module_register) serialise on one mutex.
+ * The table maps a module's name atom to its current and old versions. It
+ * is indexed by atom index through lazily allocated chunks of MODTAB_CHUNK
+ * slots, so a lookup is two loads and no lock:
+ *  - a chunk, once published (release store), is never moved or freed
+ *    (until module_table_free at exit);
+ *  - slot.cur holds the current version (or NULL), published with release
+ *    and read with acquire; slot.old the old one (table_lock only).
+ * Writers serialise on table_lock.
+ *
+ * Hot code loading (see docs/architecture.md, "Hot code loading"):
+ *  - A Module is never freed while a frame or a callable fun can reach its
+ *    code. Replacing the current version makes it old (MOD_OLD) and clears,
+ *    under table_lock, every import_ref that points into it; cached imports
+ *    are only ever set (module_cache_import, under table_lock) to a target
+ *    whose module is still current, so once a load returns no import_ref
+ *    leads to the old version, and module_resolve's per-thread cache is
+ *    invalidated by table_gen. Only frames already in the old version (and
+ *    funs made by it) keep running it.
+ *  - A purge first marks the old version MOD_PURGING (fun calls into it then
+ *    raise badfun), then the caller (stdlib/code.act) asks every process
+ *    whether it still has a frame in it (module_process_uses_old, answered
+ *    by the process itself), kills those that do and waits for their DOWN;
+ *    only then does module_purge_finish unlink it and free its code after a
+ *    QSBR grace period. The Module header, its funcs array (names), lambdas
+ *    and literal area stay until exit: funs and literal terms of it may
+ *    still sit in heaps, messages and ETS tables.
  *
  * Natives shadow bytecode: module_resolve looks {module, name, arity} up in
  * the native table first (an open-addressing hash built once by
@@ -18,6 +37,7 @@
 #include "native.h"
 #include "config.h"
 #include "disasm.h"
+#include "interp.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +45,11 @@
 #define MODTAB_CHUNK 1024
 /* Bumped by every module_register (see the resolution cache below). */
 static _Atomic uint32_t table_gen = 1;
-static _Atomic(Module *) *chunks[ATOM_LIMIT / MODTAB_CHUNK];
+typedef struct ModSlot {
+    _Atomic(Module *) cur; /* release store, acquire load */
+    Module *old;           /* table_lock */
+} ModSlot;
+static ModSlot *chunks[ATOM_LIMIT / MODTAB_CHUNK];
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Every module ever registered, current or replaced, in registration order
  * (guarded by table_lock): the table owns them all, and module_table_free
@@ -41,6 +65,7 @@ typedef struct NativeSlot {
     Term mod, name;
     uint32_t arity;
     NativeFn fn;
+    ExportRef ref; /* { NULL, 0, fn }: what import_ref points at */
 } NativeSlot;
 static NativeSlot *nslots;
 static size_t nmask; /* capacity - 1 (capacity is a power of two) */
@@ -55,12 +80,12 @@ static inline size_t native_hash(Term mod, Term name, uint32_t arity) {
     return (size_t)h;
 }
 
-static NativeFn native_find(Term mod, Term name, uint32_t arity) {
+static const NativeSlot *native_find(Term mod, Term name, uint32_t arity) {
     if (!nslots) return NULL;
     for (size_t i = native_hash(mod, name, arity) & nmask;; i = (i + 1) & nmask) {
         NativeSlot *s = &nslots[i];
         if (!s->fn) return NULL;
-        if (s->mod == mod && s->name == name && s->arity == arity) return s->fn;
+        if (s->mod == mod && s->name == name && s->arity == arity) return s;
     }
 }
 
@@ -83,60 +108,268 @@ void module_table_init(void) {
         if (j == nnative_mods) native_mods[nnative_mods++] = mod;
         size_t i = native_hash(mod, name, d->arity) & nmask;
         while (nslots[i].fn) i = (i + 1) & nmask;
-        nslots[i] = (NativeSlot){ mod, name, d->arity, d->fn };
+        nslots[i] = (NativeSlot){ mod, name, d->arity, d->fn, { NULL, 0, d->fn } };
     }
 }
 
 /* ---- the module table ---------------------------------------------------- */
 
-void module_register(Module *m) {
-    uint32_t ix = atom_index(m->name);
-#ifdef ACT_DUMP_BYTECODE
-    disasm_module(m, stderr); /* -Ddump_bytecode=true: every module as it loads */
-#endif
-    if (!m->import_cache) {
-        size_t n = m->nimports ? m->nimports : 1;
-        m->import_cache = calloc(n, sizeof(ExportRef));
-        m->import_ready = calloc(n, sizeof(uint8_t));
-        if (!m->import_cache || !m->import_ready) { fprintf(stderr, "act: out of memory (import cache)\n"); abort(); }
-    }
-    pthread_mutex_lock(&table_lock);
-    if (nall_mods == all_mods_cap) {
-        size_t cap = all_mods_cap ? all_mods_cap * 2 : 64;
-        Module **bigger = realloc(all_mods, cap * sizeof *bigger);
-        if (!bigger) { fprintf(stderr, "act: out of memory (module table)\n"); abort(); }
-        all_mods = bigger;
-        all_mods_cap = cap;
-    }
-    all_mods[nall_mods++] = m;
-    _Atomic(Module *) *chunk = chunks[ix / MODTAB_CHUNK];
+/* The slot of atom index ix, allocating its chunk (table_lock held). */
+static ModSlot *slot_for(uint32_t ix) {
+    ModSlot *chunk = chunks[ix / MODTAB_CHUNK];
     if (!chunk) {
         chunk = calloc(MODTAB_CHUNK, sizeof *chunk);
         if (!chunk) { fprintf(stderr, "act: out of memory (module table)\n"); abort(); }
         __atomic_store_n(&chunks[ix / MODTAB_CHUNK], chunk, __ATOMIC_RELEASE);
     }
-    chunk[ix % MODTAB_CHUNK] = m;
+    return &chunk[ix % MODTAB_CHUNK];
+}
+
+/* The slot of name if its chunk exists, else NULL (any thread). */
+static ModSlot *slot_find(Term name) {
+    if (!is_atom(name)) return NULL;
+    uint32_t ix = atom_index(name);
+    if (ix >= ATOM_LIMIT) return NULL;
+    ModSlot *chunk = __atomic_load_n(&chunks[ix / MODTAB_CHUNK], __ATOMIC_ACQUIRE);
+    return chunk ? &chunk[ix % MODTAB_CHUNK] : NULL;
+}
+
+static void oom(void) { fprintf(stderr, "act: out of memory (module table)\n"); abort(); }
+
+/* The per-module arrays the table needs (before m is published). */
+static void prepare(Module *m) {
+#ifdef ACT_DUMP_BYTECODE
+    disasm_module(m, stderr); /* -Ddump_bytecode=true: every module as it loads */
+#endif
+    if (!m->import_ref) {
+        m->import_ref = calloc(m->nimports ? m->nimports : 1, sizeof *m->import_ref);
+        if (!m->import_ref) oom();
+    }
+    if (!m->exports) {
+        m->exports = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *m->exports);
+        if (!m->exports) oom();
+        for (uint32_t i = 0; i < m->nfuncs; i++) m->exports[i] = (ExportRef){ m, i, NULL };
+    }
+    atomic_store_explicit(&m->state, MOD_CURRENT, memory_order_relaxed);
+}
+
+/* Clear every cached import that leads into `gone` (table_lock held). A
+ * reader that loaded such an entry just before still finds it valid: gone
+ * stays alive as an old version. */
+static void invalidate_imports_to(const Module *gone) {
+    for (size_t k = 0; k < nall_mods; k++) {
+        Module *m = all_mods[k];
+        if (!m->import_ref) continue; /* purged */
+        for (uint32_t i = 0; i < m->nimports; i++) {
+            const ExportRef *r = atomic_load_explicit(&m->import_ref[i], memory_order_relaxed);
+            if (r && r->module == gone) atomic_store_explicit(&m->import_ref[i], NULL, memory_order_relaxed);
+        }
+    }
+}
+
+/* Make the current version of slot s old (table_lock held; s->old empty). */
+static void retire_current(ModSlot *s) {
+    Module *cur = atomic_load_explicit(&s->cur, memory_order_relaxed);
+    atomic_store_explicit(&cur->state, MOD_OLD, memory_order_relaxed);
+    s->old = cur;
+    atomic_store_explicit(&s->cur, NULL, memory_order_release);
+    invalidate_imports_to(cur);
+}
+
+/* Publish m as current (table_lock held). */
+static void install(ModSlot *s, Module *m) {
+    if (nall_mods == all_mods_cap) {
+        size_t cap = all_mods_cap ? all_mods_cap * 2 : 64;
+        Module **bigger = realloc(all_mods, cap * sizeof *bigger);
+        if (!bigger) oom();
+        all_mods = bigger;
+        all_mods_cap = cap;
+    }
+    all_mods[nall_mods++] = m;
+    if (atomic_load_explicit(&s->cur, memory_order_relaxed)) {
+        /* An old version still there is only dropped from the slot (never
+         * freed before exit: frames may run it). */
+        if (s->old) s->old = NULL;
+        retire_current(s);
+    }
+    /* release: a reader that finds m sees it fully built. */
+    atomic_store_explicit(&s->cur, m, memory_order_release);
     __atomic_add_fetch(&table_gen, 1, __ATOMIC_RELEASE);
+}
+
+void module_register(Module *m) {
+    prepare(m);
+    pthread_mutex_lock(&table_lock);
+    install(slot_for(atom_index(m->name)), m);
     pthread_mutex_unlock(&table_lock);
+}
+
+bool module_try_register(Module *m) {
+    prepare(m);
+    pthread_mutex_lock(&table_lock);
+    ModSlot *s = slot_for(atom_index(m->name));
+    bool ok = s->old == NULL;
+    if (ok) install(s, m);
+    pthread_mutex_unlock(&table_lock);
+    return ok;
+}
+
+unsigned module_versions(Term name) {
+    pthread_mutex_lock(&table_lock);
+    ModSlot *s = slot_find(name);
+    unsigned v = s ? (atomic_load_explicit(&s->cur, memory_order_relaxed) ? 1u : 0u) | (s->old ? 2u : 0u) : 0u;
+    pthread_mutex_unlock(&table_lock);
+    return v;
+}
+
+bool module_delete(Term name) {
+    pthread_mutex_lock(&table_lock);
+    ModSlot *s = slot_find(name);
+    bool ok = s && atomic_load_explicit(&s->cur, memory_order_relaxed) && !s->old;
+    if (ok) {
+        retire_current(s);
+        __atomic_add_fetch(&table_gen, 1, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&table_lock);
+    return ok;
+}
+
+bool module_purge_begin(Term name) {
+    pthread_mutex_lock(&table_lock);
+    ModSlot *s = slot_find(name);
+    bool ok = s && s->old;
+    /* Relaxed: a process learns of it through the signal that asks it
+     * about its frames (a synchronising push), before it answers. */
+    if (ok) atomic_store_explicit(&s->old->state, MOD_PURGING, memory_order_relaxed);
+    pthread_mutex_unlock(&table_lock);
+    return ok;
+}
+
+void module_purge_finish(Term name, void (*defer)(void *m, void (*fn)(void *))) {
+    pthread_mutex_lock(&table_lock);
+    ModSlot *s = slot_find(name);
+    Module *m = s ? s->old : NULL;
+    if (m && atomic_load_explicit(&m->state, memory_order_relaxed) == MOD_PURGING) {
+        s->old = NULL;
+        atomic_store_explicit(&m->state, MOD_PURGED, memory_order_relaxed);
+        __atomic_add_fetch(&table_gen, 1, __ATOMIC_RELEASE);
+    } else {
+        m = NULL;
+    }
+    pthread_mutex_unlock(&table_lock);
+    if (!m) return;
+    if (defer) defer(m, module_free_code);
+    else module_free_code(m);
+}
+
+void module_free_code(void *obj) {
+    Module *m = obj;
+    pthread_mutex_lock(&table_lock); /* invalidate_imports_to reads import_ref */
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        free(m->funcs[i].code);
+        free(m->funcs[i].lines);
+        m->funcs[i].code = NULL;
+        m->funcs[i].lines = NULL;
+        m->funcs[i].code_len = m->funcs[i].nlines = 0;
+    }
+    free((void *)m->import_ref);
+    m->import_ref = NULL;
+    pthread_mutex_unlock(&table_lock);
+}
+
+/* ---- funs of old code in a process (check_process_code) ------------------
+ * A bounded walk of the terms reachable from the process's registers and
+ * dictionary (mailbox messages are not looked at, as on the BEAM only live
+ * heap data counts): past FUN_WALK_LIMIT visited terms it gives up (no fun
+ * found). Shared subterms may be visited more than once. */
+#define FUN_WALK_LIMIT (1u << 20)
+
+static bool is_old_of(const Module *m, Term name, const Module *cur) {
+    return m && m->name == name && m != cur;
+}
+
+static bool walk_has_old_fun(const Term *roots, size_t nroots, Term name, const Module *cur) {
+    size_t cap = 256, n = 0, visits = 0;
+    Term *stk = malloc(cap * sizeof *stk);
+    if (!stk) return false;
+    bool found = false;
+#define PUSH(t) do {                                                          \
+        if (n == cap) {                                                       \
+            Term *b_ = realloc(stk, cap * 2 * sizeof *stk);                   \
+            if (!b_) goto out;                                                \
+            stk = b_; cap *= 2;                                               \
+        }                                                                     \
+        stk[n++] = (t);                                                       \
+    } while (0)
+    for (size_t i = 0; i < nroots; i++) PUSH(roots[i]);
+    while (n && !found && visits++ < FUN_WALK_LIMIT) {
+        Term t = stk[--n];
+        if (is_cons(t)) {
+            PUSH(CDR(t));
+            PUSH(CAR(t));
+        } else if (is_boxed(t)) {
+            const Term *bp = boxed_ptr(t);
+            size_t ar = header_arity(bp[0]);
+            switch (header_type(bp[0])) {
+            case BOX_FUN: {
+                const FunEntry *fe = (const FunEntry *)bp[1];
+                if (is_old_of(fe->module, name, cur)) found = true;
+                for (size_t k = 2; k <= ar; k++) PUSH(bp[k]);
+                break;
+            }
+            case BOX_TUPLE: case BOX_MAP_FLAT: case BOX_MAP_HAMT:
+                for (size_t k = 1; k <= ar; k++) PUSH(bp[k]);
+                break;
+            default: break; /* no terms inside, or no funs */
+            }
+        }
+    }
+out:
+#undef PUSH
+    free(stk);
+    return found;
+}
+
+bool module_process_uses_old(const Process *p, Term name) {
+    const Module *cur = module_find_loaded(name);
+    for (size_t i = 0; i < p->nframes; i++)
+        if (is_old_of(p->frames[i].mod, name, cur)) return true;
+    if (walk_has_old_fun(p->stack, p->stack_top, name, cur)) return true;
+    return walk_has_old_fun(&p->dict, 1, name, cur);
+}
+
+void module_each_current(void (*fn)(Module *m, void *arg), void *arg) {
+    /* Snapshot under the lock, call without it (fn may allocate or look up). */
+    pthread_mutex_lock(&table_lock);
+    size_t n = 0;
+    Module **cur = malloc((nall_mods ? nall_mods : 1) * sizeof *cur);
+    for (size_t k = 0; cur && k < nall_mods; k++)
+        if (atomic_load_explicit(&all_mods[k]->state, memory_order_relaxed) == MOD_CURRENT
+            && module_find_loaded(all_mods[k]->name) == all_mods[k])
+            cur[n++] = all_mods[k];
+    pthread_mutex_unlock(&table_lock);
+    for (size_t k = 0; k < n; k++) fn(cur[k], arg);
+    free(cur);
 }
 
 static Module *(*autoload)(Term name);
 
 void module_cache_import(Module *m, uint32_t i, const ExportRef *ref) {
     pthread_mutex_lock(&table_lock);
-    if (!atomic_load_explicit(&m->import_ready[i], memory_order_relaxed)) {
-        m->import_cache[i] = *ref;
-        /* release: pairs with the interpreter's acquire load of the flag,
-         * so a reader that sees it set sees the whole ExportRef. */
-        atomic_store_explicit(&m->import_ready[i], 1, memory_order_release);
-    }
+    /* Only a target that is still current: a load that replaced it has
+     * already cleared the entries pointing into it, and must not find one
+     * set again after it returns. */
+    bool current = !ref->module || module_find_loaded(ref->module->name) == ref->module;
+    if (current && m->import_ref && !atomic_load_explicit(&m->import_ref[i], memory_order_relaxed))
+        /* release: pairs with the interpreter's acquire load. */
+        atomic_store_explicit(&m->import_ref[i], ref, memory_order_release);
     pthread_mutex_unlock(&table_lock);
 }
 
 void module_table_free(void) {
     pthread_mutex_lock(&table_lock);
     for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
-        free((void *)chunks[i]);
+        free(chunks[i]);
         chunks[i] = NULL;
     }
     for (size_t i = nall_mods; i-- > 0;) module_free(all_mods[i]);
@@ -156,17 +389,17 @@ void module_table_free(void) {
 void module_set_autoload(Module *(*fn)(Term name)) { autoload = fn; }
 
 Module *module_find_loaded(Term name) {
-    if (!is_atom(name)) return NULL;
-    uint32_t ix = atom_index(name);
-    if (ix >= ATOM_LIMIT) return NULL;
-    _Atomic(Module *) *chunk = __atomic_load_n(&chunks[ix / MODTAB_CHUNK], __ATOMIC_ACQUIRE);
-    return chunk ? chunk[ix % MODTAB_CHUNK] : NULL;
+    ModSlot *s = slot_find(name);
+    return s ? atomic_load_explicit(&s->cur, memory_order_acquire) : NULL;
 }
 
 Module *module_find(Term name) {
     Module *m = module_find_loaded(name);
-    if (!m && autoload && is_atom(name)) m = autoload(name);
-    return m;
+    if (m || !autoload || !is_atom(name)) return m;
+    /* The table's answer, not autoload's: a deleted stdlib module is not
+     * brought back by a stale pointer the autoloader kept. */
+    if (!autoload(name)) return NULL;
+    return module_find_loaded(name);
 }
 
 bool module_available(Term mod) {
@@ -192,38 +425,37 @@ typedef struct ResolveEntry {
     Term mod, name;
     uint32_t arity;
     uint32_t gen;
-    ExportRef ref;
+    const ExportRef *ref; /* only dereferenced while gen is current */
 } ResolveEntry;
 #define RESOLVE_CACHE_SIZE 512
 static _Thread_local ResolveEntry rcache[RESOLVE_CACHE_SIZE];
 
-static bool resolve_uncached(Term mod, Term name, uint32_t arity, ExportRef *out);
+static const ExportRef *resolve_uncached(Term mod, Term name, uint32_t arity);
 
-bool module_resolve(Term mod, Term name, uint32_t arity, ExportRef *out) {
-    if (!is_atom(mod) || !is_atom(name)) return false;
+const ExportRef *module_resolve_ref(Term mod, Term name, uint32_t arity) {
+    if (!is_atom(mod) || !is_atom(name)) return NULL;
     ResolveEntry *e = &rcache[native_hash(mod, name, arity) & (RESOLVE_CACHE_SIZE - 1)];
     uint32_t gen = __atomic_load_n(&table_gen, __ATOMIC_ACQUIRE);
-    if (e->gen == gen && e->mod == mod && e->name == name && e->arity == arity) {
-        *out = e->ref;
-        return true;
-    }
-    if (!resolve_uncached(mod, name, arity, out)) return false;
-    *e = (ResolveEntry){ mod, name, arity, gen, *out };
-    return true;
+    if (e->gen == gen && e->mod == mod && e->name == name && e->arity == arity) return e->ref;
+    const ExportRef *r = resolve_uncached(mod, name, arity);
+    if (r) *e = (ResolveEntry){ mod, name, arity, gen, r };
+    return r;
 }
 
-static bool resolve_uncached(Term mod, Term name, uint32_t arity, ExportRef *out) {
-    NativeFn nf = native_find(mod, name, arity);
-    if (nf) {
-        *out = (ExportRef){ .module = NULL, .func = 0, .native = nf };
-        return true;
-    }
+bool module_resolve(Term mod, Term name, uint32_t arity, ExportRef *out) {
+    const ExportRef *r = module_resolve_ref(mod, name, arity);
+    if (r) *out = *r;
+    return r != NULL;
+}
+
+static const ExportRef *resolve_uncached(Term mod, Term name, uint32_t arity) {
+    const NativeSlot *ns = native_find(mod, name, arity);
+    if (ns) return &ns->ref;
     Module *m = module_find(mod);
-    if (!m) return false;
+    if (!m) return NULL;
     int i = module_func_index(m, name, arity);
-    if (i < 0 || !m->funcs[i].exported) return false;
-    *out = (ExportRef){ .module = m, .func = (uint32_t)i, .native = NULL };
-    return true;
+    if (i < 0 || !m->funcs[i].exported) return NULL;
+    return &m->exports[i];
 }
 
 uint32_t function_line(const Function *f, uint32_t pc) {

@@ -78,11 +78,21 @@ typedef struct Module {
     DocEntry *docs;
     uint32_t ndocs;
     /* Resolved import targets, filled lazily by the interpreter from any
-     * scheduler thread: import_cache[i] is valid once import_ready[i] is
-     * set (release, by module_cache_import under the table lock; readers
-     * load it with acquire). Both arrays are allocated by module_register. */
-    struct ExportRef *import_cache;
-    _Atomic uint8_t *import_ready;
+     * scheduler thread: import_ref[i] is NULL or points at an immutable
+     * ExportRef (an entry of the target module's `exports`, or of the native
+     * table) whose module is current or was current until a load that is
+     * still invalidating (module.c, "Hot code loading"). Stored with release
+     * by module_cache_import under the table lock, cleared by a load that
+     * replaces the target; readers load it with acquire. Allocated by
+     * module_register. */
+    _Atomic(const struct ExportRef *) *import_ref;
+    /* exports[i] = { this module, i, NULL } for every function: what
+     * import_ref entries point at (allocated by module_register). */
+    struct ExportRef *exports;
+    /* Its version state (MOD_*; module.c). Read relaxed by the interpreter
+     * when calling a fun: a fun of a MOD_PURGING or MOD_PURGED version
+     * raises badfun. */
+    _Atomic uint8_t state;
 } Module;
 
 /* What a {module, name, arity} resolves to: bytecode or a native. */
@@ -106,15 +116,53 @@ Module *module_load(const uint8_t *bytes, size_t len, char *err, size_t errlen);
 bool module_verify(const Module *m, char *err, size_t errlen);
 void module_free(Module *m);
 
-/* ---- the module table (module.c) -------------------------------------- */
+/* ---- the module table (module.c) --------------------------------------
+ * Each module name has a current and an old version (hot code loading, as on
+ * the BEAM: see "Hot code loading" in docs/architecture.md). */
+enum {
+    MOD_CURRENT = 0, /* the version remote calls reach */
+    MOD_OLD,         /* replaced (or deleted): only running frames and funs reach it */
+    MOD_PURGING,     /* old, being purged: its funs raise badfun, processes in it are killed */
+    MOD_PURGED,      /* code freed (header, funcs names, lambdas and literals stay) */
+};
 void module_table_init(void);
-/* Register m as the current version of its module. */
+/* Register m as the current version of its module. If a current version
+ * exists it becomes the old one; an old version already there is dropped
+ * from the table but never freed before exit (no process is killed: use
+ * module_try_register + purge for the BEAM's semantics). */
 void module_register(Module *m);
+/* Register m only if its module has no old version (else false: the
+ * caller must purge first, erlang:load_module's not_purged). */
+bool module_try_register(Module *m);
+/* The version states of a name: bit 0 = has a current version, bit 1 = has
+ * an old one. */
+unsigned module_versions(Term name);
+/* :code.delete: make the current version old (no current remains). false
+ * if there is no current version or an old one exists. */
+bool module_delete(Term name);
+/* Purge, step 1: mark the old version MOD_PURGING (its funs raise badfun
+ * from now on). false if there is no old version. */
+bool module_purge_begin(Term name);
+/* Purge, step 2, once no process runs the old version any more (those that
+ * did are dead): unlink it from the table and hand its code to free_fn
+ * (module_free_code, deferred by the caller past a grace period), or free
+ * it at once when free_fn is NULL. Nothing happens if the old version is no
+ * longer the one module_purge_begin marked. */
+void module_purge_finish(Term name, void (*defer)(void *m, void (*fn)(void *)));
+/* Free the code of a purged version (obj is its Module). */
+void module_free_code(void *m);
+/* Whether process p (the caller: p's own frames) runs a version of `name`
+ * that is not the current one: erlang:check_process_code. */
+bool module_process_uses_old(const Process *p, Term name);
+/* Call fn(m, arg) for every current module. */
+void module_each_current(void (*fn)(Module *m, void *arg), void *arg);
 Module *module_find(Term name);
 /* module_find without autoloading: only modules already registered. */
 Module *module_find_loaded(Term name);
 /* Resolve {mod, name, arity} to bytecode or a native. false if undefined. */
 bool module_resolve(Term mod, Term name, uint32_t arity, ExportRef *out);
+/* The same, as a pointer to the immutable ExportRef (for import_ref). */
+const ExportRef *module_resolve_ref(Term mod, Term name, uint32_t arity);
 /* A function module_find calls when `name` is not registered, to load it on
  * demand (main.c registers one for the embedded stdlib); it returns the
  * registered module or NULL. Called without any table lock held. (Added
@@ -128,7 +176,8 @@ bool module_available(Term mod);
  * more. module_table_init may be called again afterwards. (Added by the
  * robustness pass, for LeakSanitizer.) */
 void module_table_free(void);
-/* Publish the resolution of import i of m (see Module.import_cache). */
+/* Publish the resolution of import i of m (see Module.import_ref); not
+ * cached if ref's module is no longer current (a load raced with it). */
 void module_cache_import(Module *m, uint32_t i, const ExportRef *ref);
 /* Find the function index by name/arity in m, or -1. */
 int module_func_index(const Module *m, Term name, uint32_t arity);
