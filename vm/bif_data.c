@@ -22,11 +22,10 @@
  * ====================================================================== */
 
 Term bif_arg_error(Process *p, int argno, const char *what) {
-    static const char *const ord[] = {"1st", "2nd", "3rd", "4th", "5th"};
-    char msg[160];
-    snprintf(msg, sizeof msg, "errors were found at the given arguments:\n\n  * %s argument: %s\n",
-             ord[argno >= 1 && argno <= 5 ? argno - 1 : 4], what);
-    return native_raise_msg(p, "Elixir.ArgumentError", msg);
+    /* :badarg, as the BEAM raises it (a `catch` sees the atom, a process
+     * exits with it); `rescue` and the printed error get the message from
+     * the error info (native_badarg_at). */
+    return native_badarg_at(p, (unsigned)(argno >= 1 ? argno : 1), what);
 }
 
 Term bif_badmap(Process *p, Term t) {

@@ -175,6 +175,20 @@ Term list_nat_reverse2(Process *p, Term *args) {
     return r;
 }
 
+/* :queue.in/2 (the rest of :queue is stdlib/queue.act; `in` is an
+ * operator in Act's grammar, so this one function is native). A queue is
+ * {rear, front}; one item alone in the rear moves to the front, as OTP's
+ * queue does, so queues print the same on both VMs. */
+Term list_nat_queue_in(Process *p, Term *args) {
+    Term q = args[1];
+    if (!is_tuple(q) || tuple_arity(q) != 2 || bif_list_length(tuple_elems(q)[0]) < 0 ||
+        bif_list_length(tuple_elems(q)[1]) < 0)
+        return native_raise_fc_args(p, "queue", "in", make_list(p, 2, (Term[]){ args[0], q }));
+    Term r = tuple_elems(q)[0], f = tuple_elems(q)[1];
+    if (f == T_NIL && is_cons(r) && CDR(r) == T_NIL) return make_tuple2(p, make_cons_cell(p, args[0], T_NIL), r);
+    return make_tuple2(p, make_cons_cell(p, args[0], r), f);
+}
+
 static Term sorted_list(Process *p, Term list, bool unique, const Mfa *m) {
     TermVec v = {0};
     if (!tv_from_list(&v, list)) return FC(m);
