@@ -19,7 +19,8 @@
 #include "term.h"
 #include "process.h"
 
-/* %ArgumentError{} "errors were found at the given arguments: * Nth
+/* Raises :badarg with error info (native_badarg_at): a catch sees :badarg,
+ * rescue an ArgumentError "errors were found at the given arguments: * Nth
  * argument: <what>". Returns T_NONE. */
 Term bif_arg_error(Process *p, int argno, const char *what);
 /* error {badmap, t}; error {badkey, key, term}. */
