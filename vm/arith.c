@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include "arith.h"
 #include "bignum.h"
@@ -197,12 +198,7 @@ static Term fclause(Process *p, const char *module, const char *function, unsign
 
 /* ArgumentError as Elixir formats an Erlang BIF's error_info: `lines` is one
  * or more "  * Nth argument: reason\n" lines. */
-static Term arg_error(Process *p, const char *lines)
-{
-    char msg[256];
-    snprintf(msg, sizeof msg, "errors were found at the given arguments:\n\n%s", lines);
-    return native_raise_msg(p, "Elixir.ArgumentError", msg);
-}
+static Term arg_error(Process *p, const char *lines) { return native_badarg_lines(p, lines); }
 
 static Term not_a_number(Process *p, int argno)
 {

@@ -254,11 +254,7 @@ bad:
  * "errors were found at the given arguments:\n\n  * 1st argument: not a
  * binary\n". */
 
-static Term arg_error(Process *p, const char *lines) {
-    char msg[320];
-    snprintf(msg, sizeof msg, "errors were found at the given arguments:\n\n%s", lines);
-    return native_raise_msg(p, "Elixir.ArgumentError", msg);
-}
+static Term arg_error(Process *p, const char *lines) { return native_badarg_lines(p, lines); }
 
 Term binary_nat_byte_size(Process *p, Term *args) {
     long n = binary_size(args[0]);

@@ -18,6 +18,7 @@
 #include "inspect.h"
 #include "interp.h"
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +60,25 @@ Term native_badarg_at(Process *p, unsigned argno, const char *msg) {
     p->exc_trace = make_cons_cell(p, marker, T_NIL);
     return T_NONE;
 }
+/* :badarg with error info, as the BEAM raises it. `lines` is one or more
+ * "  * Nth argument: what\n" lines; the error info holds one argument, so
+ * several (int_to_binary with two bad arguments) raise the ArgumentError
+ * with the whole text instead. */
+Term native_badarg_lines(Process *p, const char *lines)
+{
+    unsigned argno;
+    int used = 0;
+    const char *nl = strchr(lines, '\n');
+    if (nl && nl[1] == 0 && sscanf(lines, "  * %u%*2[a-z] argument: %n", &argno, &used) == 1 && used > 0) {
+        char what[200];
+        snprintf(what, sizeof what, "%.*s", (int)(nl - (lines + used)), lines + used);
+        return native_badarg_at(p, argno, what);
+    }
+    char msg[256];
+    snprintf(msg, sizeof msg, "errors were found at the given arguments:\n\n%s", lines);
+    return native_raise_msg(p, "Elixir.ArgumentError", msg);
+}
+
 Term native_badarith(Process *p) { return native_raise(p, ATOM_error, ATOM_badarith); }
 
 Term native_raise_msg(Process *p, const char *module, const char *msg) {

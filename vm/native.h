@@ -65,6 +65,10 @@ Term native_badarg(Process *p);
  * arguments:\n\n  * 1st argument: not a pid\n"): the native's own trace
  * frame gets [error_info: %{args: [{argno, msg}]}], which
  * Exception.normalize reads. argno counts from 1. */
+/* native_badarg_at from the text of BEAM-style error lines ("  * Nth
+ * argument: what\n"); with several lines (the error info holds one
+ * argument), an ArgumentError with the whole text. Returns T_NONE. */
+Term native_badarg_lines(Process *p, const char *lines);
 Term native_badarg_at(Process *p, unsigned argno, const char *msg);
 /* The marker native_badarg_at leaves at the top of exc_trace for the
  * interpreter, which turns it into the native's own frame. */

@@ -49,8 +49,23 @@ static Term call(NativeFn f, Term a, Term b, Term c, Term d) {
 #define C4(f, a, b, c, d) call(f, a, b, c, d)
 
 /* The message of an exception struct raised by the last call. */
+/* The ArgumentError text of the last call's error: from the error info of
+ * a :badarg (native_badarg_at's marker {:"$error_info", argno, what, nil}
+ * on top of exc_trace, as Exception.normalize renders it), or the message
+ * of a raised exception struct. */
 static const char *raised_message(Term r) {
     static char out[512];
+    static const char *const ord[] = {"1st", "2nd", "3rd", "4th", "5th"};
+    if (r == T_NONE && p->exc_reason == ATOM_badarg && is_cons(p->exc_trace) && is_tuple(CAR(p->exc_trace)) &&
+        tuple_arity(CAR(p->exc_trace)) == 4 && tuple_elems(CAR(p->exc_trace))[0] == ATOM__error_info_marker) {
+        const Term *e = tuple_elems(CAR(p->exc_trace));
+        long k = small_val(e[1]);
+        size_t n;
+        const uint8_t *w = binary_bytes(e[2], &n);
+        snprintf(out, sizeof out, "errors were found at the given arguments:\n\n  * %s argument: %.*s\n",
+                 ord[k >= 1 && k <= 5 ? k - 1 : 4], (int)n, (const char *)w);
+        return out;
+    }
     if (r != T_NONE || !is_map(p->exc_reason)) return "(no exception struct)";
     Term m = map_get(p->exc_reason, ATOM_message);
     size_t n;
