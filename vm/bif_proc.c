@@ -316,6 +316,7 @@ static bool valid_spec(Term spec) {
 }
 
 Term proc_info_local(Process *p, Term spec, uint64_t request_ref) {
+    if (is_tuple(spec)) return code_info_item(p, spec); /* hot code loading (bif_code.c) */
     if (spec == ATOM__all_info) {
         size_t n;
         const Term *items = all_items(&n);

@@ -22,12 +22,25 @@
 #include "mailbox.h"
 #include "atom.h"
 #include <pthread.h>
+#include <stdatomic.h>
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t more = PTHREAD_COND_INITIALIZER;
 static DirtyJob *head, **tail = &head;
 static bool stopped;
-static int nthreads, nidle;
+static int nthreads, nidle;         /* nidle: waiting or spinning for a job */
+static _Atomic int queued;          /* jobs in the queue, read while spinning */
+
+/* An idle thread spins this many pauses (some microseconds) before it
+ * sleeps: a process making calls back to back submits the next one sooner
+ * than a condition-variable sleep and wake-up would take. */
+#define DIRTY_SPIN 2000
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 /* The reply message {:"$dirty", ref, value} for j (a copy: the tuple and
  * the reference live in this frame only). */
@@ -44,12 +57,19 @@ static void *worker(void *arg) {
     if (tid >= 0) ptab_thread_offline(runtime.ptab, tid);
     for (;;) {
         nidle++;
+        if (!head && !stopped && tid >= 0) {
+            pthread_mutex_unlock(&lock);
+            for (int i = 0; i < DIRTY_SPIN && !atomic_load_explicit(&queued, memory_order_relaxed); i++)
+                cpu_relax();
+            pthread_mutex_lock(&lock);
+        }
         while (!head && !stopped) pthread_cond_wait(&more, &lock);
         nidle--;
         if (stopped || tid < 0) break;
         DirtyJob *j = head;
         head = j->next;
         if (!head) tail = &head;
+        atomic_fetch_sub_explicit(&queued, 1, memory_order_relaxed);
         pthread_mutex_unlock(&lock);
         Term words[DIRTY_REPLY_WORDS];
         Message *m = reply(j, j->run(j, words));
@@ -85,6 +105,7 @@ bool dirty_submit(DirtyJob *j) {
     if (ok) {
         *tail = j;
         tail = &j->next;
+        atomic_fetch_add_explicit(&queued, 1, memory_order_relaxed);
         pthread_cond_signal(&more);
     }
     pthread_mutex_unlock(&lock);
@@ -97,6 +118,7 @@ void dirty_stop(void) {
     DirtyJob *j = head;
     head = NULL;
     tail = &head;
+    atomic_store_explicit(&queued, 0, memory_order_relaxed);
     pthread_cond_broadcast(&more);
     pthread_mutex_unlock(&lock);
     while (j) {

@@ -81,12 +81,13 @@ Term mailbox_msg_adopt(Process *p, Message *m) {
     Term *oh = m->off_heap;
     if (oh) {
         /* Splice the message's REFCBIN chain in front of p's list and charge
-         * p's binary budget, as gc_copy_term would have. */
+         * p's binary budget, as gc_copy_term would have. (The chain also
+         * holds RESOURCEs, vm/resource.h, whose word 1 is no size.) */
         Term *last = oh;
-        size_t bytes = last[1];
+        size_t bytes = header_type(last[0]) == BOX_REFCBIN ? last[1] : 0;
         while (last[3]) {
             last = (Term *)last[3];
-            bytes += last[1];
+            if (header_type(last[0]) == BOX_REFCBIN) bytes += last[1];
         }
         last[3] = (Term)p->off_heap;
         p->off_heap = oh;

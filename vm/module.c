@@ -21,7 +21,8 @@
  *  - A purge first marks the old version MOD_PURGING (fun calls into it then
  *    raise badfun), then the caller (stdlib/code.act) asks every process
  *    whether it still has a frame in it (module_process_uses_old, answered
- *    by the process itself), kills those that do and waits for their DOWN;
+ *    by the process itself), kills those that do and waits for their DOWN
+ *    (funs of it do not count, as on OTP 25: they raise badfun when called);
  *    only then does module_purge_finish unlink it and free its code after a
  *    QSBR grace period. The Module header, its funcs array (names), lambdas
  *    and literal area stay until exit: funs and literal terms of it may
@@ -262,6 +263,14 @@ void module_purge_finish(Term name, void (*defer)(void *m, void (*fn)(void *))) 
     else module_free_code(m);
 }
 
+void module_purge_abort(Term name) {
+    pthread_mutex_lock(&table_lock);
+    ModSlot *s = slot_find(name);
+    if (s && s->old && atomic_load_explicit(&s->old->state, memory_order_relaxed) == MOD_PURGING)
+        atomic_store_explicit(&s->old->state, MOD_OLD, memory_order_relaxed);
+    pthread_mutex_unlock(&table_lock);
+}
+
 void module_free_code(void *obj) {
     Module *m = obj;
     pthread_mutex_lock(&table_lock); /* invalidate_imports_to reads import_ref */
@@ -277,65 +286,16 @@ void module_free_code(void *obj) {
     pthread_mutex_unlock(&table_lock);
 }
 
-/* ---- funs of old code in a process (check_process_code) ------------------
- * A bounded walk of the terms reachable from the process's registers and
- * dictionary (mailbox messages are not looked at, as on the BEAM only live
- * heap data counts): past FUN_WALK_LIMIT visited terms it gives up (no fun
- * found). Shared subterms may be visited more than once. */
-#define FUN_WALK_LIMIT (1u << 20)
-
-static bool is_old_of(const Module *m, Term name, const Module *cur) {
-    return m && m->name == name && m != cur;
-}
-
-static bool walk_has_old_fun(const Term *roots, size_t nroots, Term name, const Module *cur) {
-    size_t cap = 256, n = 0, visits = 0;
-    Term *stk = malloc(cap * sizeof *stk);
-    if (!stk) return false;
-    bool found = false;
-#define PUSH(t) do {                                                          \
-        if (n == cap) {                                                       \
-            Term *b_ = realloc(stk, cap * 2 * sizeof *stk);                   \
-            if (!b_) goto out;                                                \
-            stk = b_; cap *= 2;                                               \
-        }                                                                     \
-        stk[n++] = (t);                                                       \
-    } while (0)
-    for (size_t i = 0; i < nroots; i++) PUSH(roots[i]);
-    while (n && !found && visits++ < FUN_WALK_LIMIT) {
-        Term t = stk[--n];
-        if (is_cons(t)) {
-            PUSH(CDR(t));
-            PUSH(CAR(t));
-        } else if (is_boxed(t)) {
-            const Term *bp = boxed_ptr(t);
-            size_t ar = header_arity(bp[0]);
-            switch (header_type(bp[0])) {
-            case BOX_FUN: {
-                const FunEntry *fe = (const FunEntry *)bp[1];
-                if (is_old_of(fe->module, name, cur)) found = true;
-                for (size_t k = 2; k <= ar; k++) PUSH(bp[k]);
-                break;
-            }
-            case BOX_TUPLE: case BOX_MAP_FLAT: case BOX_MAP_HAMT:
-                for (size_t k = 1; k <= ar; k++) PUSH(bp[k]);
-                break;
-            default: break; /* no terms inside, or no funs */
-            }
-        }
-    }
-out:
-#undef PUSH
-    free(stk);
-    return found;
-}
-
+/* Frames only: as on OTP 25, funs of the old version do not count (calling
+ * one after the purge raises badfun), nor do its literals (kept, module.c's
+ * header comment). */
 bool module_process_uses_old(const Process *p, Term name) {
     const Module *cur = module_find_loaded(name);
-    for (size_t i = 0; i < p->nframes; i++)
-        if (is_old_of(p->frames[i].mod, name, cur)) return true;
-    if (walk_has_old_fun(p->stack, p->stack_top, name, cur)) return true;
-    return walk_has_old_fun(&p->dict, 1, name, cur);
+    for (size_t i = 0; i < p->nframes; i++) {
+        const Module *m = p->frames[i].mod;
+        if (m && m->name == name && m != cur) return true;
+    }
+    return false;
 }
 
 void module_each_current(void (*fn)(Module *m, void *arg), void *arg) {

@@ -149,11 +149,18 @@ bool module_purge_begin(Term name);
  * it at once when free_fn is NULL. Nothing happens if the old version is no
  * longer the one module_purge_begin marked. */
 void module_purge_finish(Term name, void (*defer)(void *m, void (*fn)(void *)));
+/* Undo module_purge_begin (a soft purge that found users): MOD_OLD again. */
+void module_purge_abort(Term name);
 /* Free the code of a purged version (obj is its Module). */
 void module_free_code(void *m);
 /* Whether process p (the caller: p's own frames) runs a version of `name`
- * that is not the current one: erlang:check_process_code. */
+ * that is not the current one: erlang:check_process_code. As on OTP 25,
+ * funs of that version do not count. */
 bool module_process_uses_old(const Process *p, Term name);
+/* The process_info item {:"$check_process_code", mod} for p itself (bif_code.c;
+ * proc_info_local answers it, so another process asks by SIG_INFO), or
+ * T_NONE if item is not that. */
+Term code_info_item(Process *p, Term item);
 /* Call fn(m, arg) for every current module. */
 void module_each_current(void (*fn)(Module *m, void *arg), void *arg);
 Module *module_find(Term name);

@@ -9,8 +9,9 @@
  * On a terminal the lines come from libedit (el_gets), whose character
  * reader (read_char) also watches a wake pipe; elsewhere from plain read(2).
  *
- * Ctrl-C. On a terminal repl_init blocks SIGINT in every thread and one
- * thread waits for it with sigwait, so no code runs in a signal handler.
+ * Ctrl-C. On a terminal repl_init blocks SIGINT (and SIGWINCH) in every
+ * thread and one thread waits for them with sigwait, so no code runs in a
+ * signal handler.
  * While a line is being edited, Ctrl-C abandons it (the wake pipe makes
  * read_char fail); otherwise the REPL server gets {:"$repl_interrupt"} and
  * kills its evaluator.
@@ -57,6 +58,7 @@ static long req_counter;
 static Term server = T_NONE;     /* the last reader, told about Ctrl-C */
 static _Atomic bool editing;     /* the reader is inside el_gets */
 static _Atomic bool interrupted; /* Ctrl-C while editing */
+static _Atomic bool resized;     /* SIGWINCH since libedit last looked */
 static int wake_pipe[2] = { -1, -1 };
 static char **vars;              /* bound variable names, for completion */
 static size_t nvars;
@@ -64,9 +66,10 @@ static size_t nvars;
 /* ---- messages to the REPL server ----------------------------------------- */
 
 /* Send msg, built by `build` on a scratch heap, to pid from a thread that is
- * not a scheduler. */
+ * not a scheduler (the reader, the Ctrl-C thread: each has its own
+ * process-table registration). */
 static void push_from_thread(Term pid, Term (*build)(Process *, void *), void *arg) {
-    static int tid = -1;
+    static _Thread_local int tid = -1;
     if (!runtime_active()) return;
     if (tid < 0) {
         tid = ptab_thread_register(runtime.ptab);
@@ -101,9 +104,17 @@ static void *sigint_thread(void *arg) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGWINCH);
     for (;;) {
         int sig;
         if (sigwait(&set, &sig) != 0) continue;
+        if (sig == SIGWINCH) {
+            /* libedit learns the new width before its next character */
+            atomic_store(&resized, true);
+            char c = 2;
+            if (atomic_load(&editing) && write(wake_pipe[1], &c, 1) < 0) { /* polled anyway */ }
+            continue;
+        }
         if (atomic_load(&editing)) {
             atomic_store(&interrupted, true);
             char c = 1;
@@ -126,6 +137,7 @@ void repl_init(void) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGWINCH);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     pthread_t t;
     if (pthread_create(&t, NULL, sigint_thread, NULL) == 0) pthread_detach(t);
@@ -174,9 +186,9 @@ static void publish_line(void) {
  * Ctrl-C arrives (the wake pipe). */
 static int read_char(EditLine *e, wchar_t *wc) {
     static mbstate_t mb;
-    (void)e;
     publish_line();
     for (;;) {
+        if (atomic_exchange(&resized, false)) el_resize(e);
         struct pollfd fds[2] = { { 0, POLLIN, 0 }, { wake_pipe[0], POLLIN, 0 } };
         if (poll(fds, 2, -1) < 0) {
             if (errno == EINTR) continue;
@@ -192,6 +204,11 @@ static int read_char(EditLine *e, wchar_t *wc) {
         ssize_t r = read(0, &c, 1);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) return 0;
+        /* libedit prints the prompt before it leaves cooked mode: a Ctrl-D
+         * typed in between reaches us as the NUL that stands for EOF in
+         * the tty's line buffer. On an empty line it is still EOF. */
+        const LineInfo *li = el_line(e);
+        if (c == 0 && li && li->lastchar == li->buffer) return 0;
         size_t k = mbrtowc(wc, &c, 1, &mb);
         if (k == (size_t)-2) continue;
         if (k == (size_t)-1) {
@@ -359,15 +376,26 @@ static void module_functions(Term mod, const char *prefix, Names *out) {
     }
 }
 
-/* Module names ("Enum", "Foo.Bar") starting with prefix. */
+/* Module names starting with prefix: aliases ("Enum", "Foo.Bar") or, for
+ * a prefix starting with ':', Erlang-style ones (":ets"). */
 static void module_names(const char *prefix, Names *out) {
-    size_t plen = strlen(prefix);
+    bool erl = prefix[0] == ':';
+    const char *want = prefix + erl;
+    size_t plen = strlen(want);
     uint32_t n = atom_count();
     for (uint32_t i = 0; i < n; i++) {
         size_t len;
         const char *s = atom_name(make_atom(i), &len);
-        if (len < 7 || memcmp(s, "Elixir.", 7) || len - 7 < plen || memcmp(s + 7, prefix, plen)) continue;
+        bool elixir = len >= 7 && !memcmp(s, "Elixir.", 7);
+        size_t skip = elixir ? 7 : 0;
+        if (elixir == erl || len - skip < plen || memcmp(s + skip, want, plen)) continue;
         if (!module_available(make_atom(i))) continue;
+        if (erl) {
+            char buf[300];
+            snprintf(buf, sizeof buf, ":%.*s", (int)len, s);
+            names_add(out, buf, strlen(buf));
+            continue;
+        }
         /* complete one segment at a time: Foo.B -> Foo.Bar, not Foo.Bar.Baz */
         const char *dot = memchr(s + 7 + plen, '.', len - 7 - plen);
         names_add(out, s + 7, dot ? (size_t)(dot - s - 7) : len - 7);
@@ -411,9 +439,9 @@ static unsigned char complete(EditLine *e, int ch) {
         *dot = '\0';
         module_functions(atom_intern_cstr(word + 1), dot + 1, &ns);
         stem = dot + 1;
-    } else if (word[0] >= 'A' && word[0] <= 'Z') {
+    } else if ((word[0] >= 'A' && word[0] <= 'Z') || word[0] == ':') {
         module_names(word, &ns);
-    } else if (word[0] != ':') {
+    } else {
         local_names(word, &ns);
     }
     unsigned char ret = CC_REFRESH_BEEP;
@@ -469,6 +497,16 @@ Term repl_nat_read(Process *p, Term *args) {
         if (pthread_create(&t, NULL, reader, NULL) == 0) pthread_detach(t);
     }
     return ref;
+}
+
+/* :act_repl.start() -> :ok: the caller is the REPL server, which Ctrl-C
+ * outside line editing tells to interrupt its evaluator. */
+Term repl_nat_start(Process *p, Term *args) {
+    (void)args;
+    pthread_mutex_lock(&lock);
+    server = p->pid;
+    pthread_mutex_unlock(&lock);
+    return ATOM_ok;
 }
 
 /* :act_repl.interactive() -> whether stdin and stdout are a terminal. */
@@ -658,6 +696,17 @@ Term repl_nat_module_file(Process *p, Term *args) {
     return m && m->file ? make_cstring(p, m->file) : ATOM_nil;
 }
 
+/* :act_repl.module_binary(mod) -> its serialized bytecode (IEx shows the
+ * BEAM file after a defmodule), or nil. */
+Term repl_nat_module_binary(Process *p, Term *args) {
+    Module *m = module_arg(args[0]);
+    ByteBuf bb = { 0 };
+    if (!m || !module_serialize(m, &bb)) { free(bb.data); return ATOM_nil; }
+    Term r = make_binary(p, bb.data, bb.len);
+    free(bb.data);
+    return r;
+}
+
 /* :act_repl.pid(n) -> #PID<0.n.0>. */
 Term repl_nat_pid(Process *p, Term *args) {
     if (!is_small(args[0]) || small_val(args[0]) < 0) return native_badarg(p);
@@ -670,6 +719,9 @@ Term repl_nat_pid(Process *p, Term *args) {
  * for a syntax error). */
 static Term diag_error(Process *p, const Diag *d, bool syntax) {
     StrBuf b = { 0 };
+    /* the prompt's module is the shell's business, not the user's */
+    char *own = strstr(d->msg, "(expected :act_repl_eval_");
+    if (own) strcpy(own, "(there is no such import)");
     if (syntax) strbuf_printf(&b, "%s:%d:%d: %s", d->file ? d->file : "iex", d->line, d->col, d->msg);
     else strbuf_printf(&b, "%s:%d: %s", d->file ? d->file : "iex", d->line, d->msg);
     Term msg = strbuf_to_binary(p, &b);
@@ -677,15 +729,14 @@ static Term diag_error(Process *p, const Diag *d, bool syntax) {
     return make_tuple3(p, ATOM_error, atom_intern_cstr(syntax ? "Elixir.SyntaxError" : "Elixir.CompileError"), msg);
 }
 
-/* Register freshly compiled modules. Hot code loading's Code.load_file
- * path is not used: like it, module_register makes m the current version. */
-static Term register_all(Process *p, CompileResult *res) {
-    Term l = T_NIL;
-    for (size_t k = res->nmodules; k-- > 0;) l = make_cons_cell(p, res->modules[k]->name, l);
+/* Register freshly compiled modules: like Code.compile_file/1
+ * (vm/bif_code.c), module_register makes each the current version, an
+ * existing one becoming old. */
+static void register_all(CompileResult *res) {
     for (size_t k = 0; k < res->nmodules; k++) module_register(res->modules[k]);
     free(res->modules);
     res->modules = NULL;
-    return l;
+    res->nmodules = 0;
 }
 
 static bool compile_text(const char *file, const char *src, size_t len, CompileResult *res, Diag *d) {
@@ -808,7 +859,9 @@ static void module_value(StrBuf *b, const CompileResult *res, const Node *e) {
     if (!m) { strbuf_puts(b, "nil"); return; }
     strbuf_puts(b, "{:module, ");
     put_atom_lit(b, m->name);
-    strbuf_puts(b, ", <<>>, ");
+    strbuf_puts(b, ", :act_repl.module_binary(");
+    put_atom_lit(b, m->name);
+    strbuf_puts(b, "), ");
     const Function *last = NULL;
     for (uint32_t i = 0; i < m->nfuncs; i++)
         if (m->funcs[i].exported && strncmp(atom_name(m->funcs[i].name, NULL), "__", 2)) last = &m->funcs[i];
@@ -843,7 +896,7 @@ Term repl_nat_compile(Process *p, Term *args) {
     Diag d = { 0 };
     Node *prog = parse_program(arena, "iex", src, len, &d);
     Term result;
-    StrBuf body = { 0 }, out = { 0 };
+    StrBuf out = { 0 };
     char *defs = NULL;
     CompileResult dres = { 0 }, eres = { 0 };
     if (!prog) { result = diag_error(p, &d, true); goto done; }
@@ -902,10 +955,10 @@ Term repl_nat_compile(Process *p, Term *args) {
     strbuf_puts(&out, "]}\nend\n");
     strbuf_puts(&out, helper_defs);
     strbuf_puts(&out, "end\n");
-    if (any_def) register_all(p, &dres);
+    if (any_def) register_all(&dres);
     if (!compile_text("iex", out.data, out.len, &eres, &d)) { result = diag_error(p, &d, false); goto done; }
     Term mod = eres.nmodules ? eres.modules[0]->name : ATOM_nil;
-    register_all(p, &eres);
+    register_all(&eres);
     module_free(eres.script);
     eres.script = NULL;
     Term nl = T_NIL;
@@ -916,50 +969,8 @@ done:
     else module_free(dres.script);
     if (eres.modules) compile_result_free(&eres);
     free(defs);
-    strbuf_free(&body);
     strbuf_free(&out);
     names_free(&names);
     ast_arena_free(arena);
-    return result;
-}
-
-/* :act_repl.compile_file(path) -> {:ok, [mod], script_mod | nil} | {:error, kind, msg}. */
-Term repl_nat_compile_file(Process *p, Term *args) {
-    const char *s;
-    size_t n;
-    if (str_arg(args[0], &s, &n) == T_NONE || n == 0 || n > 4000) return native_badarg(p);
-    char path[4096];
-    memcpy(path, s, n);
-    path[n] = '\0';
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        StrBuf b = { 0 };
-        strbuf_printf(&b, "could not read %s: %s", path, strerror(errno));
-        Term msg = strbuf_to_binary(p, &b);
-        strbuf_free(&b);
-        return make_tuple3(p, ATOM_error, atom_intern_cstr("Elixir.File.Error"), msg);
-    }
-    StrBuf src = { 0 };
-    char buf[65536];
-    size_t r;
-    while ((r = fread(buf, 1, sizeof buf, f)) > 0) strbuf_put(&src, buf, r);
-    fclose(f);
-    CompileResult res;
-    Diag d = { 0 };
-    /* the module keeps its file name for stack traces and r/1 */
-    char *file = strdup(path);
-    Term result;
-    if (!compile_text(file, src.data ? src.data : "", src.len, &res, &d)) {
-        result = diag_error(p, &d, false);
-    } else {
-        Term script = res.script ? res.script->name : ATOM_nil;
-        if (res.script) module_register(res.script);
-        res.script = NULL;
-        Term mods = register_all(p, &res);
-        Term el3[3] = { ATOM_ok, mods, script };
-        result = make_tuple(p, 3, el3);
-    }
-    free(file); /* each module keeps its own copy */
-    strbuf_free(&src);
     return result;
 }

@@ -282,6 +282,11 @@ static void exit_process(Process *p, RunStatus st) {
     ptab_remove(runtime.ptab, pid_val(p->pid));
 }
 
+void runtime_retire(void *obj, void (*free_fn)(void *)) {
+    if (ptab_tid >= 0) ptab_retire(runtime.ptab, ptab_tid, obj, free_fn);
+    else free_fn(obj);
+}
+
 static void free_process(void *obj) { process_free(obj); }
 
 static void on_done(SchedTask *t, void *ctx) {

@@ -82,6 +82,11 @@ int64_t runtime_monotonic_ns(void);
  * unknown item. request_ref: 0 for the caller itself, else the ref of the
  * SIG_INFO being answered (bif_proc.c). */
 Term proc_info_local(Process *p, Term spec, uint64_t request_ref);
+/* Free obj with free_fn once every scheduler thread has passed a
+ * quiescent point twice (the process table's QSBR, ptab.h): no time slice
+ * that was running when this was called is still running. At once on a
+ * thread that is not a scheduler. (Added for hot code loading's purge.) */
+void runtime_retire(void *obj, void (*free_fn)(void *));
 /* Free every pending send_after timer (bif_timer.c; at shutdown). */
 void bif_timer_free_all(void);
 #endif

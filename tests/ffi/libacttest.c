@@ -11,9 +11,14 @@
 #include <float.h>
 #include <unistd.h>
 
+/* Integers negate modulo 2^bits (through unsigned: no overflow), so the
+ * minimum of a signed type is its own negation. */
 #define ECHO(name, type) \
     type act_echo_##name(type x) { return x; } \
-    type act_neg_##name(type x) { return (type)(0 - x); }
+    type act_neg_##name(type x) { return (type)(0ull - (unsigned long long)x); }
+#define ECHO_FLOAT(name, type) \
+    type act_echo_##name(type x) { return x; } \
+    type act_neg_##name(type x) { return -x; }
 ECHO(int8, int8_t)
 ECHO(uint8, uint8_t)
 ECHO(int16, int16_t)
@@ -27,8 +32,8 @@ ECHO(uint, unsigned)
 ECHO(long, long)
 ECHO(ulong, unsigned long)
 ECHO(size_t, size_t)
-ECHO(float, float)
-ECHO(double, double)
+ECHO_FLOAT(float, float)
+ECHO_FLOAT(double, double)
 
 /* The extremes, computed in C (so the test does not trust Act's idea of
  * them). */

@@ -224,9 +224,13 @@ static void test_every_type(void) {
     hamt[0] = make_header(BOX_MAP_HAMT, 5);
     hamt[1] = make_small(1); hamt[2] = make_small(1 << 4); hamt[3] = make_small(0);
     hamt[4] = make_cstring(&p, "k"); hamt[5] = make_boxed(flat);
-    Term *res = heap_alloc(&p, 3);
-    res[0] = make_header(BOX_RESOURCE, 2);
-    res[1] = 0xdeadbeef0; res[2] = 0x1230; /* raw: pointer-looking words must not be touched */
+    /* A RESOURCE (vm/resource.h): raw id, its blob, on the off-heap list. */
+    Binary *res_blob = binary_blob_new(8);
+    Term *res = heap_alloc(&p, 4);
+    res[0] = make_header(BOX_RESOURCE, 3);
+    res[1] = 0xdeadbeef0; res[2] = (Term)res_blob; /* raw: pointer-looking words must not be touched */
+    res[3] = (Term)p.off_heap;
+    p.off_heap = res;
     char blob[100];
     memset(blob, 'r', sizeof blob);
     Term refc = make_binary(&p, blob, sizeof blob);
@@ -244,10 +248,12 @@ static void test_every_type(void) {
     CHECK(same(&before, t));
     Term *e = tuple_elems(t);
     CHECK(boxed_ptr(e[0])[1] == (Term)&fake_code);            /* raw FUN word kept */
-    CHECK(boxed_ptr(e[5])[1] == 0xdeadbeef0 && boxed_ptr(e[5])[2] == 0x1230);
+    CHECK(boxed_ptr(e[5])[1] == 0xdeadbeef0 && boxed_ptr(e[5])[2] == (Term)res_blob);
     CHECK(boxed_ptr(e[4])[5] == e[3]);                          /* shared map stays shared */
     CHECK(boxed_ptr(e[7])[3] == e[6]);                          /* SUBBIN -> its REFCBIN copy */
-    CHECK(p.off_heap == boxed_ptr(e[6]) && (Term *)boxed_ptr(e[6])[3] == NULL);
+    /* The off-heap list holds the survivors, the last copied first. */
+    CHECK(p.off_heap == boxed_ptr(e[6]) && (Term *)boxed_ptr(e[6])[3] == boxed_ptr(e[5]));
+    CHECK((Term *)boxed_ptr(e[5])[3] == NULL);
     for (size_t i = 0; i < ne; i++)
         if (is_boxed(elems[i])) CHECK(in_heap(&p, e[i]));
     CHECK_EQ_INT(gc_verify_heap(&p), 0);

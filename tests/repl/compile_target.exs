@@ -1,0 +1,5 @@
+defmodule Target do
+  def version, do: 1
+end
+
+IO.puts("target compiled")
