@@ -1,9 +1,10 @@
 /* dirty.c — the pool of threads for blocking C work (contract: dirty.h).
  *
  * Threads start on demand: a job queued while no thread is idle starts one,
- * up to DIRTY_MAX_THREADS (then jobs wait in the queue, FIFO). Idle threads
- * wait on a condition variable. The design follows the stdin reader
- * (vm/stdin.c).
+ * up to DIRTY_MAX_THREADS (then jobs wait in the queue, FIFO). An idle
+ * thread spins briefly (DIRTY_SPIN_NS), then waits on a condition
+ * variable; spinning and waiting threads both count as idle (nidle). The
+ * design follows the stdin reader (vm/stdin.c).
  *
  * Invariants:
  *  - `lock` guards the queue, `stopped`, the counters, and every use of the
@@ -23,6 +24,7 @@
 #include "atom.h"
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t more = PTHREAD_COND_INITIALIZER;
@@ -31,10 +33,17 @@ static bool stopped;
 static int nthreads, nidle;         /* nidle: waiting or spinning for a job */
 static _Atomic int queued;          /* jobs in the queue, read while spinning */
 
-/* An idle thread spins this many pauses (some microseconds) before it
- * sleeps: a process making calls back to back submits the next one sooner
- * than a condition-variable sleep and wake-up would take. */
-#define DIRTY_SPIN 2000
+/* An idle thread spins this long before it sleeps: a process making calls
+ * back to back submits the next one sooner than a condition-variable sleep
+ * and wake-up would take. Bounded by time, not by a count of pauses (a
+ * pause lasts 1 to 40 ns depending on the CPU). */
+#define DIRTY_SPIN_NS 20000
+
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -59,8 +68,9 @@ static void *worker(void *arg) {
         nidle++;
         if (!head && !stopped && tid >= 0) {
             pthread_mutex_unlock(&lock);
-            for (int i = 0; i < DIRTY_SPIN && !atomic_load_explicit(&queued, memory_order_relaxed); i++)
-                cpu_relax();
+            uint64_t until = now_ns() + DIRTY_SPIN_NS;
+            while (!atomic_load_explicit(&queued, memory_order_relaxed) && now_ns() < until)
+                for (int i = 0; i < 8; i++) cpu_relax();
             pthread_mutex_lock(&lock);
         }
         while (!head && !stopped) pthread_cond_wait(&more, &lock);

@@ -108,7 +108,10 @@ typedef struct FfiBuf { size_t size; uint8_t *mem; } FfiBuf;
 typedef struct FfiPtr { void *ptr; } FfiPtr;
 
 static void lib_destroy(void *o) { dlclose(((FfiLib *)o)->handle); }
-static void fn_destroy(void *o) { binary_decref(((FfiFn *)o)->lib); }
+static void fn_destroy(void *o) {
+    FfiFn *fn = o;
+    if (fn->lib) binary_decref(fn->lib); /* NULL when libffi refused the signature */
+}
 static void buf_destroy(void *o) { free(((FfiBuf *)o)->mem); }
 
 static const ResourceType lib_type = { "FFI library", lib_destroy };
@@ -168,7 +171,9 @@ static const char *float_from_term(int kind, Term t, double *d) {
     else if (is_small(t)) *d = (double)small_val(t);
     else if (!is_bignum(t)) return "not a number";
     else if (!bignum_to_double(t, d)) return "out of range";
-    if (kind == K_FLOAT && fabs(*d) > FLT_MAX) return "out of range";
+    /* A double rounds to a finite float below FLT_MAX + half its last
+     * unit (C rounds 3.4028235e38, FLT_MAX's usual spelling, to FLT_MAX). */
+    if (kind == K_FLOAT && fabs(*d) >= 0x1.ffffffp+127) return "out of range";
     return NULL;
 }
 
@@ -297,6 +302,25 @@ static Term arg_error(Process *p, const char *fmt, ...) {
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return native_raise_msg(p, "Elixir.ArgumentError", msg);
+}
+
+/* arg_error with ": VALUE" appended: value inspected, cut short (a long
+ * binary or list shows its first elements). */
+static Term arg_error_showing(Process *p, Term value, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static Term arg_error_showing(Process *p, Term value, const char *fmt, ...) {
+    char msg[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    StrBuf shown = { 0 };
+    InspectOpts o = inspect_default_opts;
+    o.limit = 5;
+    o.printable_limit = 40;
+    inspect_to_buf(&shown, value, &o);
+    arg_error(p, "%s: %.*s", msg, (int)(shown.len < 90 ? shown.len : 90), shown.data);
+    strbuf_free(&shown);
+    return T_NONE;
 }
 
 static Term error_tuple(Process *p, const char *why) {
@@ -465,14 +489,8 @@ static FfiJob *prepare(Process *p, FfiFn *fn, Binary *fn_blob, Term list) {
         if (why) {
             j->holds[i] = NULL;
             job_release(&j->base);
-            StrBuf shown = { 0 };
-            InspectOpts o = inspect_default_opts;
-            o.limit = 5;
-            o.printable_limit = 40;
-            inspect_to_buf(&shown, CAR(list), &o);
-            arg_error(p, "FFI.call: %u%s argument of %s (:%s): %s: %.*s", i + 1, ordinal_suffix(i + 1),
-                      fn->name, types[fn->args[i]].name, why, (int)(shown.len < 100 ? shown.len : 100), shown.data);
-            strbuf_free(&shown);
+            arg_error_showing(p, CAR(list), "FFI.call: %u%s argument of %s (:%s): %s", i + 1,
+                              ordinal_suffix(i + 1), fn->name, types[fn->args[i]].name, why);
             return NULL;
         }
         if (j->holds[i]) binary_incref(j->holds[i]);
@@ -498,6 +516,9 @@ Term ffi_nat_call(Process *p, Term *args) {
     if (!fn) return arg_error(p, "FFI.call: 1st argument is not a function from FFI.function");
     FfiJob *j = prepare(p, fn, fn_blob, args[1]);
     if (!j) return T_NONE;
+    /* What the program printed so far reaches fd 1 before anything C
+     * writes there (Act buffers stdout when it is not a terminal). */
+    io_flush();
     if (!runtime_active()) return call_in_place(p, j);
     uint64_t ref = heap_new_ref_id();
     j->base.pid = p->pid;
@@ -510,13 +531,22 @@ Term ffi_nat_call(Process *p, Term *args) {
 
 /* ---- buffers ---------------------------------------------------------------- */
 
+/* A non-negative integer t in *v; else false after raising (what: "the
+ * offset"). A bignum too big for 64 bits is out of range, not "not an
+ * integer". */
+static bool size_arg(Process *p, const char *fname, const char *what, Term t, uint64_t *v) {
+    if (!is_integer(t) || (is_small(t) ? small_val(t) < 0 : bignum_is_neg(t)))
+        return arg_error(p, "%s: %s is not a non-negative integer", fname, what), false;
+    if (!term_u64(t, v)) return arg_error(p, "%s: %s is out of range", fname, what), false;
+    return true;
+}
+
 /* Largest buffer FFI.alloc makes (a bigger request is surely a mistake). */
 #define FFI_ALLOC_MAX ((uint64_t)1 << 40)
 
 Term ffi_nat_alloc(Process *p, Term *args) {
     uint64_t size;
-    if (!is_integer(args[0]) || !term_u64(args[0], &size))
-        return arg_error(p, "FFI.alloc: the size is not a non-negative integer");
+    if (!size_arg(p, "FFI.alloc", "the size", args[0], &size)) return T_NONE;
     if (size > FFI_ALLOC_MAX) return arg_error(p, "FFI.alloc: %llu bytes is too big", (unsigned long long)size);
     uint8_t *mem = calloc(1, size ? size : 1);
     if (!mem) return arg_error(p, "FFI.alloc: cannot allocate %llu bytes", (unsigned long long)size);
@@ -551,18 +581,62 @@ static uint8_t *buffer_range(Process *p, const char *fname, Term buf, Term off, 
     uint8_t *mem = ffi_buffer(buf, &size);
     uint64_t o;
     if (!mem) return arg_error(p, "%s: 1st argument is not an FFI.alloc buffer", fname), NULL;
-    if (!is_integer(off) || !term_u64(off, &o))
-        return arg_error(p, "%s: the offset is not a non-negative integer", fname), NULL;
-    if (o > size || len > size - o)
+    if (!size_arg(p, fname, "the offset", off, &o)) return NULL;
+    if (o > size || len > size - o) {
+        if (len > UINT64_MAX - o) /* o + len does not fit: name the parts */
+            return arg_error(p, "%s: %llu bytes at offset %llu are outside the %zu-byte buffer", fname,
+                             (unsigned long long)len, (unsigned long long)o, size), NULL;
         return arg_error(p, "%s: bytes %llu..%llu are outside the %zu-byte buffer", fname,
                          (unsigned long long)o, (unsigned long long)(o + len), size), NULL;
+    }
     return mem + o;
+}
+
+/* The type a typed FFI.read/FFI.write names (t an atom), or -1 after
+ * raising: a value type, not :void or :string (a string's memory would not
+ * be Act's to track). */
+static int value_type(Process *p, const char *fname, Term t) {
+    int ty = ffi_type_of(t);
+    if (ty < 0 || ty == FT_VOID || ty == FT_STRING)
+        return arg_error_showing(p, t, "%s: not a value type (an integer or float type or :pointer)", fname), -1;
+    return ty;
+}
+
+/* FFI.read(buf, offset, type): the C value of type ty stored at offset,
+ * in the machine's byte order. */
+static Term read_value(Process *p, Term buf, Term off, Term type) {
+    int ty = value_type(p, "FFI.read", type);
+    if (ty < 0) return T_NONE;
+    unsigned size = types[ty].size;
+    uint8_t *at = buffer_range(p, "FFI.read", buf, off, size);
+    if (!at) return T_NONE;
+    FfiValue v = { 0 };
+    switch (types[ty].kind) {
+    case K_SIGNED:
+    case K_UNSIGNED: { /* ffi_to_term reads integers from `widest`, cast down */
+        uint8_t u8; uint16_t u16; uint32_t u32; uint64_t u64;
+        switch (size) {
+        case 1: memcpy(&u8, at, 1); v.widest = u8; break;
+        case 2: memcpy(&u16, at, 2); v.widest = u16; break;
+        case 4: memcpy(&u32, at, 4); v.widest = u32; break;
+        default: memcpy(&u64, at, 8); v.widest = u64; break;
+        }
+        break;
+    }
+    default: /* float, double, pointer: the union member at offset 0 */
+        memcpy(&v, at, size);
+    }
+    Term words[FFI_RET_WORDS];
+    Binary *blob;
+    Term r = gc_copy_term(p, ffi_to_term(ty, &v, words, &blob));
+    if (blob) binary_decref(blob);
+    return r;
 }
 
 static Term do_read(Process *p, Term buf, Term off, Term len) {
     uint64_t n;
-    if (!is_integer(len) || !term_u64(len, &n))
-        return arg_error(p, "FFI.read: the length is not a non-negative integer");
+    if (is_atom(len)) return read_value(p, buf, off, len);
+    if (!size_arg(p, "FFI.read", "the length", len, &n)) return T_NONE;
     uint8_t *at = buffer_range(p, "FFI.read", buf, off, n);
     return at ? make_binary(p, at, n) : T_NONE;
 }
@@ -581,3 +655,20 @@ Term ffi_nat_read2(Process *p, Term *args) { return do_read(p, args[0], make_sma
 Term ffi_nat_read3(Process *p, Term *args) { return do_read(p, args[0], args[1], args[2]); }
 Term ffi_nat_write2(Process *p, Term *args) { return do_write(p, args[0], make_small(0), args[1]); }
 Term ffi_nat_write3(Process *p, Term *args) { return do_write(p, args[0], args[1], args[2]); }
+
+/* FFI.write(buf, offset, type, value): value stored as a C value of the
+ * type, checked as an FFI.call argument is. A pointer stored this way is
+ * not a reference: the buffer or C memory it points to must stay alive
+ * while C may use it. */
+Term ffi_nat_write4(Process *p, Term *args) {
+    int ty = value_type(p, "FFI.write", args[2]);
+    if (ty < 0) return T_NONE;
+    uint8_t *at = buffer_range(p, "FFI.write", args[0], args[1], types[ty].size);
+    if (!at) return T_NONE;
+    FfiValue v;
+    Binary *hold;
+    const char *why = ffi_from_term(ty, args[3], &v, &hold);
+    if (why) return arg_error_showing(p, args[3], "FFI.write: the value (:%s): %s", types[ty].name, why);
+    memcpy(at, &v, types[ty].size); /* every member sits at offset 0 */
+    return ATOM_ok;
+}

@@ -33,6 +33,7 @@
 #include "binary.h"
 #include "compiler.h"
 #include "parser.h"
+#include "stdin.h"
 #include <histedit.h>
 #include <errno.h>
 #include <locale.h>
@@ -167,6 +168,7 @@ static bool blank(const char *s, size_t n) {
 
 static EditLine *el;
 static History *hist;
+static bool interrupted_empty; /* Ctrl-C came on an empty line */
 static char hist_path[4096];
 static char prompt_buf[64];
 
@@ -197,7 +199,11 @@ static int read_char(EditLine *e, wchar_t *wc) {
         if (fds[1].revents) {
             char c;
             if (read(wake_pipe[0], &c, 1) < 0) { /* drained below anyway */ }
-            if (atomic_load(&interrupted)) return -1;
+            if (atomic_load(&interrupted)) {
+                const LineInfo *li = el_line(e);
+                interrupted_empty = li && li->lastchar == li->buffer;
+                return -1;
+            }
             continue;
         }
         char c;
@@ -288,17 +294,27 @@ static Got get_line(StrBuf *acc, bool first) {
     return GOT_LINE;
 }
 
-/* Read one complete expression (NULL text: end of input). */
+/* Read one complete expression (*eof: end of input, or leave). */
 static void read_expression(StrBuf *acc, bool *eof) {
+    static bool last_break; /* the previous line ended in Ctrl-C on an empty prompt */
     bool first = true;
     *eof = false;
     for (;;) {
         Got g = get_line(acc, first);
         if (g == GOT_INTERRUPT) {
+            /* as in IEx (and node), Ctrl-C twice at an empty prompt leaves */
+            bool empty = first && interrupted_empty;
+            if (empty && last_break) {
+                *eof = true;
+                return;
+            }
+            last_break = empty;
+            if (empty) fputs("(To exit, press Ctrl+C again or Ctrl+D)\n", stdout);
             acc->len = 0;
             first = true;
             continue;
         }
+        last_break = false;
         if (g == GOT_EOF) {
             *eof = blank(acc->data, acc->len);
             return;
@@ -506,6 +522,14 @@ Term repl_nat_start(Process *p, Term *args) {
     pthread_mutex_lock(&lock);
     server = p->pid;
     pthread_mutex_unlock(&lock);
+    return ATOM_ok;
+}
+
+/* :act_repl.cancel_input(pid) -> :ok: drop the IO.gets/IO.read requests of
+ * a dead evaluator, so that its reader does not take the next line. */
+Term repl_nat_cancel_input(Process *p, Term *args) {
+    if (!is_pid(args[0])) return native_badarg(p);
+    stdin_cancel(args[0]);
     return ATOM_ok;
 }
 

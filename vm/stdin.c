@@ -15,6 +15,11 @@
  *  - The reader thread is registered with the process table and online
  *    only while it delivers an answer (ptab.h), so its blocking reads never
  *    hold back the freeing of dead processes.
+ *  - stdin_cancel(pid) drops pid's requests: queued ones at once, the one
+ *    being served (`current`) if no byte of its answer has been read yet
+ *    (the reader waits for input with poll on stdin and `cancel_pipe`), so
+ *    the REPL's interrupted IO.gets does not swallow the next line typed.
+ *    (Added with the REPL, vm/repl.c.)
  */
 #include "stdin.h"
 #include "runtime.h"
@@ -23,8 +28,11 @@
 #include "gc.h"
 #include "atom.h"
 #include "inspect.h"
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 typedef struct Request {
     struct Request *next;
@@ -38,6 +46,26 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t more = PTHREAD_COND_INITIALIZER;
 static Request *head, **tail = &head;
 static bool started, stopped;
+static Request *current;            /* being served, until input arrives */
+static bool current_cancelled;
+static int cancel_pipe[2] = { -1, -1 };
+
+/* Wait until stdin has input (true) or the current request is cancelled
+ * (false). */
+static bool await_input(void) {
+    for (;;) {
+        struct pollfd fds[2] = { { 0, POLLIN, 0 }, { cancel_pipe[0], POLLIN, 0 } };
+        int n = poll(fds, cancel_pipe[0] >= 0 ? 2 : 1, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 || fds[0].revents) return true;
+        char c;
+        if (read(cancel_pipe[0], &c, 1) < 0) { /* drained anyway */ }
+        pthread_mutex_lock(&lock);
+        bool cancelled = current_cancelled;
+        pthread_mutex_unlock(&lock);
+        if (cancelled) return false;
+    }
+}
 
 bool stdin_read_now(StdinHow how, size_t count, StrBuf *b) {
     switch (how) {
@@ -78,12 +106,19 @@ static void *reader(void *arg) {
         Request *r = head;
         head = r->next;
         if (!head) tail = &head;
+        current = r;
+        current_cancelled = false;
         pthread_mutex_unlock(&lock);
         StrBuf b = { 0 };
-        bool got = stdin_read_now(r->how, r->count, &b);
+        bool wanted = await_input();
+        pthread_mutex_lock(&lock);
+        current = NULL;
+        wanted = wanted && !current_cancelled;
+        pthread_mutex_unlock(&lock);
+        bool got = wanted && stdin_read_now(r->how, r->count, &b);
         io_set_prompt(NULL, 0); /* answered: stop re-showing the prompt */
         pthread_mutex_lock(&lock);
-        if (!stopped) answer(tid, r, &b, got);
+        if (!stopped && wanted) answer(tid, r, &b, got);
         strbuf_free(&b);
         free(r);
     }
@@ -99,6 +134,7 @@ bool stdin_request(Process *p, StdinHow how, size_t count, uint64_t ref) {
     bool ok = !stopped;
     if (ok && !started) {
         pthread_t t;
+        if (cancel_pipe[0] < 0 && pipe(cancel_pipe) != 0) cancel_pipe[0] = cancel_pipe[1] = -1;
         ok = pthread_create(&t, NULL, reader, NULL) == 0;
         if (ok) {
             pthread_detach(t);
@@ -126,4 +162,26 @@ void stdin_stop(void) {
     tail = &head;
     pthread_cond_broadcast(&more);
     pthread_mutex_unlock(&lock);
+}
+
+void stdin_cancel(Term pid) {
+    pthread_mutex_lock(&lock);
+    for (Request **rp = &head; *rp;) {
+        Request *r = *rp;
+        if (r->pid == pid) {
+            *rp = r->next;
+            free(r);
+        } else {
+            rp = &r->next;
+        }
+    }
+    tail = &head;
+    while (*tail) tail = &(*tail)->next;
+    if (current && current->pid == pid && !current_cancelled) {
+        current_cancelled = true;
+        char c = 1;
+        if (cancel_pipe[1] >= 0 && write(cancel_pipe[1], &c, 1) < 0) { /* the reader polls anyway */ }
+    }
+    pthread_mutex_unlock(&lock);
+    io_set_prompt(NULL, 0); /* its IO.gets prompt, if any, is not wanted now */
 }

@@ -18,6 +18,10 @@ bool stdin_request(Process *p, StdinHow how, size_t count, uint64_t ref);
 /* Read what `how` asks for into b, on the calling thread (the reader, or a
  * caller without a runtime); false at end of input with nothing read. */
 bool stdin_read_now(StdinHow how, size_t count, StrBuf *b);
+/* Drop pid's pending requests (the REPL's interrupted evaluator): queued
+ * ones, and the one being served unless its input has started arriving;
+ * stop re-showing an IO.gets prompt. (Added with the REPL.) */
+void stdin_cancel(Term pid);
 /* The VM is stopping: drop pending requests, never deliver again. */
 void stdin_stop(void);
 #endif

@@ -9,7 +9,8 @@ and errors, colours, a multi-line defmodule, tab completion, results
 wrapped at the terminal's width (after a resize), output from a
 background process while a line is being typed, Ctrl-C during
 Process.sleep, Ctrl-C abandoning a half-typed expression, history across
-two sessions (up-arrow, with a temporary HOME), and Ctrl-D.
+two sessions (up-arrow, with a temporary HOME), Ctrl-D, System.halt(),
+Ctrl-C during IO.gets, and Ctrl-C twice.
 
 Each step waits for the text it expects (with a deadline), never for a
 fixed time, so the test is as fast as the REPL.
@@ -143,6 +144,9 @@ def session_one(act, home):
     t.expect(r"\n\[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20\]\nact\(11\)> $")
     # Ctrl-C interrupts a long evaluation; the bindings survive
     t.send("Process.sleep(60_000)\r")
+    # nothing shows that the sleep has begun; a Ctrl-C before libedit has
+    # read the Enter would abandon the line instead (also correct, but not
+    # what this step checks)
     time.sleep(0.3)
     start = time.time()
     t.send("\x03")
@@ -172,10 +176,35 @@ def session_two(act, home):
     t.expect(r"\[1,")
     t.send("\x15:recalled\r")
     t.expect(r":recalled\nact\(2\)> $")
+    # IEx's other default syntax colours: atoms cyan, strings green, nil magenta
+    start = len(t.raw)
+    t.send('{:ok, "s", nil}\r')
+    t.expect(r"act\(3\)> $")
+    shown = t.raw[start:].decode()
+    for colored in ("\x1b[36m:ok\x1b[0m", '\x1b[32m"s"\x1b[0m', "\x1b[35mnil\x1b[0m"):
+        assert colored in shown, (colored, shown)
     t.send("System.halt()\r")
     assert t.wait_exit() == 0
     with open(os.path.join(home, ".act_history")) as f:
         assert "Pty.twice(x)" in f.read()
+
+
+def session_three(act, home):
+    # as in IEx, Ctrl-C twice at an empty prompt leaves (once only warns)
+    # (after a Ctrl-C that interrupts an IO.gets)
+    t = Term(act, home)
+    t.expect(r"act\(1\)> $")
+    # an interrupted IO.gets does not swallow the next line
+    t.send('IO.gets("q? ")\r')
+    t.expect(r"q\? $")
+    t.send("\x03")
+    t.expect(r"\*\* \(EXIT\) interrupted\nact\(1\)> $")
+    t.send("1 + 1\r")
+    t.expect(r"2\nact\(2\)> $")
+    t.send("\x03")
+    t.expect(r"press Ctrl\+C again or Ctrl\+D\)\nact\(2\)> $")
+    t.send("\x03")
+    assert t.wait_exit() == 0
 
 
 def main():
@@ -184,6 +213,7 @@ def main():
     try:
         session_one(act, home)
         session_two(act, home)
+        session_three(act, home)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     print("pty_test: ok")
