@@ -168,12 +168,15 @@ static void invalidate_imports_to(const Module *gone) {
     }
 }
 
-/* Make the current version of slot s old (table_lock held; s->old empty). */
-static void retire_current(ModSlot *s) {
+/* Make the current version of slot s old and `next` (NULL: none) current
+ * in one store, so that no reader ever finds the name missing in between
+ * (table_lock held; s->old empty). Release: a reader that finds next sees
+ * it fully built. */
+static void replace_current(ModSlot *s, Module *next) {
     Module *cur = atomic_load_explicit(&s->cur, memory_order_relaxed);
     atomic_store_explicit(&cur->state, MOD_OLD, memory_order_relaxed);
     s->old = cur;
-    atomic_store_explicit(&s->cur, NULL, memory_order_release);
+    atomic_store_explicit(&s->cur, next, memory_order_release);
     invalidate_imports_to(cur);
 }
 
@@ -190,11 +193,11 @@ static void install(ModSlot *s, Module *m) {
     if (atomic_load_explicit(&s->cur, memory_order_relaxed)) {
         /* An old version still there is only dropped from the slot (never
          * freed before exit: frames may run it). */
-        if (s->old) s->old = NULL;
-        retire_current(s);
+        s->old = NULL;
+        replace_current(s, m);
+    } else {
+        atomic_store_explicit(&s->cur, m, memory_order_release);
     }
-    /* release: a reader that finds m sees it fully built. */
-    atomic_store_explicit(&s->cur, m, memory_order_release);
     __atomic_add_fetch(&table_gen, 1, __ATOMIC_RELEASE);
 }
 
@@ -228,7 +231,7 @@ bool module_delete(Term name) {
     ModSlot *s = slot_find(name);
     bool ok = s && atomic_load_explicit(&s->cur, memory_order_relaxed) && !s->old;
     if (ok) {
-        retire_current(s);
+        replace_current(s, NULL);
         __atomic_add_fetch(&table_gen, 1, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&table_lock);
