@@ -19,7 +19,6 @@
 #include "runtime.h"
 #include "inspect.h"
 #include "compiler.h"
-#include "interp.h"
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -188,11 +187,7 @@ Term code_nat_purge_module(Process *p, Term *args) {
  * itself (its own SIG_INFO handler or a call about self()). */
 Term code_info_item(Process *p, Term item) {
     if (!is_tuple(item) || tuple_arity(item) != 2 || tuple_elems(item)[0] != check_item()) return T_NONE;
-    bool r = module_process_uses_old(p, tuple_elems(item)[1]);
-    if (getenv("HOTDBG") && r) {
-        for (size_t i = 0; i < p->nframes; i++) { size_t n; const Module *m = p->frames[i].mod; fprintf(stderr, "frame %zu: %s %p state %d cur %p\n", i, m && m->name ? atom_name(m->name, &n) : "?", (void*)m, m ? m->state : -1, (void*)module_find_loaded(tuple_elems(item)[1])); }
-    }
-    return make_bool(r);
+    return make_bool(module_process_uses_old(p, tuple_elems(item)[1]));
 }
 
 /* :erlang.check_process_code(pid, mod): whether pid runs (has a frame of)
