@@ -370,6 +370,7 @@ int main(int argc, char **argv) {
         repl_init();
         runtime_init(&rcfg);
         status = runtime_run_main(entry->name, atom_intern_cstr("main"));
+        repl_stop();
         runtime_shutdown();
     } else if (app) {
         Module *entry = compile_app_main(app, res.script != NULL);

@@ -19,8 +19,10 @@
  * Invariants:
  *  - `lock` guards the request slot, the completion variables and `server`.
  *  - Only the reader thread touches the EditLine and its History.
- *  - The reader thread uses the runtime (runtime_push) only while registered
- *    online with the process table, as stdin.c does.
+ *  - The reader and Ctrl-C threads use the runtime (runtime_push) only
+ *    while registered online with the process table and holding push_lock,
+ *    and never after repl_stop (main calls it before runtime_shutdown), as
+ *    stdin.c does.
  */
 #include "repl.h"
 #include "runtime.h"
@@ -69,12 +71,20 @@ static size_t nvars;
 /* Send msg, built by `build` on a scratch heap, to pid from a thread that is
  * not a scheduler (the reader, the Ctrl-C thread: each has its own
  * process-table registration). */
+/* push_lock guards `stopped` and every use of the runtime by these threads
+ * (as stdin.c's lock): repl_stop sets `stopped` under it, so once it
+ * returns no REPL thread is inside the process table that
+ * runtime_shutdown is about to free. */
+static pthread_mutex_t push_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool stopped;
+
 static void push_from_thread(Term pid, Term (*build)(Process *, void *), void *arg) {
     static _Thread_local int tid = -1;
-    if (!runtime_active()) return;
+    pthread_mutex_lock(&push_lock);
+    if (stopped || !runtime_active()) goto out;
     if (tid < 0) {
         tid = ptab_thread_register(runtime.ptab);
-        if (tid < 0) return;
+        if (tid < 0) goto out;
         ptab_thread_offline(runtime.ptab, tid);
     }
     Process *scratch = process_new(256);
@@ -83,6 +93,14 @@ static void push_from_thread(Term pid, Term (*build)(Process *, void *), void *a
     runtime_push(pid, m);
     ptab_thread_offline(runtime.ptab, tid);
     process_free(scratch);
+out:
+    pthread_mutex_unlock(&push_lock);
+}
+
+void repl_stop(void) {
+    pthread_mutex_lock(&push_lock);
+    stopped = true;
+    pthread_mutex_unlock(&push_lock);
 }
 
 typedef struct Answer { uint64_t ref; StrBuf *text; } Answer;

@@ -15,4 +15,8 @@
  * that turns Ctrl-C into an interrupt (never any work in a signal
  * handler). */
 void repl_init(void);
+/* Call before runtime_shutdown: afterwards the REPL's threads (the reader,
+ * the Ctrl-C thread) never touch the runtime again (they may still sit in
+ * a read; they end with the OS process). */
+void repl_stop(void);
 #endif
