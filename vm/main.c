@@ -213,16 +213,23 @@ static bool app_name_ok(const char *m) {
     return true;
 }
 
+/* A one-function entry module compiled from `src` (--app, the REPL); the
+ * module table owns it. */
+static Module *register_entry(const char *what, const char *src) {
+    CompileResult res = { 0 };
+    compile_or_exit(what, src, strlen(src), &res);
+    Module *m = res.modules[0];
+    free(res.modules);
+    module_register(m);
+    return m;
+}
+
 static Module *compile_app_main(const char *app, bool has_script) {
     char src[512];
     snprintf(src, sizeof src,
              "defmodule :act_app_main do\n  def main, do: Application.__app_main__(%s, %s)\nend\n", app,
              has_script ? ":act_script" : "nil");
-    CompileResult res = { 0 };
-    compile_or_exit("--app", src, strlen(src), &res);
-    Module *m = res.modules[0];
-    free(res.modules);
-    return m;
+    return register_entry("--app", src);
 }
 
 /* ---- the REPL ----------------------------------------------------------------
@@ -234,11 +241,7 @@ static Module *compile_repl_main(bool has_script) {
     char src[256];
     snprintf(src, sizeof src, "defmodule :act_repl_main do\n  def main, do: IEx.__start__(%s)\nend\n",
              has_script ? ":act_script" : "nil");
-    CompileResult res = { 0 };
-    compile_or_exit("--repl", src, strlen(src), &res);
-    Module *m = res.modules[0];
-    free(res.modules);
-    return m;
+    return register_entry("--repl", src);
 }
 
 /* ---- exit ----------------------------------------------------------------
@@ -364,23 +367,22 @@ int main(int argc, char **argv) {
     free(res.modules);
     int status = 0;
     if (res.script) module_register(res.script);
+    /* The main process runs the REPL's or --app's entry module, else the
+     * script's top-level code. */
+    Term entry_mod = T_NONE, entry_fun = atom_intern_cstr("main");
     if (repl) {
-        Module *entry = compile_repl_main(res.script != NULL);
-        module_register(entry);
+        entry_mod = compile_repl_main(res.script != NULL)->name;
         repl_init();
-        runtime_init(&rcfg);
-        status = runtime_run_main(entry->name, atom_intern_cstr("main"));
-        repl_stop();
-        runtime_shutdown();
     } else if (app) {
-        Module *entry = compile_app_main(app, res.script != NULL);
-        module_register(entry);
-        runtime_init(&rcfg);
-        status = runtime_run_main(entry->name, atom_intern_cstr("main"));
-        runtime_shutdown();
+        entry_mod = compile_app_main(app, res.script != NULL)->name;
     } else if (res.script) {
+        entry_mod = res.script->name;
+        entry_fun = atom_intern_cstr("__script__");
+    }
+    if (entry_mod != T_NONE) {
         runtime_init(&rcfg);
-        status = runtime_run_main(res.script->name, atom_intern_cstr("__script__"));
+        status = runtime_run_main(entry_mod, entry_fun);
+        if (repl) repl_stop();
         runtime_shutdown();
     }
     if (!expr) free(src);
