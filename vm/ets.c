@@ -27,33 +27,6 @@
 #include <string.h>
 
 /* ======================================================================
- * Atoms (interned once; atoms.def is shared, these are ETS's own)
- * ====================================================================== */
-
-static struct {
-    Term set, ordered_set, bag, duplicate_bag, public_, protected_, private_, named_table, keypos,
-        read_concurrency, write_concurrency, decentralized_counters, heir, compressed, none, auto_, size,
-        type, owner, name, protection, id, memory, node, nonode, end_of_table, ets_transfer, lists,
-        enum_, reduce, select_cont;
-} A;
-static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
-
-static void atoms_init(void) {
-#define I(f, s) A.f = atom_intern_cstr(s)
-    I(set, "set"); I(ordered_set, "ordered_set"); I(bag, "bag"); I(duplicate_bag, "duplicate_bag");
-    I(public_, "public"); I(protected_, "protected"); I(private_, "private");
-    I(named_table, "named_table"); I(keypos, "keypos"); I(read_concurrency, "read_concurrency");
-    I(write_concurrency, "write_concurrency"); I(decentralized_counters, "decentralized_counters");
-    I(heir, "heir"); I(compressed, "compressed"); I(none, "none"); I(auto_, "auto"); I(size, "size");
-    I(type, "type"); I(owner, "owner"); I(name, "name"); I(protection, "protection"); I(id, "id");
-    I(memory, "memory"); I(node, "node"); I(nonode, "nonode@nohost");
-    I(end_of_table, "$end_of_table"); I(ets_transfer, "ETS-TRANSFER"); I(lists, "lists");
-    I(enum_, "Elixir.Enum"); I(reduce, "reduce"); I(select_cont, "$ets_select");
-#undef I
-}
-static inline void atoms(void) { pthread_once(&atoms_once, atoms_init); }
-
-/* ======================================================================
  * Long operations
  * ======================================================================
  * A native costs the interpreter one reduction. An operation over many
@@ -138,24 +111,24 @@ typedef struct Opts {
 static bool is_bool(Term t) { return t == ATOM_true || t == ATOM_false; }
 
 static bool parse_opt(Term o, Opts *op) {
-    if (o == A.set) op->type = ETS_SET;
-    else if (o == A.ordered_set) op->type = ETS_ORDERED_SET;
-    else if (o == A.bag) op->type = ETS_BAG;
-    else if (o == A.duplicate_bag) op->type = ETS_DUPLICATE_BAG;
-    else if (o == A.public_) op->access = ACCESS_PUBLIC;
-    else if (o == A.protected_) op->access = ACCESS_PROTECTED;
-    else if (o == A.private_) op->access = ACCESS_PRIVATE;
-    else if (o == A.named_table) op->named = true;
-    else if (o == A.compressed) op->compressed = true;
+    if (o == ATOM_set) op->type = ETS_SET;
+    else if (o == ATOM_ordered_set) op->type = ETS_ORDERED_SET;
+    else if (o == ATOM_bag) op->type = ETS_BAG;
+    else if (o == ATOM_duplicate_bag) op->type = ETS_DUPLICATE_BAG;
+    else if (o == ATOM_public) op->access = ACCESS_PUBLIC;
+    else if (o == ATOM_protected) op->access = ACCESS_PROTECTED;
+    else if (o == ATOM_private) op->access = ACCESS_PRIVATE;
+    else if (o == ATOM_named_table) op->named = true;
+    else if (o == ATOM_compressed) op->compressed = true;
     else if (is_tuple(o) && tuple_arity(o) == 2) {
         Term k = tuple_elems(o)[0], v = tuple_elems(o)[1];
-        if (k == A.keypos && is_small(v) && small_val(v) >= 1) op->keypos = (unsigned)small_val(v);
-        else if (k == A.read_concurrency && is_bool(v)) op->read_conc = v == ATOM_true;
-        else if (k == A.write_concurrency && (is_bool(v) || v == A.auto_)) op->write_conc = v;
-        else if (k == A.decentralized_counters && is_bool(v)) op->decentralized = v == ATOM_true;
-        else if (k == A.heir && v == A.none) op->heir = 0;
+        if (k == ATOM_keypos && is_small(v) && small_val(v) >= 1) op->keypos = (unsigned)small_val(v);
+        else if (k == ATOM_read_concurrency && is_bool(v)) op->read_conc = v == ATOM_true;
+        else if (k == ATOM_write_concurrency && (is_bool(v) || v == ATOM_auto)) op->write_conc = v;
+        else if (k == ATOM_decentralized_counters && is_bool(v)) op->decentralized = v == ATOM_true;
+        else if (k == ATOM_heir && v == ATOM_none) op->heir = 0;
         else return false;
-    } else if (is_tuple(o) && tuple_arity(o) == 3 && tuple_elems(o)[0] == A.heir && is_pid(tuple_elems(o)[1])) {
+    } else if (is_tuple(o) && tuple_arity(o) == 3 && tuple_elems(o)[0] == ATOM_heir && is_pid(tuple_elems(o)[1])) {
         op->heir = tuple_elems(o)[1], op->heir_data = tuple_elems(o)[2];
     } else {
         return false;
@@ -169,11 +142,10 @@ static bool parse_opt(Term o, Opts *op) {
 static void settle_concurrency(Opts *op) {
     if (op->access == ACCESS_PRIVATE) op->write_conc = ATOM_false, op->read_conc = false;
     if (op->write_conc == ATOM_false) op->decentralized = 0;
-    else if (op->decentralized < 0) op->decentralized = op->type == ETS_ORDERED_SET || op->write_conc == A.auto_;
+    else if (op->decentralized < 0) op->decentralized = op->type == ETS_ORDERED_SET || op->write_conc == ATOM_auto;
 }
 
 Term ets_nat_new(Process *p, Term *args) {
-    atoms();
     Term name = args[0];
     if (!is_atom(name)) return native_badarg_at(p, 1, "not an atom");
     Opts op = { ETS_SET, ACCESS_PROTECTED, 1, false, false, false, ATOM_false, -1, 0, T_NIL };
@@ -270,7 +242,6 @@ static EtsObj **copy_objects(Process *p, Term what, size_t n, unsigned keypos, i
  * lock, and checked again); a single object locks its key's stripe, a list
  * the whole table (a list is inserted atomically). */
 static Term do_insert(Process *p, Term *args, bool only_new) {
-    atoms();
     Term what = args[1];
     long n = is_tuple(what) ? 1 : bif_list_length(what);
     if (n < 0) return native_badarg_at(p, 2, is_cons(what) ? "not a non-empty tuple or a list of non-empty tuples" : "not a tuple");
@@ -333,7 +304,6 @@ static EtsTable *lock_key(Process *p, Term tid, Term key, int mode, uint64_t *ha
 }
 
 Term ets_nat_lookup(Process *p, Term *args) {
-    atoms();
     uint64_t hash;
     Held h;
     EtsTable *t = lock_key(p, args[0], args[1], LK_READ, &hash, &h);
@@ -344,7 +314,6 @@ Term ets_nat_lookup(Process *p, Term *args) {
 }
 
 Term ets_nat_member(Process *p, Term *args) {
-    atoms();
     uint64_t hash;
     Held h;
     EtsTable *t = lock_key(p, args[0], args[1], LK_READ, &hash, &h);
@@ -356,7 +325,6 @@ Term ets_nat_member(Process *p, Term *args) {
 }
 
 Term ets_nat_lookup_element(Process *p, Term *args) {
-    atoms();
     Term ix = args[2];
     if (!is_integer(ix)) return native_badarg_at(p, 3, "not an integer");
     if (is_small(ix) ? small_val(ix) < 1 : box_type(ix) == BOX_BIG_NEG) return native_badarg_at(p, 3, "out of range");
@@ -383,7 +351,6 @@ static void delete_key(EtsTable *t, Term key, uint64_t hash) {
 }
 
 Term ets_nat_delete2(Process *p, Term *args) {
-    atoms();
     uint64_t hash;
     Held h;
     EtsTable *t = lock_key(p, args[0], args[1], LK_WRITE, &hash, &h);
@@ -395,7 +362,6 @@ Term ets_nat_delete2(Process *p, Term *args) {
 
 /* take/2: lookup and delete in one step. */
 Term ets_nat_take(Process *p, Term *args) {
-    atoms();
     uint64_t hash;
     Held h;
     EtsTable *t = lock_key(p, args[0], args[1], LK_WRITE, &hash, &h);
@@ -404,14 +370,10 @@ Term ets_nat_take(Process *p, Term *args) {
     bool reverse = t->type == ETS_BAG;      /* OTP's bag gives them newest first */
     delete_key(t, args[1], hash);
     ets_unlock(&h);
-    if (!reverse) return r;
-    Term rev = T_NIL;
-    for (; is_cons(r); r = CDR(r)) rev = make_cons_cell(p, CAR(r), rev);
-    return rev;
+    return reverse ? list_nat_reverse1(p, &r) : r;
 }
 
 Term ets_nat_delete_object(Process *p, Term *args) {
-    atoms();
     Term o = args[1];
     if (!is_tuple(o) || tuple_arity(o) == 0) return native_badarg_at(p, 2, object_error(o));
     Held h;
@@ -435,7 +397,6 @@ Term ets_nat_delete_object(Process *p, Term *args) {
 }
 
 Term ets_nat_delete_all_objects(Process *p, Term *args) {
-    atoms();
     Held h;
     EtsTable *t = ets_tab_lock(p, args[0], LK_WRITE, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
@@ -446,7 +407,6 @@ Term ets_nat_delete_all_objects(Process *p, Term *args) {
 }
 
 Term ets_nat_delete1(Process *p, Term *args) {
-    atoms();
     Held h;
     EtsTable *t = ets_tab_lock(p, args[0], LK_WRITE, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
@@ -565,7 +525,6 @@ static Term default_object(Process *p, EtsTable *t, Term key, Term dflt) {
 /* Invariant: the table changes only when every op is valid (a default
  * object is inserted together with the updates, or not at all). */
 static Term update_counter(Process *p, Term *args, Term dflt) {
-    atoms();
     Term key = args[1], ops = args[2];
     uint64_t hash;
     Held h;
@@ -656,7 +615,6 @@ static const char *element_spec_error(Term ups) {
 }
 
 Term ets_nat_update_element(Process *p, Term *args) {
-    atoms();
     Term key = args[1], ups = args[2];
     if (is_list(ups) && bif_list_length(ups) < 0) return native_badarg(p);     /* as OTP: no detail */
     uint64_t hash;
@@ -720,7 +678,6 @@ static Term tab2list(Process *p, Term tid, long *work) {
 }
 
 Term ets_nat_tab2list(Process *p, Term *args) {
-    atoms();
     long work = 0;
     Term r = tab2list(p, args[0], &work);
     return finish(p, work, r);
@@ -754,13 +711,12 @@ static Term step_key(EtsTable *t, Term key, bool backward, bool *end) {
 }
 
 static Term first_next(Process *p, Term tid, Term key, bool backward) {
-    atoms();
     Held h;
     EtsTable *t = ets_tab_lock(p, tid, LK_READ, SCOPE_ALL, 0, &h);
     if (!t) return T_NONE;
     bool end;
     Term k = step_key(t, key, backward, &end);
-    Term r = end ? A.end_of_table : k == T_NONE ? T_NONE : copy_out(p, k);
+    Term r = end ? ATOM_end_of_table : k == T_NONE ? T_NONE : copy_out(p, k);
     ets_unlock(&h);
     return r == T_NONE ? native_badarg_at(p, 2, "not a key that exists in the table") : r;
 }
@@ -772,20 +728,15 @@ Term ets_nat_prev(Process *p, Term *args) { return first_next(p, args[0], args[1
 
 /* foldl/foldr: Enum.reduce over tab2list (natives never call guest code). */
 static Term fold(Process *p, Term *args, bool right) {
-    atoms();
     long work = 0;          /* Enum.reduce then counts its own reductions */
     Term list = tab2list(p, args[2], &work);
     if (list == T_NONE) {
         /* The table is the 3rd argument of fold: move the error info. */
         return native_badarg_at(p, 3, E_NOTAB);
     }
-    if (right) {
-        Term r = T_NIL;
-        for (Term l = list; is_cons(l); l = CDR(l)) r = make_cons_cell(p, CAR(l), r);
-        list = r;
-    }
+    if (right) list = list_nat_reverse1(p, &list);
     Term call = make_list(p, 3, (Term[]){ list, args[1], args[0] });
-    return native_trap_apply(p, A.enum_, A.reduce, call);
+    return native_trap_apply(p, ATOM_Elixir_Enum, ATOM_reduce, call);
 }
 
 Term ets_nat_foldl(Process *p, Term *args) { return fold(p, args, false); }
@@ -818,7 +769,6 @@ static bool pred_select(EtsObj *o, void *ctx) {
 }
 
 static Term do_select(Process *p, Term tid, Term spec, int mode, long *work) {
-    atoms();
     SelCtx c = { p, { 0 }, { 0 }, 0 };
     Held h;
     EtsTable *t = ets_tab_lock(p, tid, mode == SEL_DELETE ? LK_WRITE : LK_READ, SCOPE_ALL, 0, &h);
@@ -865,7 +815,6 @@ static bool visit_count(EtsObj *o, void *ctx) {
 }
 
 Term ets_nat_select_count(Process *p, Term *args) {
-    atoms();
     SelCtx c = { p, { 0 }, { 0 }, 0 };
     Held h;
     EtsTable *t = ets_tab_lock(p, args[0], LK_READ, SCOPE_ALL, 0, &h);
@@ -888,15 +837,12 @@ static Term spec_of(Process *p, Term pattern, Term body) {
 }
 
 Term ets_nat_match(Process *p, Term *args) {
-    atoms();
     return select_op(p, args[0], spec_of(p, args[1], atom_intern_cstr("$$")), SEL_LIST);
 }
 Term ets_nat_match_object(Process *p, Term *args) {
-    atoms();
     return select_op(p, args[0], spec_of(p, args[1], atom_intern_cstr("$_")), SEL_LIST);
 }
 Term ets_nat_match_delete(Process *p, Term *args) {
-    atoms();
     long work = 0;
     Term r = do_select(p, args[0], spec_of(p, args[1], ATOM_true), SEL_DELETE, &work);
     return finish(p, work, r == T_NONE ? r : ATOM_true);
@@ -910,7 +856,7 @@ Term ets_nat_match_delete(Process *p, Term *args) {
 
 /* The next chunk of `matches`, or '$end_of_table' when there is none. */
 static Term chunk(Process *p, Term matches, long limit) {
-    if (!is_cons(matches)) return A.end_of_table;
+    if (!is_cons(matches)) return ATOM_end_of_table;
     TermVec v = { 0 };
     Term l = matches;
     for (long i = 0; i < limit && is_cons(l); i++, l = CDR(l)) vec_push(&v, CAR(l));
@@ -918,7 +864,7 @@ static Term chunk(Process *p, Term matches, long limit) {
         free(v.v);
         return oom(p);
     }
-    Term cont = make_tuple3(p, A.select_cont, l, make_small(limit));
+    Term cont = make_tuple3(p, ATOM_ets_select_cont, l, make_small(limit));
     return make_tuple2(p, vec_list(p, &v), cont);
 }
 
@@ -931,23 +877,19 @@ static Term select_limited(Process *p, Term tid, Term spec, Term limit) {
 }
 
 Term ets_nat_select3(Process *p, Term *args) {
-    atoms();
     return select_limited(p, args[0], args[1], args[2]);
 }
 Term ets_nat_match3(Process *p, Term *args) {
-    atoms();
     return select_limited(p, args[0], spec_of(p, args[1], atom_intern_cstr("$$")), args[2]);
 }
 Term ets_nat_match_object3(Process *p, Term *args) {
-    atoms();
     return select_limited(p, args[0], spec_of(p, args[1], atom_intern_cstr("$_")), args[2]);
 }
 
 Term ets_nat_continue(Process *p, Term *args) {
-    atoms();
     Term c = args[0];
-    if (c == A.end_of_table) return c;
-    if (!is_tuple(c) || tuple_arity(c) != 3 || tuple_elems(c)[0] != A.select_cont || !is_list(tuple_elems(c)[1]) ||
+    if (c == ATOM_end_of_table) return c;
+    if (!is_tuple(c) || tuple_arity(c) != 3 || tuple_elems(c)[0] != ATOM_ets_select_cont || !is_list(tuple_elems(c)[1]) ||
         !is_small(tuple_elems(c)[2]) || small_val(tuple_elems(c)[2]) < 1)
         return native_badarg_at(p, 1, "invalid continuation");
     return chunk(p, tuple_elems(c)[1], small_val(tuple_elems(c)[2]));
@@ -960,21 +902,21 @@ Term ets_nat_continue(Process *p, Term *args) {
 static Term info_item(Process *p, EtsTable *t, Term item) {
     static const char *types[] = { "set", "ordered_set", "bag", "duplicate_bag" };
     static const char *prot[] = { "public", "protected", "private" };
-    if (item == A.size) return make_int(p, ets_tab_size(t));
-    if (item == A.type) return atom_intern_cstr(types[t->type]);
-    if (item == A.named_table) return t->named ? ATOM_true : ATOM_false;
-    if (item == A.keypos) return make_small(t->keypos);
-    if (item == A.protection) return atom_intern_cstr(prot[t->access]);
-    if (item == A.owner) return tab_owner(t);
-    if (item == A.name) return t->name;
-    if (item == A.id) return make_ref_id(p, tab_id(t));
-    if (item == A.heir) return t->heir ? t->heir : A.none;
-    if (item == A.node) return A.nonode;
-    if (item == A.read_concurrency) return t->read_conc ? ATOM_true : ATOM_false;
-    if (item == A.write_concurrency) return t->write_conc;
-    if (item == A.compressed) return t->compressed ? ATOM_true : ATOM_false;
-    if (item == A.decentralized_counters) return t->decentralized ? ATOM_true : ATOM_false;
-    if (item == A.memory) {
+    if (item == ATOM_size) return make_int(p, ets_tab_size(t));
+    if (item == ATOM_type) return atom_intern_cstr(types[t->type]);
+    if (item == ATOM_named_table) return t->named ? ATOM_true : ATOM_false;
+    if (item == ATOM_keypos) return make_small(t->keypos);
+    if (item == ATOM_protection) return atom_intern_cstr(prot[t->access]);
+    if (item == ATOM_owner) return tab_owner(t);
+    if (item == ATOM_name) return t->name;
+    if (item == ATOM_id) return make_ref_id(p, tab_id(t));
+    if (item == ATOM_heir) return t->heir ? t->heir : ATOM_none;
+    if (item == ATOM_node) return ATOM_nonode_nohost;
+    if (item == ATOM_read_concurrency) return t->read_conc ? ATOM_true : ATOM_false;
+    if (item == ATOM_write_concurrency) return t->write_conc;
+    if (item == ATOM_compressed) return t->compressed ? ATOM_true : ATOM_false;
+    if (item == ATOM_decentralized_counters) return t->decentralized ? ATOM_true : ATOM_false;
+    if (item == ATOM_memory) {
         /* Words: the table's struct and buckets plus each object's block. */
         size_t w = sizeof(EtsTable) / sizeof(Term) + t->hash.nbuckets;
         if (is_hash(t))
@@ -988,14 +930,13 @@ static Term info_item(Process *p, EtsTable *t, Term item) {
 }
 
 Term ets_nat_info1(Process *p, Term *args) {
-    atoms();
     if (!is_atom(args[0]) && !is_ref(args[0])) return native_badarg_at(p, 1, "not an atom or a table identifier");
     Held h;
     EtsTable *t = ets_lock_for_info(args[0], &h);
     if (!t) return ATOM_undefined;
-    Term items[] = { A.id, A.decentralized_counters, A.read_concurrency, A.write_concurrency, A.compressed,
-                     A.memory, A.owner, A.heir, A.name, A.size, A.node, A.named_table, A.type, A.keypos,
-                     A.protection };
+    Term items[] = { ATOM_id, ATOM_decentralized_counters, ATOM_read_concurrency, ATOM_write_concurrency, ATOM_compressed,
+                     ATOM_memory, ATOM_owner, ATOM_heir, ATOM_name, ATOM_size, ATOM_node, ATOM_named_table, ATOM_type, ATOM_keypos,
+                     ATOM_protection };
     size_t n = sizeof items / sizeof items[0];
     Term kv[sizeof items / sizeof items[0]];
     for (size_t i = 0; i < n; i++) kv[i] = make_tuple2(p, items[i], info_item(p, t, items[i]));
@@ -1004,7 +945,6 @@ Term ets_nat_info1(Process *p, Term *args) {
 }
 
 Term ets_nat_info2(Process *p, Term *args) {
-    atoms();
     if (!is_atom(args[0]) && !is_ref(args[0])) return native_badarg_at(p, 1, "not an atom or a table identifier");
     Held h;
     EtsTable *t = ets_lock_for_info(args[0], &h);
@@ -1015,7 +955,6 @@ Term ets_nat_info2(Process *p, Term *args) {
 }
 
 Term ets_nat_whereis(Process *p, Term *args) {
-    atoms();
     if (!is_atom(args[0])) return native_badarg_at(p, 1, "not an atom");
     Held h;
     EtsTable *t = ets_lock_for_info(args[0], &h);
@@ -1026,7 +965,6 @@ Term ets_nat_whereis(Process *p, Term *args) {
 }
 
 Term ets_nat_all(Process *p, Term *args) {
-    atoms();
     TermVec v = { 0 };
     size_t n = ets_table_count();
     for (size_t i = 0; i < n; i++) {
@@ -1055,7 +993,6 @@ static EtsTable *lock_meta(Process *p, Term tid, Held *h) {
 }
 
 Term ets_nat_rename(Process *p, Term *args) {
-    atoms();
     Term name = args[1];
     if (!is_atom(name)) return native_badarg_at(p, 2, "invalid table name (must be an atom)");
     Held h;
@@ -1072,7 +1009,6 @@ Term ets_nat_rename(Process *p, Term *args) {
 }
 
 Term ets_nat_give_away(Process *p, Term *args) {
-    atoms();
     Term to = args[1];
     if (!is_pid(to)) return native_badarg_at(p, 2, "not a pid");
     Held h;
@@ -1088,7 +1024,7 @@ Term ets_nat_give_away(Process *p, Term *args) {
     }
     Term tid = ets_tid_term(p, t);
     ets_unlock(&h);
-    Term msg = make_tuple(p, 4, (Term[]){ A.ets_transfer, tid, p->pid, args[2] });
+    Term msg = make_tuple(p, 4, (Term[]){ ATOM_ets_transfer, tid, p->pid, args[2] });
     runtime_send(p, to, msg);
     return ATOM_true;
 }

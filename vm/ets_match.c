@@ -102,13 +102,10 @@ static const struct { const char *name; int arity; } FUNS[F__COUNT] = {
     [F_CONST] = { "const", 1 },
 };
 static Term fun_atoms[F__COUNT];
-static Term atom_exit, atom_nonode;
 static pthread_once_t funs_once = PTHREAD_ONCE_INIT;
 
 static void funs_init(void) {
     for (int i = 0; i < F__COUNT; i++) fun_atoms[i] = atom_intern_cstr(FUNS[i].name);
-    atom_exit = atom_intern_cstr("EXIT");
-    atom_nonode = atom_intern_cstr("nonode@nohost");
 }
 
 /* The function of a call tuple {name, args...}, or -1. */
@@ -422,7 +419,7 @@ static Term eval_call(Ctx *c, Term e) {
     if (f == F_AND) return eval_logic(c, args, n, ATOM_false, false);
     if (f == F_OR) return eval_logic(c, args, n, ATOM_true, false);
     if (f == F_SELF) return c->p->pid;
-    if (f == F_NODE0) return atom_nonode;
+    if (f == F_NODE0) return ATOM_nonode_nohost;
     Term a = eval(c, args[0]);
     if (a == T_NONE) return T_NONE;
     Term b = T_NONE, x = T_NONE;
@@ -500,7 +497,7 @@ static Term eval_call(Ctx *c, Term e) {
         if (start < 0 || start + len > size) return T_NONE;
         return binary_nat_part(p, (Term[]){ a, b, x });
     }
-    case F_NODE1: return atom_nonode;
+    case F_NODE1: return ATOM_nonode_nohost;
     }
     return T_NONE;
 }
@@ -532,7 +529,7 @@ static int run_clause(Ctx *c, Term cl, Term *result) {
     for (Term b = tuple_elems(cl)[2]; is_cons(b); b = CDR(b)) {
         r = eval(c, CAR(b));
         if (r == T_NONE) {
-            r = atom_exit;
+            r = ATOM_EXIT;
             break;
         }
     }

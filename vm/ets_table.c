@@ -544,7 +544,7 @@ static bool inherit(Process *p, EtsTable *t, Held *h) {
     Term tid = ets_tid_term(p, t);
     Term gift = gc_copy_term(p, t->heir_data->term);
     ets_unlock(h);
-    Term tag = atom_intern_cstr("ETS-TRANSFER");
+    Term tag = ATOM_ets_transfer;
     runtime_send(p, heir, make_tuple(p, 4, (Term[]){ tag, tid, p->pid, gift }));
     return true;
 }
